@@ -1,0 +1,418 @@
+// Opening and closing a database, the commit path, checkpoints and settings.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "engine/database_impl.h"
+#include "engine/graph_store.h"
+#include "engine/recovery.h"
+#include "txlog/byte_codec.h"
+#include "txlog/log_directory.h"
+#include "txlog/segment_format.h"
+#include "txlog/tx_record.h"
+
+namespace txgraph {
+
+namespace {
+
+constexpr std::uint64_t kStoreFormatVersion = 1;
+
+std::int64_t system_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string encode_settings(const Settings& s) {
+  std::string out;
+  txlog::ByteWriter w(out);
+  w.u8(1);  // settings encoding version
+  w.u64(s.rotation_size);
+  w.i64(s.checkpoint_interval_time.count());
+  w.u64(s.checkpoint_interval_tx);
+  return out;
+}
+
+Settings decode_settings(std::string_view bytes) {
+  txlog::ByteReader r(bytes, "settings in the store");
+  if (r.u8() != 1) r.fail("unknown settings version");
+  Settings s;
+  s.rotation_size = r.u64();
+  s.checkpoint_interval_time = std::chrono::milliseconds(r.i64());
+  s.checkpoint_interval_tx = r.u64();
+  return s;
+}
+
+void validate(const Settings& s) {
+  if (s.rotation_size < 4096)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("rotation_size {} is too small: the smallest is 4K", s.rotation_size));
+  if (s.checkpoint_interval_time.count() <= 0)
+    throw Error(ErrorCode::kInvalidArgument, "checkpoint_interval_time must be positive");
+}
+
+// An exclusive lock on DIR/LOCK, held while the database is open: the log has one writer.
+int lock_directory(const std::filesystem::path& dir) {
+  std::string path = (dir / "LOCK").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw Error(ErrorCode::kIo, fmt::format("cannot open lock file {}: {}", path, std::strerror(errno)));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    throw Error(ErrorCode::kLocked, fmt::format("the database in {} is open in another process", dir.string()));
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::int64_t Database::Impl::now_us() const { return options.clock ? options.clock() : system_now_us(); }
+
+bool Database::Impl::checkpoint_due() const {
+  Settings s;
+  {
+    std::lock_guard lock(settings_mutex);
+    s = settings;
+  }
+  if (last_committed_tx.load() == last_checkpoint_tx.load()) return false;
+  if (s.checkpoint_interval_tx != 0 && commits_since_checkpoint.load() >= s.checkpoint_interval_tx) return true;
+  return now_us() - last_checkpoint_time_us.load() >= s.checkpoint_interval_time.count() * 1000;
+}
+
+void Database::Impl::background_loop() {
+  std::unique_lock lock(background_mutex);
+  while (!stopping) {
+    auto wait = options.durability == Durability::kAsync ? options.async_sync_interval : std::chrono::milliseconds(1000);
+    background_cv.wait_for(lock, wait);
+    if (stopping) break;
+    lock.unlock();
+    try {
+      if (options.durability == Durability::kAsync) log->sync_to(log->written());
+      if (checkpoint_due()) checkpoint();
+    } catch (const Error&) {
+      // A failed sync makes the log refuse writes; the next commit reports it to the caller.
+    }
+    lock.lock();
+  }
+}
+
+std::uint64_t Database::Impl::checkpoint() {
+  std::lock_guard cp_lock(checkpoint_mutex);
+  // Every transaction up to `tx` is committed in the store; the sync below makes the store
+  // durable at least up to it. A crash before the checkpoint record is written only means
+  // recovery replays from the previous checkpoint's position: nothing is lost.
+  std::uint64_t tx = last_committed_tx.load();
+  std::uint64_t commits_before = commits_since_checkpoint.load();
+  env->sync();
+  txlog::CheckpointRecord record{tx, now_us()};
+  std::string payload = txlog::encode_checkpoint(record);
+  std::string_view parts[] = {payload};
+  txlog::LogWriter::Position pos;
+  {
+    std::lock_guard writer(writer_mutex);
+    pos = log->append(txlog::RecordType::kCheckpoint, parts, last_committed_tx.load() + 1);
+  }
+  log->sync_to(pos);
+  last_checkpoint_tx = tx;
+  last_checkpoint_time_us = record.time_us;
+  commits_since_checkpoint -= std::min(commits_before, commits_since_checkpoint.load());
+  return tx;
+}
+
+void Database::Impl::shutdown() {
+  {
+    std::lock_guard lock(background_mutex);
+    stopping = true;
+  }
+  background_cv.notify_all();
+  if (background.joinable()) background.join();
+}
+
+Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const Options& options) {
+  validate(options.initial_settings);
+  std::error_code ec;
+  bool exists = std::filesystem::exists(dir / "store" / "data.mdb", ec);
+  if (!exists && !options.create_if_missing)
+    throw Error(ErrorCode::kNotFound, fmt::format("there is no database in {}", dir.string()));
+  std::filesystem::create_directories(dir / "store", ec);
+  if (!ec) std::filesystem::create_directories(dir / "txlog", ec);
+  if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot create the database folders in {}: {}", dir.string(), ec.message()));
+
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->options = options;
+  impl->lock_fd = lock_directory(dir);
+  try {
+    impl->env = std::make_unique<engine::LmdbEnv>((dir / "store").string(), options.map_size,
+                                                  options.durability == Durability::kFull);
+    const auto& t = impl->env->tables();
+    {
+      // Identity and settings; a new database gets them here, in one store transaction.
+      detail::TxnState s(*impl, true);
+      auto uuid = engine::mdb_get(s.txn, t.meta, engine::kMetaUuid);
+      if (!uuid) {
+        impl->uuid_raw = txlog::new_uuid();
+        engine::mdb_put_value(s.txn, t.meta, engine::kMetaUuid, impl->uuid_raw);
+        engine::write_meta_u64(s.txn, t, engine::kMetaFormatVersion, kStoreFormatVersion);
+        engine::mdb_put_value(s.txn, t.meta, engine::kMetaSettings, encode_settings(options.initial_settings));
+        impl->settings = options.initial_settings;
+        engine::check_mdb(mdb_txn_commit(s.txn), "creating the database");
+        s.txn = nullptr;
+        // The new store must be on disk before its log is created, or a power cut could
+        // leave a log that names a database whose store is lost.
+        impl->env->sync();
+      } else {
+        impl->uuid_raw = std::string(*uuid);
+        auto version = engine::read_meta_u64(s.txn, t, engine::kMetaFormatVersion);
+        if (version != kStoreFormatVersion)
+          throw Error(ErrorCode::kUnsupportedFormat,
+                      fmt::format("the store in {} has format version {}; this build reads version {}",
+                                  dir.string(), version, kStoreFormatVersion));
+        auto stored = engine::mdb_get(s.txn, t.meta, engine::kMetaSettings);
+        impl->settings = stored ? decode_settings(*stored) : Settings{};
+      }
+    }
+    {
+      detail::TxnState read(*impl, false);
+      impl->tokens.load(read.txn, t);
+    }
+    impl->uuid_text = txlog::uuid_to_text(impl->uuid_raw);
+
+    auto recovered = engine::recover(*impl);
+    impl->last_committed_tx = recovered.last_tx;
+    impl->last_checkpoint_tx = recovered.last_checkpoint_tx;
+    impl->last_checkpoint_time_us = recovered.last_checkpoint_time_us != 0 ? recovered.last_checkpoint_time_us : impl->now_us();
+
+    txlog::LogWriterOptions log_options;
+    log_options.dir = (dir / "txlog").string();
+    log_options.database_uuid = impl->uuid_raw;
+    log_options.rotation_size = impl->settings.rotation_size;
+    Impl* raw = impl.get();
+    log_options.now_us = [raw] { return raw->now_us(); };
+    std::uint64_t next_number = 1;
+    if (auto segs = txlog::list_segments(log_options.dir); !segs.empty()) next_number = segs.back().number + 1;
+    impl->log = std::make_unique<txlog::LogWriter>(std::move(log_options), recovered.active_segment,
+                                                   recovered.active_end, next_number, recovered.last_tx + 1);
+    if (recovered.replayed > 0) {
+      // The replayed transactions are in the store only in memory so far: a checkpoint makes
+      // them durable there, so the next recovery does not repeat the work.
+      impl->checkpoint();
+    }
+    impl->background = std::thread([raw] { raw->background_loop(); });
+  } catch (...) {
+    impl->log.reset();
+    impl->env.reset();
+    ::close(impl->lock_fd);
+    throw;
+  }
+  return std::unique_ptr<Database>(new Database(std::move(impl)));
+}
+
+Database::~Database() {
+  try {
+    close();
+  } catch (const Error&) {
+    // Documented: errors at close are swallowed here. Nothing committed is lost: the log
+    // holds every acknowledged transaction and recovery replays it at the next open.
+  }
+}
+
+void Database::close() {
+  if (!impl_ || impl_->closed.exchange(true)) return;
+  impl_->shutdown();
+  std::string error;
+  try {
+    if (impl_->last_committed_tx.load() != impl_->last_checkpoint_tx.load()) impl_->checkpoint();
+    impl_->log->sync_to(impl_->log->written());
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  impl_->log.reset();
+  impl_->env.reset();
+  ::close(impl_->lock_fd);
+  if (!error.empty())
+    throw Error(ErrorCode::kIo, fmt::format("closing {}: {} (every acknowledged transaction is in the log and "
+                                            "will be replayed at the next open)",
+                                            impl_->dir.string(), error));
+}
+
+WriteTransaction Database::begin_write(TxInfo info) {
+  if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
+  auto state = std::make_unique<detail::TxnState>(*impl_, true);
+  const auto& t = impl_->env->tables();
+  state->info = std::move(info);
+  state->start_time_us = impl_->now_us();
+  state->next_node_id = engine::read_meta_u64(state->txn, t, engine::kMetaNextNodeId, 1);
+  state->next_relationship_id = engine::read_meta_u64(state->txn, t, engine::kMetaNextRelationshipId, 1);
+  return WriteTransaction(std::move(state));
+}
+
+ReadTransaction Database::begin_read() const {
+  if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
+  return ReadTransaction(std::make_unique<detail::TxnState>(*impl_, false));
+}
+
+std::uint64_t WriteTransaction::commit() {
+  if (!state_ || !state_->open)
+    throw Error(ErrorCode::kTransactionClosed, "the transaction is already committed or aborted");
+  auto& s = *state_;
+  auto& db = *s.db;
+  if (s.failed) {
+    s.abort();
+    throw Error(ErrorCode::kTransactionClosed, "the transaction failed half-way and was rolled back");
+  }
+  txlog::LogWriter::Position position = 0;
+  std::uint64_t tx = 0;
+  try {
+    engine::check_keys_complete(s);
+    if (s.op_count == 0) {
+      // Nothing changed: no log record, no tx id.
+      s.abort();
+      return db.last_committed_tx.load();
+    }
+    tx = db.last_committed_tx.load() + 1;
+    const auto& t = db.env->tables();
+    engine::write_meta_u64(s.txn, t, engine::kMetaLastAppliedTx, tx);
+    engine::write_meta_u64(s.txn, t, engine::kMetaNextNodeId, s.next_node_id);
+    engine::write_meta_u64(s.txn, t, engine::kMetaNextRelationshipId, s.next_relationship_id);
+    if (s.node_delta != 0) {
+      auto v = static_cast<std::int64_t>(engine::read_meta_u64(s.txn, t, engine::kMetaNodeCount)) + s.node_delta;
+      engine::write_meta_u64(s.txn, t, engine::kMetaNodeCount, static_cast<std::uint64_t>(v));
+    }
+    if (s.relationship_delta != 0) {
+      auto v = static_cast<std::int64_t>(engine::read_meta_u64(s.txn, t, engine::kMetaRelationshipCount)) +
+               s.relationship_delta;
+      engine::write_meta_u64(s.txn, t, engine::kMetaRelationshipCount, static_cast<std::uint64_t>(v));
+    }
+
+    txlog::TxHeader header;
+    header.tx_id = tx;
+    header.start_time_us = s.start_time_us;
+    header.commit_time_us = db.now_us();
+    header.capture_mode = txlog::CaptureMode::kOff;
+    header.user = s.info.user;
+    header.authenticated_user = s.info.authenticated_user.empty() ? s.info.user : s.info.authenticated_user;
+    header.metadata = s.info.metadata;
+    header.op_count = s.op_count;
+    std::string header_bytes;
+    txlog::encode_tx_header(header_bytes, header);
+    std::string_view parts[] = {header_bytes, s.ops};
+
+    // 1. The record goes to the log (the OS has it: it survives kill -9 from here on).
+    position = db.log->append(txlog::RecordType::kTransaction, parts, tx);
+    // With kFull the store syncs its data at commit, so the log must be durable first: the
+    // store may never hold a transaction the log lost.
+    if (db.options.durability == Durability::kFull) db.log->sync_to(position);
+  } catch (...) {
+    s.abort();
+    throw;
+  }
+  // 2. The store commits, with last_applied_tx = tx in the same store transaction. If it
+  // fails, the record is cut off the log again so that recovery cannot replay it.
+  int rc = mdb_txn_commit(s.txn);
+  s.txn = nullptr;
+  if (rc != 0) {
+    db.log->undo_append(position);
+    s.abort();
+    engine::check_mdb(rc, fmt::format("committing transaction {}", tx));
+  }
+  s.tokens.publish();
+  db.last_committed_tx = tx;
+  s.open = false;
+  s.writer_lock.unlock();
+  // 3. Outside the writer lock: wait for the sync, shared with every concurrent committer.
+  if (db.options.durability == Durability::kLog) db.log->sync_to(position);
+  auto since = ++db.commits_since_checkpoint;
+  std::uint64_t every;
+  {
+    std::lock_guard lock(db.settings_mutex);
+    every = db.settings.checkpoint_interval_tx;
+  }
+  if (every != 0 && since == every) db.background_cv.notify_all();
+  return tx;
+}
+
+std::uint64_t Database::checkpoint() {
+  if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
+  return impl_->checkpoint();
+}
+
+void Database::set_setting(std::string_view key, std::string_view value) {
+  Settings next;
+  {
+    std::lock_guard lock(impl_->settings_mutex);
+    next = impl_->settings;
+  }
+  if (key == "rotation_size") {
+    next.rotation_size = parse_size(value);
+  } else if (key == "checkpoint_interval_time") {
+    next.checkpoint_interval_time = parse_duration(value);
+  } else if (key == "checkpoint_interval_tx") {
+    std::uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || ptr != value.data() + value.size())
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("bad checkpoint_interval_tx '{}': expected a whole number (0 turns it off)", value));
+    next.checkpoint_interval_tx = n;
+  } else {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("unknown setting '{}'; the settings are rotation_size, checkpoint_interval_time and "
+                            "checkpoint_interval_tx",
+                            key));
+  }
+  validate(next);
+  detail::TxnState s(*impl_, true);
+  engine::mdb_put_value(s.txn, impl_->env->tables().meta, engine::kMetaSettings, encode_settings(next));
+  engine::check_mdb(mdb_txn_commit(s.txn), fmt::format("storing setting {}", key));
+  s.txn = nullptr;
+  {
+    std::lock_guard lock(impl_->settings_mutex);
+    impl_->settings = next;
+  }
+  impl_->log->set_rotation_size(next.rotation_size);
+}
+
+DatabaseStatus Database::status() const {
+  DatabaseStatus st;
+  st.uuid = impl_->uuid_text;
+  st.last_committed_tx = impl_->last_committed_tx.load();
+  st.last_checkpoint_tx = impl_->last_checkpoint_tx.load();
+  st.last_checkpoint_time_us = impl_->last_checkpoint_time_us.load();
+  {
+    std::lock_guard lock(impl_->settings_mutex);
+    st.settings = impl_->settings;
+  }
+  {
+    auto read = begin_read();
+    st.node_count = read.node_count();
+    st.relationship_count = read.relationship_count();
+  }
+  for (const auto& seg : txlog::list_segments((impl_->dir / "txlog").string())) {
+    SegmentInfo info;
+    info.number = seg.number;
+    info.file_name = std::filesystem::path(seg.path).filename().string();
+    info.bytes = seg.bytes;
+    try {
+      std::string head(txlog::kSegmentHeaderSize, '\0');
+      txlog::File f(seg.path, txlog::File::Mode::kRead);
+      head.resize(f.read_at(0, head.data(), head.size()));
+      txlog::SegmentHeader h;
+      if (txlog::decode_segment_header(head, &h) == txlog::HeaderStatus::kOk) info.first_tx = h.first_tx;
+    } catch (const Error&) {
+    }
+    st.segments.push_back(std::move(info));
+  }
+  return st;
+}
+
+const std::string& Database::uuid() const { return impl_->uuid_text; }
+const std::filesystem::path& Database::dir() const { return impl_->dir; }
+
+}  // namespace txgraph

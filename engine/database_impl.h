@@ -1,0 +1,98 @@
+// The inside of a Database and of its transactions, shared by the engine's files.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/lmdb_env.h"
+#include "engine/tokens.h"
+#include "txgraph/database.h"
+#include "txlog/log_writer.h"
+
+namespace txgraph {
+
+namespace engine {
+// A key constraint as stored in the schema table.
+struct KeyDef {
+  std::uint32_t id = 0;
+  KeyConstraint constraint;
+};
+}  // namespace engine
+
+struct Database::Impl {
+  std::filesystem::path dir;
+  Options options;
+  std::unique_ptr<engine::LmdbEnv> env;
+  engine::TokenCache tokens;
+  std::string uuid_raw;   // 16 bytes
+  std::string uuid_text;
+  int lock_fd = -1;
+
+  mutable std::mutex settings_mutex;
+  Settings settings;
+
+  std::unique_ptr<txlog::LogWriter> log;
+  // Held by the open write transaction: one writer at a time, like LMDB itself.
+  std::mutex writer_mutex;
+  std::atomic<std::uint64_t> last_committed_tx{0};
+
+  std::mutex checkpoint_mutex;  // one checkpoint at a time
+  std::atomic<std::uint64_t> last_checkpoint_tx{0};
+  std::atomic<std::int64_t> last_checkpoint_time_us{0};
+  std::atomic<std::uint64_t> commits_since_checkpoint{0};
+
+  // Background work: the kAsync flusher and the periodic checkpoint.
+  std::thread background;
+  std::mutex background_mutex;
+  std::condition_variable background_cv;
+  bool stopping = false;
+
+  std::atomic<bool> closed{false};
+
+  std::int64_t now_us() const;
+  void background_loop();
+  bool checkpoint_due() const;
+  std::uint64_t checkpoint();
+  void shutdown();
+};
+
+namespace detail {
+
+struct TxnState {
+  TxnState(Database::Impl& database, bool write);
+  ~TxnState();
+
+  Database::Impl* db;
+  MDB_txn* txn = nullptr;
+  bool writable;
+  bool open = true;
+  engine::TxnTokens tokens;
+  std::optional<std::vector<engine::KeyDef>> schema;  // loaded on first use
+
+  // Write transactions only.
+  std::unique_lock<std::mutex> writer_lock;
+  TxInfo info;
+  std::int64_t start_time_us = 0;
+  bool logging = true;       // false while recovery replays the log
+  bool failed = false;       // a store write failed half-way: only abort is possible
+  std::string ops;           // encoded redo operations
+  std::uint64_t op_count = 0;
+  std::vector<std::uint64_t> touched_nodes;  // checked for complete keys at commit
+  std::vector<std::uint64_t> touched_relationships;
+  std::uint64_t next_node_id = 0;
+  std::uint64_t next_relationship_id = 0;
+  std::int64_t node_delta = 0;
+  std::int64_t relationship_delta = 0;
+
+  void abort();
+};
+
+}  // namespace detail
+}  // namespace txgraph

@@ -1,0 +1,289 @@
+// Transactions: the public read and write API over graph_store.h.
+#include <fmt/format.h>
+
+#include "engine/database_impl.h"
+#include "engine/graph_store.h"
+#include "txlog/tx_record.h"
+
+namespace txgraph {
+
+using engine::TokenKind;
+using txlog::ByteWriter;
+using txlog::OpCode;
+
+namespace detail {
+
+TxnState::TxnState(Database::Impl& database, bool write)
+    : db(&database), writable(write), tokens(database.tokens, database.env->tables()) {
+  if (write) writer_lock = std::unique_lock(database.writer_mutex);
+  engine::check_mdb(mdb_txn_begin(database.env->env(), nullptr, write ? 0 : MDB_RDONLY, &txn),
+                    write ? "beginning a write transaction" : "beginning a read transaction");
+}
+
+TxnState::~TxnState() { abort(); }
+
+void TxnState::abort() {
+  if (txn) mdb_txn_abort(txn);
+  txn = nullptr;
+  open = false;
+  if (writer_lock.owns_lock()) writer_lock.unlock();
+}
+
+}  // namespace detail
+
+namespace {
+
+detail::TxnState& live(const std::unique_ptr<detail::TxnState>& state) {
+  if (!state || !state->open)
+    throw Error(ErrorCode::kTransactionClosed, "the transaction is already committed or aborted");
+  return *state;
+}
+
+// A write transaction that may still change: not closed, and not failed half-way.
+detail::TxnState& writable(const std::unique_ptr<detail::TxnState>& state) {
+  auto& s = live(state);
+  if (s.failed)
+    throw Error(ErrorCode::kTransactionClosed,
+                "an earlier write of this transaction failed half-way; it can only be aborted");
+  return s;
+}
+
+template <typename Id, typename Fn>
+std::vector<Id> collect_prefix(detail::TxnState& s, MDB_dbi dbi, const std::string& prefix, Fn&& id_of) {
+  std::vector<Id> out;
+  engine::Cursor c(s.txn, dbi);
+  for (bool ok = c.seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix; ok = c.next())
+    out.push_back(id_of(c.key()));
+  return out;
+}
+
+const engine::KeyDef& key_for(detail::TxnState& s, EntityKind kind, std::string_view label, const Properties& key) {
+  for (const auto& def : engine::schema(s)) {
+    const auto& c = def.constraint;
+    if (c.kind != kind || c.label_or_type != label || c.properties.size() != key.size()) continue;
+    bool all = true;
+    for (const auto& p : c.properties) all = all && key.count(p) == 1;
+    if (all) return def;
+  }
+  std::string names;
+  for (const auto& [k, v] : key) names += (names.empty() ? "" : ", ") + k;
+  throw Error(ErrorCode::kNotFound, fmt::format("there is no key constraint on {} with the properties ({})", label, names));
+}
+
+std::optional<std::uint64_t> find_by_key(detail::TxnState& s, EntityKind kind, std::string_view label,
+                                         const Properties& key) {
+  const auto& def = key_for(s, kind, label, key);
+  auto bytes = engine::key_bytes(def, key);
+  if (!bytes) return std::nullopt;
+  auto id = engine::mdb_get(s.txn, s.db->env->tables().key_index, *bytes);
+  if (!id) return std::nullopt;
+  return engine::read_be64(*id);
+}
+
+}  // namespace
+
+TransactionView::TransactionView(std::unique_ptr<detail::TxnState> state) : state_(std::move(state)) {}
+TransactionView::TransactionView(TransactionView&&) noexcept = default;
+TransactionView& TransactionView::operator=(TransactionView&&) noexcept = default;
+TransactionView::~TransactionView() = default;
+const detail::TxnState& TransactionView::state() const { return live(state_); }
+
+std::optional<Node> TransactionView::get_node(NodeId id) const { return engine::load_node(live(state_), id.value); }
+
+std::optional<Relationship> TransactionView::get_relationship(RelationshipId id) const {
+  return engine::load_relationship(live(state_), id.value);
+}
+
+std::vector<NodeId> TransactionView::nodes_with_label(std::string_view label) const {
+  auto& s = live(state_);
+  auto token = s.tokens.find(TokenKind::kLabel, label);
+  if (!token) return {};
+  std::string prefix;
+  engine::append_be32(prefix, *token);
+  return collect_prefix<NodeId>(s, s.db->env->tables().label_index, prefix,
+                                [](std::string_view k) { return NodeId{engine::read_be64(k.substr(4))}; });
+}
+
+std::vector<RelationshipId> TransactionView::relationships_of(NodeId node, Direction direction,
+                                                              std::string_view type) const {
+  auto& s = live(state_);
+  std::optional<std::uint32_t> type_token;
+  if (!type.empty()) {
+    type_token = s.tokens.find(TokenKind::kType, type);
+    if (!type_token) return {};
+  }
+  std::vector<RelationshipId> out;
+  for (std::uint8_t dir = 0; dir < 2; ++dir) {
+    if ((direction == Direction::kOutgoing && dir == 1) || (direction == Direction::kIncoming && dir == 0)) continue;
+    std::string prefix;
+    engine::append_be64(prefix, node.value);
+    prefix.push_back(static_cast<char>(dir));
+    if (type_token) engine::append_be32(prefix, *type_token);
+    auto part = collect_prefix<RelationshipId>(s, s.db->env->tables().adjacency, prefix, [](std::string_view k) {
+      return RelationshipId{engine::read_be64(k.substr(13))};
+    });
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+std::optional<NodeId> TransactionView::find_node(std::string_view label, const Properties& key) const {
+  auto id = find_by_key(live(state_), EntityKind::kNode, label, key);
+  if (!id) return std::nullopt;
+  return NodeId{*id};
+}
+
+std::optional<RelationshipId> TransactionView::find_relationship(std::string_view type, const Properties& key) const {
+  auto id = find_by_key(live(state_), EntityKind::kRelationship, type, key);
+  if (!id) return std::nullopt;
+  return RelationshipId{*id};
+}
+
+std::vector<KeyConstraint> TransactionView::key_constraints() const {
+  std::vector<KeyConstraint> out;
+  for (const auto& def : engine::schema(live(state_))) out.push_back(def.constraint);
+  return out;
+}
+
+std::uint64_t TransactionView::node_count() const {
+  auto& s = live(state_);
+  auto stored = engine::read_meta_u64(s.txn, s.db->env->tables(), engine::kMetaNodeCount);
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(stored) + s.node_delta);
+}
+
+std::uint64_t TransactionView::relationship_count() const {
+  auto& s = live(state_);
+  auto stored = engine::read_meta_u64(s.txn, s.db->env->tables(), engine::kMetaRelationshipCount);
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(stored) + s.relationship_delta);
+}
+
+void TransactionView::for_each_node(const std::function<bool(const Node&)>& fn) const {
+  auto& s = live(state_);
+  engine::Cursor c(s.txn, s.db->env->tables().nodes);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    auto node = engine::load_node(s, engine::read_be64(c.key()));
+    if (node && !fn(*node)) return;
+  }
+}
+
+void TransactionView::for_each_relationship(const std::function<bool(const Relationship&)>& fn) const {
+  auto& s = live(state_);
+  engine::Cursor c(s.txn, s.db->env->tables().relationships);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    auto rel = engine::load_relationship(s, engine::read_be64(c.key()));
+    if (rel && !fn(*rel)) return;
+  }
+}
+
+ReadTransaction::~ReadTransaction() = default;
+
+WriteTransaction::~WriteTransaction() = default;
+
+// Each mutation runs the engine operation (which validates before it writes) and then logs it.
+NodeId WriteTransaction::create_node(const std::vector<std::string>& labels, const Properties& properties) {
+  auto& s = writable(state_);
+  std::uint64_t id = s.next_node_id;
+  engine::create_node(s, id, labels, properties);
+  ByteWriter w(s.ops);
+  txlog::encode_create_node(w, id, labels, properties);
+  ++s.op_count;
+  return NodeId{id};
+}
+
+void WriteTransaction::delete_node(NodeId id, bool detach) {
+  auto& s = writable(state_);
+  if (detach) {
+    if (!engine::load_node(s, id.value))
+      throw Error(ErrorCode::kNotFound, fmt::format("node {} does not exist", element_id(id)));
+    // Logged as separate relationship deletes, so replay and change capture see each one.
+    for (auto rel : relationships_of(id, Direction::kBoth)) {
+      if (engine::load_relationship(s, rel.value)) delete_relationship(rel);  // a self-loop is listed twice
+    }
+  }
+  engine::delete_node(s, id.value);
+  ByteWriter w(s.ops);
+  txlog::encode_delete(w, OpCode::kDeleteNode, id.value);
+  ++s.op_count;
+}
+
+void WriteTransaction::set_node_properties(NodeId id, const Properties& properties) {
+  auto& s = writable(state_);
+  engine::set_node_properties(s, id.value, properties);
+  ByteWriter w(s.ops);
+  txlog::encode_set_properties(w, OpCode::kSetNodeProperties, id.value, properties);
+  ++s.op_count;
+}
+
+void WriteTransaction::remove_node_properties(NodeId id, const std::vector<std::string>& keys) {
+  auto& s = writable(state_);
+  engine::remove_node_properties(s, id.value, keys);
+  ByteWriter w(s.ops);
+  txlog::encode_names(w, OpCode::kRemoveNodeProperties, id.value, keys);
+  ++s.op_count;
+}
+
+void WriteTransaction::add_labels(NodeId id, const std::vector<std::string>& labels) {
+  auto& s = writable(state_);
+  engine::add_labels(s, id.value, labels);
+  ByteWriter w(s.ops);
+  txlog::encode_names(w, OpCode::kAddLabels, id.value, labels);
+  ++s.op_count;
+}
+
+void WriteTransaction::remove_labels(NodeId id, const std::vector<std::string>& labels) {
+  auto& s = writable(state_);
+  engine::remove_labels(s, id.value, labels);
+  ByteWriter w(s.ops);
+  txlog::encode_names(w, OpCode::kRemoveLabels, id.value, labels);
+  ++s.op_count;
+}
+
+RelationshipId WriteTransaction::create_relationship(std::string_view type, NodeId start, NodeId end,
+                                                     const Properties& properties) {
+  auto& s = writable(state_);
+  std::uint64_t id = s.next_relationship_id;
+  engine::create_relationship(s, id, type, start.value, end.value, properties);
+  ByteWriter w(s.ops);
+  txlog::encode_create_relationship(w, id, type, start.value, end.value, properties);
+  ++s.op_count;
+  return RelationshipId{id};
+}
+
+void WriteTransaction::delete_relationship(RelationshipId id) {
+  auto& s = writable(state_);
+  engine::delete_relationship(s, id.value);
+  ByteWriter w(s.ops);
+  txlog::encode_delete(w, OpCode::kDeleteRelationship, id.value);
+  ++s.op_count;
+}
+
+void WriteTransaction::set_relationship_properties(RelationshipId id, const Properties& properties) {
+  auto& s = writable(state_);
+  engine::set_relationship_properties(s, id.value, properties);
+  ByteWriter w(s.ops);
+  txlog::encode_set_properties(w, OpCode::kSetRelationshipProperties, id.value, properties);
+  ++s.op_count;
+}
+
+void WriteTransaction::remove_relationship_properties(RelationshipId id, const std::vector<std::string>& keys) {
+  auto& s = writable(state_);
+  engine::remove_relationship_properties(s, id.value, keys);
+  ByteWriter w(s.ops);
+  txlog::encode_names(w, OpCode::kRemoveRelationshipProperties, id.value, keys);
+  ++s.op_count;
+}
+
+void WriteTransaction::create_key(const KeyConstraint& constraint) {
+  auto& s = writable(state_);
+  engine::create_key(s, constraint);
+  ByteWriter w(s.ops);
+  txlog::encode_create_key(w, static_cast<std::uint8_t>(constraint.kind), constraint.label_or_type,
+                           constraint.properties);
+  ++s.op_count;
+}
+
+void WriteTransaction::abort() {
+  if (state_) state_->abort();
+}
+
+}  // namespace txgraph

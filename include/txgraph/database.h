@@ -1,0 +1,231 @@
+// txgraph/database.h — opening a database, transactions, nodes and relationships.
+//
+// Caveats, up front:
+// - One write transaction at a time per database: begin_write() blocks while another is open.
+//   Keep write transactions short; commit() releases the writer before it waits for the sync,
+//   so concurrent committers share one fdatasync (group commit).
+// - A transaction object may move between threads but must not be used by two at once.
+// - Read transactions see a snapshot; a long-lived one keeps old pages alive and grows the
+//   store file. Close them promptly.
+// - Every call may throw txgraph::Error (txgraph/error.h); the code says what kind of failure.
+//   A mutation that throws changes nothing: the transaction stays usable.
+// - A Database must outlive its transactions.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "txgraph/error.h"
+#include "txgraph/options.h"
+#include "txgraph/value.h"
+
+namespace txgraph {
+
+// Ids are assigned in increasing order and never reused, not even after a delete, so an id a
+// change consumer saw always means the same entity.
+struct NodeId {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const NodeId&, const NodeId&) = default;
+};
+struct RelationshipId {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const RelationshipId&, const RelationshipId&) = default;
+};
+
+// Element ids as applications and CDC see them: "n:42" and "r:7".
+std::string element_id(NodeId id);
+std::string element_id(RelationshipId id);
+// Return nullopt when `text` is not an element id of that kind.
+std::optional<NodeId> parse_node_element_id(std::string_view text);
+std::optional<RelationshipId> parse_relationship_element_id(std::string_view text);
+
+struct Node {
+  NodeId id;
+  std::vector<std::string> labels;  // sorted
+  Properties properties;
+};
+
+struct Relationship {
+  RelationshipId id;
+  std::string type;
+  NodeId start;
+  NodeId end;
+  Properties properties;
+};
+
+enum class Direction : std::uint8_t { kOutgoing, kIncoming, kBoth };
+enum class EntityKind : std::uint8_t { kNode = 1, kRelationship = 2 };
+
+// A key: the entities with `label_or_type` must have every one of `properties`, and no two of
+// them may have equal values for all of them.
+struct KeyConstraint {
+  EntityKind kind = EntityKind::kNode;
+  std::string label_or_type;
+  std::vector<std::string> properties;
+};
+
+// Who runs a transaction and what the application says about it; both are written to the
+// log with the transaction (and become CDC metadata once enrichment is on).
+struct TxInfo {
+  std::string user;                // executing user
+  std::string authenticated_user;  // empty means the same as `user`
+  Properties metadata;             // application metadata, e.g. {"app": "crm"}
+};
+
+namespace detail {
+struct TxnState;
+}
+
+// The read operations, shared by read and write transactions. A write transaction sees its own
+// writes. Results are copies: they stay valid after the transaction ends.
+class TransactionView {
+ public:
+  std::optional<Node> get_node(NodeId id) const;
+  std::optional<Relationship> get_relationship(RelationshipId id) const;
+
+  // Node ids carrying `label`, in id order (label index).
+  std::vector<NodeId> nodes_with_label(std::string_view label) const;
+  // A node's relationships in one direction (or both), of one type (or any, when `type` is
+  // empty), ordered by direction, type and id (adjacency index).
+  std::vector<RelationshipId> relationships_of(NodeId node, Direction direction,
+                                               std::string_view type = {}) const;
+
+  // Lookup through a key constraint. Throws Error(kNotFound) if no key constraint on `label`
+  // (or `type`) has exactly the properties of `key`.
+  std::optional<NodeId> find_node(std::string_view label, const Properties& key) const;
+  std::optional<RelationshipId> find_relationship(std::string_view type,
+                                                  const Properties& key) const;
+
+  std::vector<KeyConstraint> key_constraints() const;
+  std::uint64_t node_count() const;
+  std::uint64_t relationship_count() const;
+
+  // Every node (relationship) in id order; the callback returns false to stop.
+  void for_each_node(const std::function<bool(const Node&)>& fn) const;
+  void for_each_relationship(const std::function<bool(const Relationship&)>& fn) const;
+
+ protected:
+  explicit TransactionView(std::unique_ptr<detail::TxnState> state);
+  TransactionView(TransactionView&&) noexcept;
+  TransactionView& operator=(TransactionView&&) noexcept;
+  ~TransactionView();
+  const detail::TxnState& state() const;
+  std::unique_ptr<detail::TxnState> state_;
+};
+
+class ReadTransaction : public TransactionView {
+ public:
+  ReadTransaction(ReadTransaction&&) noexcept = default;
+  ReadTransaction& operator=(ReadTransaction&&) noexcept = default;
+  ~ReadTransaction();  // ends the snapshot
+
+ private:
+  friend class Database;
+  using TransactionView::TransactionView;
+};
+
+class WriteTransaction : public TransactionView {
+ public:
+  WriteTransaction(WriteTransaction&&) noexcept = default;
+  WriteTransaction& operator=(WriteTransaction&&) noexcept = default;
+  ~WriteTransaction();  // aborts if neither committed nor aborted
+
+  NodeId create_node(const std::vector<std::string>& labels, const Properties& properties);
+  // Throws kHasRelationships if the node has relationships and `detach` is false; with detach
+  // its relationships are deleted first.
+  void delete_node(NodeId id, bool detach = false);
+  // Null values remove the property.
+  void set_node_properties(NodeId id, const Properties& properties);
+  void remove_node_properties(NodeId id, const std::vector<std::string>& keys);
+  void add_labels(NodeId id, const std::vector<std::string>& labels);
+  void remove_labels(NodeId id, const std::vector<std::string>& labels);
+
+  RelationshipId create_relationship(std::string_view type, NodeId start, NodeId end,
+                                     const Properties& properties);
+  void delete_relationship(RelationshipId id);
+  void set_relationship_properties(RelationshipId id, const Properties& properties);
+  void remove_relationship_properties(RelationshipId id, const std::vector<std::string>& keys);
+
+  // Adds a key constraint; existing data must already satisfy it (else kConstraintViolation).
+  void create_key(const KeyConstraint& constraint);
+
+  // Makes the transaction durable as the Options' durability says and returns its tx id.
+  // Throws kConstraintViolation when an entity touched here lacks a key property; the
+  // transaction is then rolled back. After a failed sync the database refuses further writes
+  // (kWritesRefused) until reopened: nothing acknowledged is lost by reopening.
+  std::uint64_t commit();
+  void abort();
+
+ private:
+  friend class Database;
+  using TransactionView::TransactionView;
+};
+
+struct SegmentInfo {
+  std::uint64_t number = 0;
+  std::string file_name;
+  std::uint64_t bytes = 0;
+  std::uint64_t first_tx = 0;  // the first tx id this segment may hold
+};
+
+struct DatabaseStatus {
+  std::string uuid;
+  std::uint64_t last_committed_tx = 0;
+  std::uint64_t last_checkpoint_tx = 0;       // 0: no checkpoint yet
+  std::int64_t last_checkpoint_time_us = 0;   // microseconds since the epoch
+  std::uint64_t node_count = 0;
+  std::uint64_t relationship_count = 0;
+  Settings settings;
+  std::vector<SegmentInfo> segments;
+};
+
+class Database {
+ public:
+  // Opens (or creates) the database in `dir`: `dir/store` (LMDB) and `dir/txlog` (segments),
+  // then recovers: replays every complete log record after the store's last applied
+  // transaction and cuts an incomplete record off the end of the log.
+  // Throws kCorruption naming segment and offset for damage before the log's tail,
+  // kWrongDatabase for a segment of another database, kLocked if another process has it open,
+  // kNotFound if `dir` holds no database and options.create_if_missing is false.
+  static std::unique_ptr<Database> open(const std::filesystem::path& dir,
+                                        const Options& options = {});
+
+  // Closes with a final checkpoint. Errors are swallowed here; call close() to see them.
+  ~Database();
+  void close();
+
+  // Blocks while another write transaction is open.
+  WriteTransaction begin_write(TxInfo info = {});
+  ReadTransaction begin_read() const;
+
+  // Syncs the store and records a checkpoint in the log; returns the checkpointed tx id.
+  std::uint64_t checkpoint();
+
+  // Changes a persistent setting by name, with the value as text: "rotation_size" ("64M"),
+  // "checkpoint_interval_time" ("15m", "30s", "2h"), "checkpoint_interval_tx" ("100000").
+  // Throws kInvalidArgument naming the key or the value when either is wrong.
+  void set_setting(std::string_view key, std::string_view value);
+
+  DatabaseStatus status() const;
+  const std::string& uuid() const;
+  const std::filesystem::path& dir() const;
+
+  struct Impl;
+
+ private:
+  explicit Database(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses "64M", "1G", "4096" (K/M/G are powers of 1024). Throws kInvalidArgument.
+std::uint64_t parse_size(std::string_view text);
+// Parses "15m", "30s", "2h", "1d", "500ms". Throws kInvalidArgument.
+std::chrono::milliseconds parse_duration(std::string_view text);
+
+}  // namespace txgraph

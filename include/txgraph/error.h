@@ -1,0 +1,42 @@
+// txgraph/error.h — the one error type of the public API.
+//
+// Every failure a caller can see is a txgraph::Error carrying a stable ErrorCode and a message
+// that names the thing at fault (the segment and offset, the element id, the option value).
+// Codes are part of the API: their numbers are never reused or renumbered.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace txgraph {
+
+enum class ErrorCode : std::uint16_t {
+  kInvalidArgument = 1,      // a bad value from the caller: option, name, property value
+  kNotFound = 2,             // a node, relationship or database that does not exist
+  kConstraintViolation = 3,  // a key constraint would be broken; the operation changed nothing
+  kHasRelationships = 4,     // non-detach delete of a node that still has relationships
+  kCorruption = 5,           // damaged bytes on disk; the message names file and offset
+  kIo = 6,                   // the operating system refused an I/O call (errno in the message)
+  kDiskFull = 7,             // ENOSPC or LMDB's map is full; nothing committed was lost
+  kTransactionClosed = 8,    // the transaction was already committed, aborted or failed
+  kWritesRefused = 9,        // a durability step failed earlier; reopen the database
+  kWrongDatabase = 10,       // a log or store that belongs to another database
+  kUnsupportedFormat = 11,   // a file written by a newer or unknown format version
+  kLocked = 12,              // another process has the database open for writing
+};
+
+// A short stable name for the code ("constraint_violation"), for tools and JSON output.
+std::string_view error_code_name(ErrorCode code);
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+}  // namespace txgraph

@@ -1,0 +1,72 @@
+// txgraph/options.h — how a database is opened.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+namespace txgraph {
+
+// When commit() returns, and what each choice survives.
+enum class Durability : std::uint8_t {
+  // commit() returns once the log record is written to the operating system, before it is
+  // synced; a background flusher syncs every `async_sync_interval`. A process crash (kill -9)
+  // loses nothing; a power cut loses the transactions committed since the last sync.
+  kAsync = 0,
+  // Default. commit() returns after the log record is fdatasync'ed; concurrent committers share
+  // one fdatasync (group commit). Survives kill -9. The store itself is written without syncs
+  // (LMDB MDB_NOSYNC) and synced at checkpoints; see the README on power loss.
+  kLog = 1,
+  // kLog plus LMDB syncing its data pages at each commit (MDB_NOMETASYNC): the store is never
+  // left unreadable by a power cut, at roughly twice the syncs per commit.
+  kFull = 2,
+};
+
+// Microseconds since the Unix epoch. Tests inject a clock to run simulated time.
+using Clock = std::function<std::int64_t()>;
+
+// Settings stored in the database: they survive reopen and can be changed while it is open
+// (Database::set_setting, `txgraph set`).
+struct Settings {
+  // A log segment is closed and a new one started once it passes this many bytes. Default
+  // 64 MiB. A transaction is never split, so a segment may end larger by one transaction.
+  // Smaller segments prune at a finer grain; each rotation costs two syncs.
+  std::uint64_t rotation_size = 64ull << 20;
+
+  // Checkpoint when this much time has passed since the last one... Default 15 minutes.
+  // A checkpoint syncs the store, so recovery after a crash replays only the log after it;
+  // a longer interval means fewer store syncs and a longer replay at open.
+  std::chrono::milliseconds checkpoint_interval_time{15 * 60 * 1000};
+
+  // ...or when this many transactions have committed since the last one, whichever comes
+  // first. Default 100000. 0 turns the count trigger off.
+  std::uint64_t checkpoint_interval_tx = 100000;
+};
+
+struct Options {
+  // Create the database if `dir` holds none. Default true. With false, opening a folder with
+  // no database is Error(kNotFound).
+  bool create_if_missing = true;
+
+  // See Durability. Default kLog. Can differ between opens of the same database.
+  Durability durability = Durability::kLog;
+
+  // With kAsync: how often the background flusher syncs the log. Default 50 ms. A power cut
+  // loses at most about this much committed work.
+  std::chrono::milliseconds async_sync_interval{50};
+
+  // Persistent settings for a database this open creates; an existing database keeps the
+  // ones stored in it (change them with Database::set_setting).
+  Settings initial_settings;
+
+  // Upper bound on the store file (LMDB map size). Default 64 GiB of address space; the file
+  // grows only as data is written. A full map is Error(kDiskFull) naming this option; nothing
+  // committed is lost, reopen with a larger value.
+  std::uint64_t map_size = 64ull << 30;
+
+  // Time source for commit times and checkpoint intervals, in microseconds since the epoch.
+  // Default: the system clock.
+  Clock clock;
+};
+
+}  // namespace txgraph

@@ -1,0 +1,7 @@
+// txgraph/txgraph.h — everything an embedding application needs.
+#pragma once
+
+#include "txgraph/database.h"
+#include "txgraph/error.h"
+#include "txgraph/options.h"
+#include "txgraph/value.h"

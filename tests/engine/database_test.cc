@@ -1,0 +1,306 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_dir.h"
+#include "txgraph/txgraph.h"
+
+namespace txgraph {
+namespace {
+
+using testing::TestDir;
+
+Options quick_options() {
+  Options o;
+  o.durability = Durability::kAsync;
+  return o;
+}
+
+TEST(Database, CreatesReadsAndReopens) {
+  TestDir dir;
+  NodeId ann, bob;
+  RelationshipId knows;
+  {
+    auto db = Database::open(dir.path(), quick_options());
+    auto tx = db->begin_write({"alice", "", {{"app", Value("crm")}}});
+    ann = tx.create_node({"Person"}, {{"name", Value("Ann")}, {"age", Value(31)}});
+    bob = tx.create_node({"Person", "Admin"}, {{"name", Value("Bob")}});
+    knows = tx.create_relationship("KNOWS", ann, bob, {{"since", Value(2020)}});
+    EXPECT_EQ(tx.commit(), 1u);
+  }
+  auto db = Database::open(dir.path(), quick_options());
+  auto rd = db->begin_read();
+  auto node = rd.get_node(bob);
+  ASSERT_TRUE(node);
+  EXPECT_EQ(node->labels, (std::vector<std::string>{"Admin", "Person"}));
+  EXPECT_EQ(node->properties.at("name"), Value("Bob"));
+  auto rel = rd.get_relationship(knows);
+  ASSERT_TRUE(rel);
+  EXPECT_EQ(rel->type, "KNOWS");
+  EXPECT_EQ(rel->start, ann);
+  EXPECT_EQ(rel->end, bob);
+  EXPECT_EQ(rd.nodes_with_label("Person"), (std::vector<NodeId>{ann, bob}));
+  EXPECT_EQ(rd.relationships_of(ann, Direction::kOutgoing), (std::vector<RelationshipId>{knows}));
+  EXPECT_TRUE(rd.relationships_of(ann, Direction::kIncoming).empty());
+  EXPECT_EQ(rd.relationships_of(bob, Direction::kIncoming, "KNOWS"), (std::vector<RelationshipId>{knows}));
+  EXPECT_TRUE(rd.relationships_of(bob, Direction::kIncoming, "LIKES").empty());
+  EXPECT_EQ(rd.node_count(), 2u);
+  EXPECT_EQ(rd.relationship_count(), 1u);
+  EXPECT_EQ(db->status().last_committed_tx, 1u);
+}
+
+TEST(Database, ElementIdsAreNeverReused) {
+  TestDir dir;
+  NodeId first;
+  {
+    auto db = Database::open(dir.path(), quick_options());
+    auto tx = db->begin_write();
+    first = tx.create_node({"A"}, {});
+    tx.commit();
+    auto del = db->begin_write();
+    del.delete_node(first);
+    del.commit();
+  }
+  auto db = Database::open(dir.path(), quick_options());
+  auto tx = db->begin_write();
+  NodeId second = tx.create_node({"A"}, {});
+  tx.commit();
+  EXPECT_GT(second.value, first.value);
+  EXPECT_EQ(element_id(second), "n:" + std::to_string(second.value));
+  EXPECT_EQ(parse_node_element_id(element_id(second)), second);
+  EXPECT_FALSE(parse_node_element_id("r:1"));
+  EXPECT_FALSE(parse_node_element_id("n:"));
+  EXPECT_FALSE(parse_node_element_id("n:12x"));
+}
+
+TEST(Database, AbortedTransactionLeavesNothing) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), quick_options());
+  {
+    auto tx = db->begin_write();
+    tx.create_node({"Ghost"}, {{"x", Value(1)}});
+    tx.abort();
+  }
+  {
+    auto tx = db->begin_write();
+    tx.create_node({"Ghost"}, {});
+    // destroyed without commit
+  }
+  auto rd = db->begin_read();
+  EXPECT_EQ(rd.node_count(), 0u);
+  EXPECT_TRUE(rd.nodes_with_label("Ghost").empty());
+}
+
+TEST(Database, NonDetachDeleteOfConnectedNodeIsRefused) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), quick_options());
+  auto tx = db->begin_write();
+  auto a = tx.create_node({"P"}, {});
+  auto b = tx.create_node({"P"}, {});
+  auto r = tx.create_relationship("R", a, b, {});
+  auto loop = tx.create_relationship("SELF", a, a, {});
+  tx.commit();
+
+  auto del = db->begin_write();
+  try {
+    del.delete_node(a);
+    FAIL() << "delete of a node with relationships must fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kHasRelationships);
+    EXPECT_NE(std::string(e.what()).find(element_id(a)), std::string::npos);
+  }
+  // The failed delete changed nothing and the transaction is still usable.
+  EXPECT_TRUE(del.get_node(a));
+  del.delete_node(a, /*detach=*/true);
+  EXPECT_FALSE(del.get_node(a));
+  EXPECT_FALSE(del.get_relationship(r));
+  EXPECT_FALSE(del.get_relationship(loop));
+  EXPECT_TRUE(del.relationships_of(b, Direction::kBoth).empty());
+  del.commit();
+  auto rd = db->begin_read();
+  EXPECT_EQ(rd.node_count(), 1u);
+  EXPECT_EQ(rd.relationship_count(), 0u);
+}
+
+TEST(Database, NodeKeyIsUniqueAndEnforced) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), quick_options());
+  {
+    auto tx = db->begin_write();
+    tx.create_key({EntityKind::kNode, "Person", {"id"}});
+    tx.create_node({"Person"}, {{"id", Value(1)}, {"name", Value("Ann")}});
+    tx.commit();
+  }
+  // A duplicate key: the whole transaction is rolled back, nothing of it applied.
+  {
+    auto tx = db->begin_write();
+    auto other = tx.create_node({"Other"}, {{"id", Value(1)}});
+    EXPECT_THROW(
+        try { tx.create_node({"Person"}, {{"id", Value(1)}}); } catch (const Error& e) {
+          EXPECT_EQ(e.code(), ErrorCode::kConstraintViolation);
+          EXPECT_NE(std::string(e.what()).find("Person(id=1)"), std::string::npos) << e.what();
+          throw;
+        },
+        Error);
+    // Making an existing node collide by label or property is refused too.
+    EXPECT_THROW(tx.add_labels(other, {"Person"}), Error);
+    EXPECT_FALSE(tx.get_node(other)->labels.size() == 2);
+    tx.abort();
+  }
+  // A missing key property is refused at commit.
+  {
+    auto tx = db->begin_write();
+    tx.create_node({"Person"}, {{"name", Value("Nobody")}});
+    try {
+      tx.commit();
+      FAIL() << "commit without the key property must fail";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConstraintViolation);
+    }
+  }
+  auto rd = db->begin_read();
+  EXPECT_EQ(rd.node_count(), 1u);
+  auto found = rd.find_node("Person", {{"id", Value(1)}});
+  ASSERT_TRUE(found);
+  EXPECT_EQ(rd.get_node(*found)->properties.at("name"), Value("Ann"));
+  EXPECT_FALSE(rd.find_node("Person", {{"id", Value(2)}}));
+  EXPECT_THROW(rd.find_node("Person", {{"name", Value("Ann")}}), Error);
+}
+
+TEST(Database, KeyFollowsPropertyChangesAndSurvivesReopen) {
+  TestDir dir;
+  NodeId n;
+  {
+    auto db = Database::open(dir.path(), quick_options());
+    auto tx = db->begin_write();
+    tx.create_key({EntityKind::kNode, "Person", {"id"}});
+    n = tx.create_node({"Person"}, {{"id", Value(1)}});
+    tx.set_node_properties(n, {{"id", Value(2)}});
+    tx.commit();
+  }
+  auto db = Database::open(dir.path(), quick_options());
+  {
+    auto rd = db->begin_read();
+    EXPECT_FALSE(rd.find_node("Person", {{"id", Value(1)}}));
+    EXPECT_EQ(rd.find_node("Person", {{"id", Value(2)}}), n);
+    ASSERT_EQ(rd.key_constraints().size(), 1u);
+  }
+  auto tx = db->begin_write();
+  auto m = tx.create_node({"Person"}, {{"id", Value(1)}});  // the old key is free again
+  EXPECT_THROW(tx.set_node_properties(m, {{"id", Value(2)}}), Error);
+  tx.commit();
+}
+
+TEST(Database, RelationshipKeyIsEnforced) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), quick_options());
+  auto tx = db->begin_write();
+  auto a = tx.create_node({}, {});
+  auto b = tx.create_node({}, {});
+  tx.create_relationship("PAID", a, b, {{"ref", Value("x1")}});
+  tx.create_key({EntityKind::kRelationship, "PAID", {"ref"}});
+  EXPECT_THROW(tx.create_relationship("PAID", b, a, {{"ref", Value("x1")}}), Error);
+  auto r2 = tx.create_relationship("PAID", b, a, {{"ref", Value("x2")}});
+  tx.commit();
+  auto rd = db->begin_read();
+  EXPECT_EQ(rd.find_relationship("PAID", {{"ref", Value("x2")}}), r2);
+}
+
+TEST(Database, CreatingAKeyOnDuplicateDataIsRefused) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), quick_options());
+  auto tx = db->begin_write();
+  tx.create_node({"P"}, {{"id", Value(1)}});
+  tx.create_node({"P"}, {{"id", Value(1)}});
+  try {
+    tx.create_key({EntityKind::kNode, "P", {"id"}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConstraintViolation);
+  }
+  EXPECT_TRUE(tx.key_constraints().empty());
+}
+
+TEST(Database, AllValueKindsRoundTripThroughStoreAndLog) {
+  TestDir dir;
+  Properties props{{"null_is_dropped", Value()},
+                   {"b", Value(true)},
+                   {"i", Value(std::int64_t{-9007199254740993})},
+                   {"d", Value(2.5)},
+                   {"s", Value("h\xc3\xa9llo")},
+                   {"raw", Value(Bytes{std::string("\0\x01\xff", 3)})},
+                   {"li", Value(Value::List{Value(1), Value(2)})},
+                   {"ls", Value(Value::List{Value("a")})},
+                   {"empty", Value(Value::List{})}};
+  NodeId id;
+  {
+    Options o = quick_options();
+    o.initial_settings.checkpoint_interval_time = std::chrono::hours(1);
+    auto db = Database::open(dir.path(), o);
+    auto tx = db->begin_write();
+    id = tx.create_node({"V"}, props);
+    tx.commit();
+  }
+  props.erase("null_is_dropped");
+  auto db = Database::open(dir.path(), quick_options());
+  EXPECT_EQ(db->begin_read().get_node(id)->properties, props);
+  EXPECT_THROW(Value(Value::List{Value(1), Value("x")}), Error);
+}
+
+TEST(Database, SettingsPersistAndBadValuesAreRefused) {
+  TestDir dir;
+  {
+    auto db = Database::open(dir.path(), quick_options());
+    db->set_setting("rotation_size", "1M");
+    db->set_setting("checkpoint_interval_time", "30s");
+    db->set_setting("checkpoint_interval_tx", "500");
+    EXPECT_THROW(db->set_setting("rotation_size", "lots"), Error);
+    EXPECT_THROW(db->set_setting("no_such_setting", "1"), Error);
+    EXPECT_THROW(db->set_setting("checkpoint_interval_time", "5 parsecs"), Error);
+  }
+  auto db = Database::open(dir.path(), quick_options());
+  auto s = db->status().settings;
+  EXPECT_EQ(s.rotation_size, 1u << 20);
+  EXPECT_EQ(s.checkpoint_interval_time, std::chrono::seconds(30));
+  EXPECT_EQ(s.checkpoint_interval_tx, 500u);
+}
+
+TEST(Database, SecondOpenIsRefusedWhileOpen) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), quick_options());
+  try {
+    Database::open(dir.path(), quick_options());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kLocked);
+  }
+}
+
+TEST(Database, MissingDatabaseIsReportedWhenNotCreating) {
+  TestDir dir;
+  Options o;
+  o.create_if_missing = false;
+  try {
+    Database::open(dir / "nothing-here", o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("nothing-here"), std::string::npos);
+  }
+}
+
+TEST(Database, ParsesSizesAndDurations) {
+  EXPECT_EQ(parse_size("64M"), 64u << 20);
+  EXPECT_EQ(parse_size("4096"), 4096u);
+  EXPECT_EQ(parse_size("2G"), 2ull << 30);
+  EXPECT_THROW(parse_size("M"), Error);
+  EXPECT_THROW(parse_size("12Q"), Error);
+  EXPECT_EQ(parse_duration("15m"), std::chrono::minutes(15));
+  EXPECT_EQ(parse_duration("500ms"), std::chrono::milliseconds(500));
+  EXPECT_EQ(parse_duration("2h"), std::chrono::hours(2));
+  EXPECT_THROW(parse_duration("15"), Error);
+}
+
+}  // namespace
+}  // namespace txgraph

@@ -1,0 +1,180 @@
+#include "txlog/log_writer.h"
+
+#include <sys/uio.h>
+
+#include <filesystem>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "txgraph/error.h"
+
+namespace txgraph::txlog {
+
+LogWriter::LogWriter(LogWriterOptions options, std::uint64_t active_number, std::uint64_t active_end,
+                     std::uint64_t next_number, std::uint64_t next_tx)
+    : options_(std::move(options)) {
+  frame_header_.resize(kFrameHeaderSize);
+  if (active_number != 0) {
+    active_ = std::make_shared<File>(
+        (std::filesystem::path(options_.dir) / segment_file_name(active_number)).string(), File::Mode::kReadWrite);
+    active_number_ = active_number;
+    active_size_ = active_end;
+  } else {
+    create_segment(next_number, next_tx);
+  }
+}
+
+LogWriter::~LogWriter() = default;
+
+void LogWriter::refuse() const {
+  throw Error(ErrorCode::kWritesRefused,
+              fmt::format("the log refuses writes after an earlier failure ({}); reopen the database", failure_));
+}
+
+void LogWriter::create_segment(std::uint64_t number, std::uint64_t first_tx) {
+  std::string path = (std::filesystem::path(options_.dir) / segment_file_name(number)).string();
+  SegmentHeader header;
+  header.database_uuid = options_.database_uuid;
+  header.segment_number = number;
+  header.first_tx = first_tx;
+  header.enrichment_generation = options_.enrichment_generation;
+  header.created_us = options_.now_us ? options_.now_us() : 0;
+  auto file = std::make_shared<File>(path, File::Mode::kCreateExclusive);
+  try {
+    // The header is synced and the folder entry made durable before any record goes in: a
+    // crash in between leaves a segment with a header and no records, or a torn header in
+    // the last segment, which recovery removes.
+    file->write_at(0, encode_segment_header(header));
+    file->sync();
+    sync_directory(options_.dir);
+  } catch (...) {
+    try {
+      remove_file(path);
+    } catch (...) {
+    }
+    throw;
+  }
+  std::lock_guard lock(mutex_);
+  active_ = std::move(file);
+  active_number_ = number;
+  active_size_ = kSegmentHeaderSize;
+  // Everything before this segment was synced by rotate(); a fresh segment holds nothing.
+  synced_ = written_;
+}
+
+void LogWriter::rotate(std::uint64_t next_tx) {
+  // Sync the old segment completely first, so that only the active segment ever holds
+  // unsynced records and sync_to() needs to sync one file.
+  active_->sync();
+  create_segment(active_number_ + 1, next_tx);
+  rotation_requested_ = false;
+}
+
+LogWriter::Position LogWriter::append(RecordType type, std::span<const std::string_view> payload_parts,
+                                      std::uint64_t next_tx) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!failure_.empty()) refuse();
+  }
+  std::size_t length = 0;
+  for (auto part : payload_parts) length += part.size();
+  if (length > kMaxRecordSize)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("a log record of {} bytes is larger than the limit of {} bytes", length, kMaxRecordSize));
+  if (rotation_requested_ || active_size_ >= options_.rotation_size) rotate(next_tx);
+
+  FrameHeader fh;
+  fh.length = static_cast<std::uint32_t>(length);
+  fh.type = static_cast<std::uint8_t>(type);
+  encode_frame_header(fh, frame_header_.data());
+  fh.checksum = frame_checksum(frame_header_.data(), payload_parts);
+  encode_frame_header(fh, frame_header_.data());
+
+  std::vector<struct iovec> iov;
+  iov.reserve(payload_parts.size() + 1);
+  iov.push_back({frame_header_.data(), kFrameHeaderSize});
+  for (auto part : payload_parts) iov.push_back({const_cast<char*>(part.data()), part.size()});
+  try {
+    active_->write_at(active_size_, iov.data(), static_cast<int>(iov.size()));
+  } catch (const Error&) {
+    // Cut off whatever part of the frame reached the file, so a later append does not land
+    // after garbage. If even that fails, refuse: the tail is now unknown.
+    try {
+      active_->truncate(active_size_);
+    } catch (const Error& e) {
+      std::lock_guard lock(mutex_);
+      failure_ = e.what();
+    }
+    throw;
+  }
+  active_size_ += kFrameHeaderSize + length;
+  std::lock_guard lock(mutex_);
+  last_frame_bytes_ = kFrameHeaderSize + length;
+  written_ += kFrameHeaderSize + length;
+  return written_;
+}
+
+void LogWriter::undo_append(Position end) {
+  std::lock_guard lock(mutex_);
+  if (end != written_ || last_frame_bytes_ == 0) return;  // not the last append: nothing to undo
+  // Positions never move back (a concurrent sync may already count these bytes as synced);
+  // only the file offset does, so the next frame overwrites this one and gets new positions.
+  try {
+    active_->truncate(active_size_ - last_frame_bytes_);
+    active_size_ -= last_frame_bytes_;
+  } catch (const Error& e) {
+    failure_ = e.what();
+  }
+  last_frame_bytes_ = 0;
+}
+
+void LogWriter::sync_to(Position position) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (!failure_.empty()) refuse();
+    if (synced_ >= position) return;
+    if (syncing_) {
+      synced_cv_.wait(lock);
+      continue;
+    }
+    // Become the leader: sync everything written so far, on behalf of every waiter.
+    syncing_ = true;
+    std::shared_ptr<File> file = active_;
+    Position target = written_;
+    lock.unlock();
+    std::string error;
+    try {
+      file->sync();
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    lock.lock();
+    syncing_ = false;
+    if (!error.empty()) {
+      failure_ = error;
+      synced_cv_.notify_all();
+      throw Error(ErrorCode::kIo, fmt::format("the log could not be synced ({}); the transaction is not durable "
+                                              "and the database refuses writes until reopened",
+                                              error));
+    }
+    if (target > synced_) synced_ = target;
+    synced_cv_.notify_all();
+  }
+}
+
+LogWriter::Position LogWriter::written() const {
+  std::lock_guard lock(mutex_);
+  return written_;
+}
+
+void LogWriter::set_rotation_size(std::uint64_t bytes) { options_.rotation_size = bytes; }
+
+std::uint64_t LogWriter::active_segment() const {
+  std::lock_guard lock(mutex_);
+  return active_number_;
+}
+
+void LogWriter::request_rotation() { rotation_requested_ = true; }
+
+}  // namespace txgraph::txlog

@@ -1,0 +1,84 @@
+// Appends records to the active segment, rotates segments, and makes appended records durable
+// with group commit: concurrent callers of sync_to() share one fdatasync.
+//
+// Threading: append() and rotation are called by one thread at a time (the database's single
+// writer); sync_to() may be called from any number of threads at once.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "txlog/file.h"
+#include "txlog/segment_format.h"
+
+namespace txgraph::txlog {
+
+struct LogWriterOptions {
+  std::string dir;            // the txlog folder
+  std::string database_uuid;  // 16 raw bytes, written into every segment header
+  std::uint64_t rotation_size = 64ull << 20;
+  std::uint64_t enrichment_generation = 0;
+  std::function<std::int64_t()> now_us;  // microseconds since the epoch, for segment headers
+};
+
+class LogWriter {
+ public:
+  // A position in the log: the number of record bytes appended since the writer opened.
+  using Position = std::uint64_t;
+
+  // Continues the segment `active_number` (already recovered: its valid data ends at
+  // `active_end`), or, with active_number 0, creates segment `next_number` starting at
+  // `next_tx`.
+  LogWriter(LogWriterOptions options, std::uint64_t active_number, std::uint64_t active_end,
+            std::uint64_t next_number, std::uint64_t next_tx);
+  ~LogWriter();
+
+  // Writes one frame to the active segment (to the OS, not yet synced) and returns the position
+  // just after it. If the active segment has passed the rotation size, first rotates to a new
+  // segment whose first tx is `next_tx`. On failure nothing of the frame remains in the log
+  // (a partial write is cut off again), else the writer refuses all further work.
+  Position append(RecordType type, std::span<const std::string_view> payload_parts, std::uint64_t next_tx);
+
+  // Removes the frame just appended, ending at `end`, whose transaction could not commit. If
+  // the file cannot be cut back, the writer refuses further work.
+  void undo_append(Position end);
+
+  // Returns once every byte up to `position` is synced. One caller syncs, the others wait
+  // and share it. A failed sync is final: it throws here and everywhere after (kWritesRefused),
+  // because after a failed fdatasync the kernel may have dropped the dirty pages.
+  void sync_to(Position position);
+  Position written() const;
+
+  void set_rotation_size(std::uint64_t bytes);
+  std::uint64_t active_segment() const;
+  // Forces a rotation before the next append.
+  void request_rotation();
+
+ private:
+  void rotate(std::uint64_t next_tx);
+  void create_segment(std::uint64_t number, std::uint64_t first_tx);
+  [[noreturn]] void refuse() const;
+
+  LogWriterOptions options_;
+  std::shared_ptr<File> active_;
+  std::uint64_t active_number_ = 0;
+  std::uint64_t active_size_ = 0;
+  bool rotation_requested_ = false;
+  std::string frame_header_;
+  std::uint64_t last_frame_bytes_ = 0;  // size of the last appended frame, for undo_append
+
+  mutable std::mutex mutex_;  // guards the fields below and the active_ pointer swap
+  std::condition_variable synced_cv_;
+  Position written_ = 0;
+  Position synced_ = 0;
+  bool syncing_ = false;
+  std::string failure_;  // non-empty once the writer refuses work
+};
+
+}  // namespace txgraph::txlog

@@ -1,0 +1,75 @@
+// The on-disk shape of a log segment: header, record frames, record types.
+// Described in full, with a worked example, in txlog/FORMAT.md; keep the two in step.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace txgraph::txlog {
+
+// Persistent format: never renumber. Type 0 is never written, so a zero-filled region is
+// never mistaken for a record.
+enum class RecordType : std::uint8_t {
+  kTransaction = 1,       // a committed transaction (TxRecord)
+  kCheckpoint = 2,        // the store was synced up to a tx id (CheckpointRecord)
+  kEnrichmentChange = 3,  // reserved: enrichment mode switch
+  kImportNotice = 4,      // reserved: bulk import that bypassed the log
+};
+bool is_known_record_type(std::uint8_t type);
+std::string_view record_type_name(RecordType type);
+
+// Persistent format: never renumber. The capture mode a transaction record was written in.
+enum class CaptureMode : std::uint8_t { kOff = 0, kDiff = 1, kFull = 2 };
+
+// Frame flag bits. Persistent format.
+constexpr std::uint8_t kFrameFlagCompressed = 0x01;  // reserved: payload is zstd-compressed
+
+inline constexpr char kSegmentMagic[8] = {'T', 'X', 'G', 'L', 'O', 'G', '\r', '\n'};
+constexpr std::uint32_t kSegmentFormatVersion = 1;
+constexpr std::size_t kSegmentHeaderSize = 72;
+constexpr std::size_t kFrameHeaderSize = 16;
+// A record larger than this is refused on write and taken for damage on read.
+constexpr std::uint32_t kMaxRecordSize = 1u << 30;
+
+struct SegmentHeader {
+  std::uint32_t format_version = kSegmentFormatVersion;
+  std::string database_uuid;  // 16 raw bytes
+  std::uint64_t segment_number = 0;
+  std::uint64_t first_tx = 0;  // the tx id of the first transaction this segment may hold
+  std::uint64_t enrichment_generation = 0;
+  std::int64_t created_us = 0;
+};
+
+std::string encode_segment_header(const SegmentHeader& header);
+
+enum class HeaderStatus { kOk, kTooShort, kBadMagic, kBadChecksum, kUnsupportedVersion };
+HeaderStatus decode_segment_header(std::string_view bytes, SegmentHeader* out);
+std::string_view header_status_text(HeaderStatus status);
+
+// Frame header: u32 payload length, u8 type, u8 flags, u16 zero, u64 checksum. The checksum
+// is XXH3-64 over the first 8 header bytes followed by the payload.
+struct FrameHeader {
+  std::uint32_t length = 0;
+  std::uint8_t type = 0;
+  std::uint8_t flags = 0;
+  std::uint16_t reserved = 0;
+  std::uint64_t checksum = 0;
+};
+void encode_frame_header(const FrameHeader& header, char out[kFrameHeaderSize]);
+// The frame checksum over the first 8 bytes of an encoded frame header and the payload, which
+// may come in several parts (the writer never joins them into one buffer).
+std::uint64_t frame_checksum(const char* header8, std::span<const std::string_view> payload_parts);
+FrameHeader decode_frame_header(const char in[kFrameHeaderSize]);
+
+// Segment file names: "<number, 16 digits>.seg", so that names sort in segment order.
+std::string segment_file_name(std::uint64_t number);
+// Returns 0 when `name` is not a segment file name.
+std::uint64_t parse_segment_file_name(std::string_view name);
+
+// UUIDs: 16 random bytes; the text form is the usual 8-4-4-4-12 hex.
+std::string new_uuid();
+std::string uuid_to_text(std::string_view raw);
+
+}  // namespace txgraph::txlog

@@ -1,0 +1,60 @@
+// Reads the frames of one segment file in order, telling a torn tail (the writer died in the
+// middle of its last record: the end of the log, not an error) from damage before it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "txlog/file.h"
+#include "txlog/segment_format.h"
+
+namespace txgraph::txlog {
+
+struct Frame {
+  RecordType type = RecordType::kTransaction;
+  std::uint8_t flags = 0;
+  std::uint64_t offset = 0;  // of the frame header in the file
+  std::string payload;       // reused between calls
+};
+
+class SegmentReader {
+ public:
+  // Throws kNotFound or kIo when the file cannot be opened. A bad header is not thrown: see
+  // header_status(); next() then returns kCorrupt at once.
+  explicit SegmentReader(const std::string& path);
+
+  HeaderStatus header_status() const { return header_status_; }
+  const SegmentHeader& header() const { return header_; }
+
+  enum class Next {
+    kRecord,    // *out holds a whole, checksummed frame
+    kEnd,       // clean end of the file
+    kTornTail,  // an incomplete or unchecksummed last frame, or only zeros up to the end:
+                // what a crash mid-append leaves. valid_end() is where the good data ends.
+    kCorrupt,   // damage with more data after it; problem() says what, at problem_offset()
+  };
+  Next next(Frame* out);
+
+  std::uint64_t valid_end() const { return offset_; }  // end of the last good frame
+  std::uint64_t file_size() const { return file_size_; }
+  const std::string& problem() const { return problem_; }
+  std::uint64_t problem_offset() const { return offset_; }
+  const std::string& path() const { return file_.path(); }
+
+ private:
+  // Ensures [offset, offset+n) is in buffer_; returns false if the file ends before.
+  bool load(std::uint64_t offset, std::size_t n);
+  bool only_zeros_from(std::uint64_t offset);
+  Next damaged(std::string why, bool at_tail);
+
+  File file_;
+  std::uint64_t file_size_ = 0;
+  HeaderStatus header_status_ = HeaderStatus::kOk;
+  SegmentHeader header_;
+  std::uint64_t offset_ = 0;
+  std::string buffer_;
+  std::uint64_t buffer_offset_ = 0;
+  std::string problem_;
+};
+
+}  // namespace txgraph::txlog

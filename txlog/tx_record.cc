@@ -1,0 +1,195 @@
+#include "txlog/tx_record.h"
+
+#include <fmt/format.h>
+
+#include "txlog/value_codec.h"
+
+namespace txgraph::txlog {
+
+std::string_view op_code_name(OpCode code) {
+  switch (code) {
+    case OpCode::kCreateNode:
+      return "create_node";
+    case OpCode::kDeleteNode:
+      return "delete_node";
+    case OpCode::kSetNodeProperties:
+      return "set_node_properties";
+    case OpCode::kRemoveNodeProperties:
+      return "remove_node_properties";
+    case OpCode::kAddLabels:
+      return "add_labels";
+    case OpCode::kRemoveLabels:
+      return "remove_labels";
+    case OpCode::kCreateRelationship:
+      return "create_relationship";
+    case OpCode::kDeleteRelationship:
+      return "delete_relationship";
+    case OpCode::kSetRelationshipProperties:
+      return "set_relationship_properties";
+    case OpCode::kRemoveRelationshipProperties:
+      return "remove_relationship_properties";
+    case OpCode::kCreateKey:
+      return "create_key";
+  }
+  return "unknown";
+}
+
+namespace {
+
+void write_names(ByteWriter& out, const std::vector<std::string>& names) {
+  out.varint(names.size());
+  for (const auto& n : names) out.str(n);
+}
+
+std::vector<std::string> read_names(ByteReader& in) {
+  std::uint64_t n = in.count(1);
+  std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(n));
+  for (std::uint64_t i = 0; i < n; ++i) names.emplace_back(in.str());
+  return names;
+}
+
+RedoOp decode_op(ByteReader& in) {
+  RedoOp op;
+  auto code = in.u8();
+  if (code < 1 || code > static_cast<std::uint8_t>(OpCode::kCreateKey)) in.fail(fmt::format("unknown operation code {}", code));
+  op.code = static_cast<OpCode>(code);
+  switch (op.code) {
+    case OpCode::kCreateNode:
+      op.id = in.varint();
+      op.names = read_names(in);
+      op.properties = decode_properties(in);
+      break;
+    case OpCode::kCreateRelationship:
+      op.id = in.varint();
+      op.type = std::string(in.str());
+      op.start = in.varint();
+      op.end = in.varint();
+      op.properties = decode_properties(in);
+      break;
+    case OpCode::kDeleteNode:
+    case OpCode::kDeleteRelationship:
+      op.id = in.varint();
+      break;
+    case OpCode::kSetNodeProperties:
+    case OpCode::kSetRelationshipProperties:
+      op.id = in.varint();
+      op.properties = decode_properties(in);
+      break;
+    case OpCode::kRemoveNodeProperties:
+    case OpCode::kRemoveRelationshipProperties:
+    case OpCode::kAddLabels:
+    case OpCode::kRemoveLabels:
+      op.id = in.varint();
+      op.names = read_names(in);
+      break;
+    case OpCode::kCreateKey:
+      op.key_kind = in.u8();
+      if (op.key_kind != 1 && op.key_kind != 2) in.fail("bad key kind");
+      op.type = std::string(in.str());
+      op.names = read_names(in);
+      break;
+  }
+  return op;
+}
+
+}  // namespace
+
+void encode_tx_header(std::string& out, const TxHeader& h) {
+  ByteWriter w(out);
+  w.varint(h.tx_id);
+  w.i64(h.start_time_us);
+  w.i64(h.commit_time_us);
+  w.u8(static_cast<std::uint8_t>(h.capture_mode));
+  w.str(h.user);
+  w.str(h.authenticated_user);
+  encode_properties(w, h.metadata);
+  w.varint(h.op_count);
+}
+
+std::uint64_t peek_tx_id(std::string_view payload) {
+  ByteReader in(payload, "transaction record");
+  return in.varint();
+}
+
+TxRecord decode_tx_record(std::string_view payload) {
+  ByteReader in(payload, "transaction record");
+  TxRecord rec;
+  auto& h = rec.header;
+  h.tx_id = in.varint();
+  h.start_time_us = in.i64();
+  h.commit_time_us = in.i64();
+  auto mode = in.u8();
+  if (mode > static_cast<std::uint8_t>(CaptureMode::kFull)) in.fail(fmt::format("unknown capture mode {}", mode));
+  h.capture_mode = static_cast<CaptureMode>(mode);
+  h.user = std::string(in.str());
+  h.authenticated_user = std::string(in.str());
+  h.metadata = decode_properties(in);
+  h.op_count = in.count(2);
+  rec.ops.reserve(static_cast<std::size_t>(h.op_count));
+  for (std::uint64_t i = 0; i < h.op_count; ++i) rec.ops.push_back(decode_op(in));
+  // Enrichment (DIFF/FULL) follows the operations; an OFF record ends here.
+  if (h.capture_mode == CaptureMode::kOff && !in.done()) in.fail("trailing bytes after the operations");
+  return rec;
+}
+
+void encode_create_node(ByteWriter& out, std::uint64_t id, const std::vector<std::string>& labels,
+                        const Properties& properties) {
+  out.u8(static_cast<std::uint8_t>(OpCode::kCreateNode));
+  out.varint(id);
+  write_names(out, labels);
+  encode_properties(out, properties);
+}
+
+void encode_create_relationship(ByteWriter& out, std::uint64_t id, std::string_view type,
+                                std::uint64_t start, std::uint64_t end, const Properties& properties) {
+  out.u8(static_cast<std::uint8_t>(OpCode::kCreateRelationship));
+  out.varint(id);
+  out.str(type);
+  out.varint(start);
+  out.varint(end);
+  encode_properties(out, properties);
+}
+
+void encode_delete(ByteWriter& out, OpCode code, std::uint64_t id) {
+  out.u8(static_cast<std::uint8_t>(code));
+  out.varint(id);
+}
+
+void encode_set_properties(ByteWriter& out, OpCode code, std::uint64_t id, const Properties& properties) {
+  out.u8(static_cast<std::uint8_t>(code));
+  out.varint(id);
+  encode_properties(out, properties);
+}
+
+void encode_names(ByteWriter& out, OpCode code, std::uint64_t id, const std::vector<std::string>& names) {
+  out.u8(static_cast<std::uint8_t>(code));
+  out.varint(id);
+  write_names(out, names);
+}
+
+void encode_create_key(ByteWriter& out, std::uint8_t kind, std::string_view label_or_type,
+                       const std::vector<std::string>& properties) {
+  out.u8(static_cast<std::uint8_t>(OpCode::kCreateKey));
+  out.u8(kind);
+  out.str(label_or_type);
+  write_names(out, properties);
+}
+
+std::string encode_checkpoint(const CheckpointRecord& r) {
+  std::string out;
+  ByteWriter w(out);
+  w.varint(r.last_applied_tx);
+  w.i64(r.time_us);
+  return out;
+}
+
+CheckpointRecord decode_checkpoint(std::string_view payload) {
+  ByteReader in(payload, "checkpoint record");
+  CheckpointRecord r;
+  r.last_applied_tx = in.varint();
+  r.time_us = in.i64();
+  return r;
+}
+
+}  // namespace txgraph::txlog

@@ -1,0 +1,89 @@
+// Payloads of the log's record types (txlog/FORMAT.md, "Records"): a committed transaction
+// with its redo operations, and a checkpoint.
+//
+// The commit path encodes operations straight into the transaction's reusable buffer with the
+// encode_* functions; recovery and log readers decode whole records into TxRecord.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "txgraph/value.h"
+#include "txlog/byte_codec.h"
+#include "txlog/segment_format.h"
+
+namespace txgraph::txlog {
+
+// Persistent format: never renumber.
+enum class OpCode : std::uint8_t {
+  kCreateNode = 1,
+  kDeleteNode = 2,
+  kSetNodeProperties = 3,  // a null value removes the property
+  kRemoveNodeProperties = 4,
+  kAddLabels = 5,
+  kRemoveLabels = 6,
+  kCreateRelationship = 7,
+  kDeleteRelationship = 8,
+  kSetRelationshipProperties = 9,
+  kRemoveRelationshipProperties = 10,
+  kCreateKey = 11,
+};
+std::string_view op_code_name(OpCode code);
+
+// One redo operation, decoded. Which fields mean something depends on `code`.
+struct RedoOp {
+  OpCode code = OpCode::kCreateNode;
+  std::uint64_t id = 0;            // the node or relationship
+  std::vector<std::string> names;  // labels, removed property keys, or a key's properties
+  Properties properties;
+  std::string type;                // relationship type, or the label/type of a key
+  std::uint64_t start = 0;         // relationship endpoints
+  std::uint64_t end = 0;
+  std::uint8_t key_kind = 0;       // kCreateKey: 1 node, 2 relationship
+};
+
+struct TxHeader {
+  std::uint64_t tx_id = 0;
+  std::int64_t start_time_us = 0;
+  std::int64_t commit_time_us = 0;
+  CaptureMode capture_mode = CaptureMode::kOff;
+  std::string user;
+  std::string authenticated_user;
+  Properties metadata;
+  std::uint64_t op_count = 0;
+};
+
+struct TxRecord {
+  TxHeader header;
+  std::vector<RedoOp> ops;
+};
+
+void encode_tx_header(std::string& out, const TxHeader& header);
+// Throws Error(kCorruption) when the payload does not decode.
+TxRecord decode_tx_record(std::string_view payload);
+// Only the tx id, without decoding the operations.
+std::uint64_t peek_tx_id(std::string_view payload);
+
+void encode_create_node(ByteWriter& out, std::uint64_t id, const std::vector<std::string>& labels,
+                        const Properties& properties);
+void encode_create_relationship(ByteWriter& out, std::uint64_t id, std::string_view type,
+                                std::uint64_t start, std::uint64_t end, const Properties& properties);
+// kDeleteNode, kDeleteRelationship.
+void encode_delete(ByteWriter& out, OpCode code, std::uint64_t id);
+// kSetNodeProperties, kSetRelationshipProperties.
+void encode_set_properties(ByteWriter& out, OpCode code, std::uint64_t id, const Properties& properties);
+// kRemoveNodeProperties, kRemoveRelationshipProperties, kAddLabels, kRemoveLabels.
+void encode_names(ByteWriter& out, OpCode code, std::uint64_t id, const std::vector<std::string>& names);
+void encode_create_key(ByteWriter& out, std::uint8_t kind, std::string_view label_or_type,
+                       const std::vector<std::string>& properties);
+
+struct CheckpointRecord {
+  std::uint64_t last_applied_tx = 0;  // every transaction up to this one is in the synced store
+  std::int64_t time_us = 0;
+};
+std::string encode_checkpoint(const CheckpointRecord& record);
+CheckpointRecord decode_checkpoint(std::string_view payload);
+
+}  // namespace txgraph::txlog
