@@ -187,6 +187,8 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
 
     auto recovered = engine::recover(*impl);
     impl->last_committed_tx = recovered.last_tx;
+    impl->replayed_at_open = recovered.replayed;
+    impl->torn_bytes_cut_at_open = recovered.torn_bytes_cut;
     impl->last_checkpoint_tx = recovered.last_checkpoint_tx;
     impl->last_checkpoint_time_us = recovered.last_checkpoint_time_us != 0 ? recovered.last_checkpoint_time_us : impl->now_us();
 
@@ -275,7 +277,7 @@ std::uint64_t WriteTransaction::commit() {
     if (s.op_count == 0) {
       // Nothing changed: no log record, no tx id.
       s.abort();
-      return db.last_committed_tx.load();
+      return 0;
     }
     tx = db.last_committed_tx.load() + 1;
     const auto& t = db.env->tables();
@@ -326,7 +328,7 @@ std::uint64_t WriteTransaction::commit() {
   s.tokens.publish();
   db.last_committed_tx = tx;
   s.open = false;
-  s.writer_lock.unlock();
+  s.release_writer();
   // 3. Outside the writer lock: wait for the sync, shared with every concurrent committer.
   if (db.options.durability == Durability::kLog) db.log->sync_to(position);
   auto since = ++db.commits_since_checkpoint;
@@ -341,6 +343,9 @@ std::uint64_t WriteTransaction::commit() {
 
 std::uint64_t Database::checkpoint() {
   if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
+  if (impl_->writer_thread.load() == std::this_thread::get_id())
+    throw Error(ErrorCode::kInvalidArgument, "checkpoint() waits for the writer; commit or abort this thread's "
+                                             "write transaction first");
   return impl_->checkpoint();
 }
 
@@ -376,7 +381,7 @@ void Database::set_setting(std::string_view key, std::string_view value) {
     std::lock_guard lock(impl_->settings_mutex);
     impl_->settings = next;
   }
-  impl_->log->set_rotation_size(next.rotation_size);
+  impl_->log->set_rotation_size(next.rotation_size);  // still under the writer lock, as append is
 }
 
 DatabaseStatus Database::status() const {
@@ -385,6 +390,8 @@ DatabaseStatus Database::status() const {
   st.last_committed_tx = impl_->last_committed_tx.load();
   st.last_checkpoint_tx = impl_->last_checkpoint_tx.load();
   st.last_checkpoint_time_us = impl_->last_checkpoint_time_us.load();
+  st.replayed_at_open = impl_->replayed_at_open;
+  st.torn_bytes_cut_at_open = impl_->torn_bytes_cut_at_open;
   {
     std::lock_guard lock(impl_->settings_mutex);
     st.settings = impl_->settings;

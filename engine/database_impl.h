@@ -41,6 +41,7 @@ struct Database::Impl {
   std::unique_ptr<txlog::LogWriter> log;
   // Held by the open write transaction: one writer at a time, like LMDB itself.
   std::mutex writer_mutex;
+  std::atomic<std::thread::id> writer_thread{};  // the thread holding writer_mutex for a transaction
   std::atomic<std::uint64_t> last_committed_tx{0};
 
   std::mutex checkpoint_mutex;  // one checkpoint at a time
@@ -55,6 +56,8 @@ struct Database::Impl {
   bool stopping = false;
 
   std::atomic<bool> closed{false};
+  std::uint64_t replayed_at_open = 0;
+  std::uint64_t torn_bytes_cut_at_open = 0;
 
   std::int64_t now_us() const;
   void background_loop();
@@ -92,6 +95,7 @@ struct TxnState {
   std::int64_t relationship_delta = 0;
 
   void abort();
+  void release_writer();
 };
 
 }  // namespace detail

@@ -15,7 +15,13 @@ namespace detail {
 
 TxnState::TxnState(Database::Impl& database, bool write)
     : db(&database), writable(write), tokens(database.tokens, database.env->tables()) {
-  if (write) writer_lock = std::unique_lock(database.writer_mutex);
+  if (write) {
+    if (database.writer_thread.load() == std::this_thread::get_id())
+      throw Error(ErrorCode::kInvalidArgument,
+                  "this thread already has a write transaction open; commit or abort it first");
+    writer_lock = std::unique_lock(database.writer_mutex);
+    database.writer_thread = std::this_thread::get_id();
+  }
   engine::check_mdb(mdb_txn_begin(database.env->env(), nullptr, write ? 0 : MDB_RDONLY, &txn),
                     write ? "beginning a write transaction" : "beginning a read transaction");
 }
@@ -26,7 +32,13 @@ void TxnState::abort() {
   if (txn) mdb_txn_abort(txn);
   txn = nullptr;
   open = false;
-  if (writer_lock.owns_lock()) writer_lock.unlock();
+  release_writer();
+}
+
+void TxnState::release_writer() {
+  if (!writer_lock.owns_lock()) return;
+  db->writer_thread = std::thread::id();
+  writer_lock.unlock();
 }
 
 }  // namespace detail

@@ -4,7 +4,8 @@
 // - One write transaction at a time per database: begin_write() blocks while another is open.
 //   Keep write transactions short; commit() releases the writer before it waits for the sync,
 //   so concurrent committers share one fdatasync (group commit).
-// - A transaction object may move between threads but must not be used by two at once.
+// - A write transaction belongs to the thread that began it (an LMDB rule); a read
+//   transaction may move between threads. Neither may be used by two threads at once.
 // - Read transactions see a snapshot; a long-lived one keeps old pages alive and grows the
 //   store file. Close them promptly.
 // - Every call may throw txgraph::Error (txgraph/error.h); the code says what kind of failure.
@@ -156,6 +157,7 @@ class WriteTransaction : public TransactionView {
   void create_key(const KeyConstraint& constraint);
 
   // Makes the transaction durable as the Options' durability says and returns its tx id.
+  // A transaction that changed nothing writes no log record and returns 0.
   // Throws kConstraintViolation when an entity touched here lacks a key property; the
   // transaction is then rolled back. After a failed sync the database refuses further writes
   // (kWritesRefused) until reopened: nothing acknowledged is lost by reopening.
@@ -183,6 +185,9 @@ struct DatabaseStatus {
   std::uint64_t relationship_count = 0;
   Settings settings;
   std::vector<SegmentInfo> segments;
+  // What recovery did when this Database was opened.
+  std::uint64_t replayed_at_open = 0;        // transactions replayed from the log into the store
+  std::uint64_t torn_bytes_cut_at_open = 0;  // bytes of an incomplete last record cut off
 };
 
 class Database {
@@ -200,7 +205,8 @@ class Database {
   ~Database();
   void close();
 
-  // Blocks while another write transaction is open.
+  // Blocks while another thread has a write transaction open. Throws kInvalidArgument if this
+  // thread already has one (it would wait for itself).
   WriteTransaction begin_write(TxInfo info = {});
   ReadTransaction begin_read() const;
 

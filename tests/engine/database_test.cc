@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
@@ -300,6 +302,44 @@ TEST(Database, ParsesSizesAndDurations) {
   EXPECT_EQ(parse_duration("500ms"), std::chrono::milliseconds(500));
   EXPECT_EQ(parse_duration("2h"), std::chrono::hours(2));
   EXPECT_THROW(parse_duration("15"), Error);
+}
+
+
+TEST(Database, SecondWriteTransactionOnOneThreadIsRefusedNotDeadlocked) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), quick_options());
+  auto tx = db->begin_write();
+  EXPECT_THROW(db->begin_write(), Error);
+  EXPECT_THROW(db->checkpoint(), Error);
+  tx.create_node({}, {});
+  EXPECT_EQ(tx.commit(), 1u);
+  auto empty = db->begin_write();
+  EXPECT_EQ(empty.commit(), 0u) << "a transaction that changed nothing gets no tx id";
+  EXPECT_THROW(empty.commit(), Error);
+}
+
+TEST(Database, ConcurrentWritersAllCommitWithDistinctTxIds) {
+  TestDir dir;
+  auto db = Database::open(dir.path());  // durable: exercises group commit
+  std::vector<std::thread> threads;
+  std::mutex ids_mutex;
+  std::vector<std::uint64_t> ids;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto tx = db->begin_write();
+        tx.create_node({"T" + std::to_string(t)}, {{"i", Value(i)}});
+        auto id = tx.commit();
+        std::lock_guard lock(ids_mutex);
+        ids.push_back(id);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::sort(ids.begin(), ids.end());
+  ASSERT_EQ(ids.size(), 200u);
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], i + 1);
+  EXPECT_EQ(db->begin_read().node_count(), 200u);
 }
 
 }  // namespace

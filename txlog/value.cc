@@ -1,3 +1,5 @@
+// Property values and error names: the public types every layer uses, kept with the log
+// because the log, the lowest layer, encodes them.
 #include <fmt/format.h>
 
 #include "txgraph/error.h"

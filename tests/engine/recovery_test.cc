@@ -1,0 +1,254 @@
+// Recovery at open: replay after the store's last applied transaction, a torn tail cut off,
+// damage before the tail refused with the segment and offset named.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "test_dir.h"
+#include "txgraph/txgraph.h"
+#include "txlog/log_directory.h"
+#include "txlog/segment_format.h"
+
+namespace txgraph {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TestDir;
+
+Options small_segments() {
+  Options o;
+  o.durability = Durability::kAsync;
+  o.initial_settings.rotation_size = 4096;
+  return o;
+}
+
+void commit_people(Database& db, int from, int to) {
+  for (int i = from; i < to; ++i) {
+    auto tx = db.begin_write({"test", "", {}});
+    auto n = tx.create_node({"Person"}, {{"id", Value(i)}, {"name", Value(std::string(100, 'a' + i % 26))}});
+    if (i % 3 == 0) tx.set_node_properties(n, {{"name", Value()}, {"tagged", Value(true)}});
+    tx.commit();
+  }
+}
+
+std::string export_all(Database& db) {
+  std::string out;
+  auto rd = db.begin_read();
+  rd.for_each_node([&](const Node& n) {
+    out += element_id(n.id) + ":" + std::to_string(n.properties.size()) + ";";
+    return true;
+  });
+  return out + std::to_string(rd.node_count());
+}
+
+std::vector<txlog::SegmentFile> segments(const TestDir& dir) { return txlog::list_segments((dir / "txlog").string()); }
+
+void flip_byte(const std::string& path, std::uint64_t offset) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(c ^ 0x5a));
+}
+
+TEST(Recovery, ReplaysTheLogIntoAnOlderStore) {
+  TestDir dir;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 0, 3);
+  }
+  // Keep the store as it was after three transactions, let the log run on, then put the old
+  // store back: the next open must replay transactions 4..60 from the log.
+  fs::copy(dir / "store", dir / "store-old", fs::copy_options::recursive);
+  std::string expected;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 3, 60);
+    expected = export_all(*db);
+  }
+  ASSERT_GT(segments(dir).size(), 2u) << "the test wants several segments";
+  fs::remove_all(dir / "store");
+  fs::rename(dir / "store-old", dir / "store");
+  auto db = Database::open(dir.path(), small_segments());
+  EXPECT_EQ(db->status().replayed_at_open, 57u);
+  EXPECT_EQ(db->status().last_committed_tx, 60u);
+  EXPECT_EQ(export_all(*db), expected);
+  // New commits continue the tx ids and element ids after the replayed ones.
+  auto tx = db->begin_write();
+  auto n = tx.create_node({}, {});
+  EXPECT_EQ(tx.commit(), 61u);
+  EXPECT_EQ(n.value, 61u);
+}
+
+TEST(Recovery, CutsATornTailAndKeepsEverythingBefore) {
+  TestDir dir;
+  std::string expected;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 0, 10);
+    expected = export_all(*db);
+  }
+  auto last = segments(dir).back();
+  // A frame header that promises more bytes than follow: a writer killed mid-append.
+  {
+    std::ofstream f(last.path, std::ios::binary | std::ios::app);
+    const char partial[] = {static_cast<char>(200), 0, 0, 0, 1, 0, 0, 0, 9, 9, 9};
+    f.write(partial, sizeof partial);
+  }
+  auto db = Database::open(dir.path(), small_segments());
+  EXPECT_EQ(db->status().torn_bytes_cut_at_open, 11u);
+  EXPECT_EQ(fs::file_size(last.path), last.bytes);
+  EXPECT_EQ(export_all(*db), expected);
+  auto tx = db->begin_write();
+  tx.create_node({}, {});
+  EXPECT_EQ(tx.commit(), 11u);
+}
+
+TEST(Recovery, RemovesALastSegmentWithATornHeader) {
+  TestDir dir;
+  std::uint64_t count = 0;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 0, 5);
+    count = segments(dir).back().number;
+  }
+  auto torn = (dir / "txlog" / txlog::segment_file_name(count + 1)).string();
+  std::ofstream(torn, std::ios::binary) << "TXGLOG";  // a crash while the header was written
+  auto db = Database::open(dir.path(), small_segments());
+  EXPECT_FALSE(fs::exists(torn) && fs::file_size(torn) == 6);
+  EXPECT_EQ(db->begin_read().node_count(), 5u);
+}
+
+TEST(Recovery, DamageBeforeTheTailNamesSegmentAndOffset) {
+  TestDir dir;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 0, 120);
+  }
+  auto segs = segments(dir);
+  ASSERT_GT(segs.size(), 2u);
+  // A flipped bit in the first record of the first segment, with many records after it.
+  std::uint64_t offset = txlog::kSegmentHeaderSize + txlog::kFrameHeaderSize + 3;
+  flip_byte(segs.front().path, offset);
+  try {
+    Database::open(dir.path(), small_segments());
+    FAIL() << "damage in the middle of the log must not be skipped";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    std::string msg = e.what();
+    EXPECT_NE(msg.find(segs.front().path), std::string::npos) << msg;
+    EXPECT_NE(msg.find("offset " + std::to_string(txlog::kSegmentHeaderSize)), std::string::npos) << msg;
+  }
+}
+
+TEST(Recovery, ZeroedRegionInTheMiddleIsDamage) {
+  TestDir dir;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 0, 120);
+  }
+  auto segs = segments(dir);
+  {
+    std::fstream f(segs[1].path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(txlog::kSegmentHeaderSize));
+    std::string zeros(300, '\0');
+    f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  }
+  try {
+    Database::open(dir.path(), small_segments());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(std::string(e.what()).find(segs[1].path), std::string::npos) << e.what();
+  }
+}
+
+TEST(Recovery, SegmentOfAnotherDatabaseIsRefused) {
+  TestDir dir;
+  TestDir other;
+  std::uint64_t last = 0;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 0, 3);
+    last = segments(dir).back().number;
+  }
+  {
+    auto db = Database::open(other.path(), small_segments());
+    commit_people(*db, 0, 3);
+  }
+  fs::copy_file(segments(other).front().path, dir / "txlog" / txlog::segment_file_name(last + 1));
+  try {
+    Database::open(dir.path(), small_segments());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kWrongDatabase);
+    EXPECT_NE(std::string(e.what()).find("belongs to database"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Recovery, MissingSegmentInTheMiddleIsRefused) {
+  TestDir dir;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 0, 120);
+  }
+  auto segs = segments(dir);
+  ASSERT_GT(segs.size(), 3u);
+  fs::remove(segs[1].path);
+  try {
+    Database::open(dir.path(), small_segments());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Recovery, CheckpointIsRecordedAndFoundAgain) {
+  TestDir dir;
+  {
+    auto db = Database::open(dir.path(), small_segments());
+    commit_people(*db, 0, 7);
+    EXPECT_EQ(db->checkpoint(), 7u);
+    EXPECT_EQ(db->status().last_checkpoint_tx, 7u);
+    commit_people(*db, 7, 9);
+  }
+  auto db = Database::open(dir.path(), small_segments());
+  // Close checkpoints too, so the last one covers all nine.
+  EXPECT_EQ(db->status().last_checkpoint_tx, 9u);
+}
+
+TEST(Recovery, CheckpointByTransactionCount) {
+  TestDir dir;
+  Options o = small_segments();
+  o.initial_settings.checkpoint_interval_tx = 5;
+  auto db = Database::open(dir.path(), o);
+  commit_people(*db, 0, 12);
+  // The background checkpointer is woken by the fifth and tenth commit.
+  for (int i = 0; i < 200 && db->status().last_checkpoint_tx < 10; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(db->status().last_checkpoint_tx, 5u);
+}
+
+TEST(Recovery, CheckpointByTimeWithAnInjectedClock) {
+  TestDir dir;
+  std::atomic<std::int64_t> now{1'000'000'000'000};
+  Options o = small_segments();
+  o.clock = [&] { return now.load(); };
+  o.initial_settings.checkpoint_interval_time = std::chrono::minutes(15);
+  o.initial_settings.checkpoint_interval_tx = 0;
+  auto db = Database::open(dir.path(), o);
+  commit_people(*db, 0, 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(db->status().last_checkpoint_tx, 0u) << "no checkpoint before the interval";
+  now += 16LL * 60 * 1'000'000;  // sixteen simulated minutes
+  for (int i = 0; i < 300 && db->status().last_checkpoint_tx == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(db->status().last_checkpoint_tx, 3u);
+}
+
+}  // namespace
+}  // namespace txgraph
