@@ -103,25 +103,35 @@ void Database::Impl::background_loop() {
 
 std::uint64_t Database::Impl::checkpoint() {
   std::lock_guard cp_lock(checkpoint_mutex);
-  // Every transaction up to `tx` is committed in the store; the sync below makes the store
-  // durable at least up to it. A crash before the checkpoint record is written only means
-  // recovery replays from the previous checkpoint's position: nothing is lost.
-  std::uint64_t tx = last_committed_tx.load();
-  std::uint64_t commits_before = commits_since_checkpoint.load();
-  env->sync();
-  txlog::CheckpointRecord record{tx, now_us()};
-  std::string payload = txlog::encode_checkpoint(record);
-  std::string_view parts[] = {payload};
   txlog::LogWriter::Position pos;
+  std::uint64_t tx;
+  txlog::CheckpointRecord record;
   {
+    // Writers wait while the store syncs, so the synced state, the pinned snapshot and the
+    // checkpoint record all name the same transaction.
     std::lock_guard writer(writer_mutex);
-    pos = log->append(txlog::RecordType::kCheckpoint, parts, last_committed_tx.load() + 1);
+    tx = last_committed_tx.load();
+    // Crash before the sync completes: the previous checkpoint's snapshot is still pinned on
+    // disk and the log holds everything after it. Crash after the pin but before the record:
+    // recovery restores the new snapshot and replays the (shorter) rest of the log.
+    env->sync();
+    snapshot->pin(env->env());
+    record = txlog::CheckpointRecord{tx, now_us()};
+    std::string payload = txlog::encode_checkpoint(record);
+    std::string_view parts[] = {payload};
+    pos = log->append(txlog::RecordType::kCheckpoint, parts, tx + 1);
   }
   log->sync_to(pos);
   last_checkpoint_tx = tx;
   last_checkpoint_time_us = record.time_us;
-  commits_since_checkpoint -= std::min(commits_before, commits_since_checkpoint.load());
+  commits_since_checkpoint = 0;
   return tx;
+}
+
+void Database::Impl::release_store() {
+  log.reset();
+  if (snapshot) snapshot->release();
+  env.reset();
 }
 
 void Database::Impl::shutdown() {
@@ -150,6 +160,8 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
   impl->options = options;
   impl->lock_fd = lock_directory(dir);
   try {
+    impl->snapshot = std::make_unique<engine::SnapshotPin>(dir / "store");
+    if (exists) impl->restored_snapshot = impl->snapshot->restore_if_unclean();
     impl->env = std::make_unique<engine::LmdbEnv>((dir / "store").string(), options.map_size,
                                                   options.durability == Durability::kFull);
     const auto& t = impl->env->tables();
@@ -202,15 +214,13 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     if (auto segs = txlog::list_segments(log_options.dir); !segs.empty()) next_number = segs.back().number + 1;
     impl->log = std::make_unique<txlog::LogWriter>(std::move(log_options), recovered.active_segment,
                                                    recovered.active_end, next_number, recovered.last_tx + 1);
-    if (recovered.replayed > 0) {
-      // The replayed transactions are in the store only in memory so far: a checkpoint makes
-      // them durable there, so the next recovery does not repeat the work.
-      impl->checkpoint();
-    }
+    // Every open checkpoints: replayed transactions become durable in the store, and a
+    // snapshot is pinned and saved before the first commit of this run.
+    impl->checkpoint();
+    impl->snapshot->mark_open();
     impl->background = std::thread([raw] { raw->background_loop(); });
   } catch (...) {
-    impl->log.reset();
-    impl->env.reset();
+    impl->release_store();
     ::close(impl->lock_fd);
     throw;
   }
@@ -233,11 +243,12 @@ void Database::close() {
   try {
     if (impl_->last_committed_tx.load() != impl_->last_checkpoint_tx.load()) impl_->checkpoint();
     impl_->log->sync_to(impl_->log->written());
+    // Only now is the shutdown clean: the next open need not roll back to the snapshot.
+    impl_->snapshot->mark_clean();
   } catch (const Error& e) {
     error = e.what();
   }
-  impl_->log.reset();
-  impl_->env.reset();
+  impl_->release_store();
   ::close(impl_->lock_fd);
   if (!error.empty())
     throw Error(ErrorCode::kIo, fmt::format("closing {}: {} (every acknowledged transaction is in the log and "

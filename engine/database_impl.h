@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/lmdb_env.h"
+#include "engine/snapshot_pin.h"
 #include "engine/tokens.h"
 #include "txgraph/database.h"
 #include "txlog/log_writer.h"
@@ -30,6 +31,7 @@ struct Database::Impl {
   std::filesystem::path dir;
   Options options;
   std::unique_ptr<engine::LmdbEnv> env;
+  std::unique_ptr<engine::SnapshotPin> snapshot;  // released before env closes
   engine::TokenCache tokens;
   std::string uuid_raw;   // 16 bytes
   std::string uuid_text;
@@ -58,12 +60,14 @@ struct Database::Impl {
   std::atomic<bool> closed{false};
   std::uint64_t replayed_at_open = 0;
   std::uint64_t torn_bytes_cut_at_open = 0;
+  std::uint64_t restored_snapshot = 0;  // LMDB txn id rolled back to at open, 0 if none
 
   std::int64_t now_us() const;
   void background_loop();
   bool checkpoint_due() const;
   std::uint64_t checkpoint();
   void shutdown();
+  void release_store();
 };
 
 namespace detail {

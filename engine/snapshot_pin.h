@@ -1,0 +1,48 @@
+// The pinned checkpoint snapshot: what makes running LMDB with MDB_NOSYNC safe against power
+// loss (DESIGN.md, "Power loss").
+//
+// Without syncs, a power cut leaves the store file holding its last synced state plus an
+// arbitrary subset of later page writes, and either meta page may point at pages that never
+// reached the disk. So at each checkpoint, with the store synced, we
+//   1. open a read transaction on the synced snapshot and keep it until the next checkpoint:
+//      LMDB never reuses a page that a reader can still see, so the snapshot's pages stay
+//      exactly as synced;
+//   2. save a copy of that snapshot's meta page beside the store (written, synced, renamed).
+// After an unclean shutdown (the open marker is still there) the saved meta page goes back
+// into both meta slots before LMDB opens: the store is then exactly the checkpointed
+// snapshot, and recovery replays the log after it.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <filesystem>
+
+namespace txgraph::engine {
+
+class SnapshotPin {
+ public:
+  explicit SnapshotPin(std::filesystem::path store_dir) : store_dir_(std::move(store_dir)) {}
+  ~SnapshotPin() { release(); }
+
+  // Before LMDB opens the store: if the store was not closed cleanly and a snapshot was saved,
+  // writes the saved meta page into both meta slots. Returns the restored snapshot's LMDB txn
+  // id, or 0 if nothing was restored. Throws kCorruption if the saved copy is damaged.
+  std::uint64_t restore_if_unclean();
+
+  // Marks the store as open: until mark_clean(), a crash counts as an unclean shutdown.
+  void mark_open();
+  // After the final checkpoint at close.
+  void mark_clean();
+
+  // With the store just synced and no writer active: pins the current snapshot, saves its
+  // meta page, then lets go of the previous pin.
+  void pin(MDB_env* env);
+  void release();
+
+ private:
+  std::filesystem::path store_dir_;
+  MDB_txn* pinned_ = nullptr;
+};
+
+}  // namespace txgraph::engine
