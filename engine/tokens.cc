@@ -42,7 +42,7 @@ void TokenCache::load(MDB_txn* txn, const Tables& tables) {
 std::optional<std::uint32_t> TokenCache::id(TokenKind kind, std::string_view name) const {
   std::shared_lock lock(mutex_);
   const auto& t = tables_[static_cast<int>(kind)];
-  auto it = t.ids.find(std::string(name));
+  auto it = t.ids.find(name);
   if (it == t.ids.end()) return std::nullopt;
   return it->second;
 }

@@ -31,8 +31,13 @@ class TokenCache {
   void publish(TokenKind kind, std::uint32_t id, const std::string& name);
 
  private:
+  // Lookups by string_view without building a std::string: this is on the commit path.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   struct Table {
-    std::unordered_map<std::string, std::uint32_t> ids;
+    std::unordered_map<std::string, std::uint32_t, NameHash, std::equal_to<>> ids;
     std::unordered_map<std::uint32_t, std::string> names;
   };
   mutable std::shared_mutex mutex_;
