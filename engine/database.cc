@@ -151,6 +151,11 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
   bool exists = std::filesystem::exists(dir / "store" / "data.mdb", ec);
   if (!exists && !options.create_if_missing)
     throw Error(ErrorCode::kNotFound, fmt::format("there is no database in {}", dir.string()));
+  if (!exists && std::filesystem::exists(dir / "txlog", ec) && !txlog::list_segments((dir / "txlog").string()).empty())
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("{} holds log segments but no store ({} is missing); refusing to create a new database "
+                            "over another database's log",
+                            dir.string(), (dir / "store" / "data.mdb").string()));
   std::filesystem::create_directories(dir / "store", ec);
   if (!ec) std::filesystem::create_directories(dir / "txlog", ec);
   if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot create the database folders in {}: {}", dir.string(), ec.message()));

@@ -261,3 +261,28 @@ TEST(Recovery, CheckpointByTimeWithAnInjectedClock) {
 
 }  // namespace
 }  // namespace txgraph
+
+namespace txgraph {
+namespace {
+
+TEST(Recovery, ALogWithoutItsStoreIsNotTakenOver) {
+  testing::TestDir dir;
+  {
+    auto db = Database::open(dir.path());
+    auto tx = db->begin_write();
+    tx.create_node({}, {});
+    tx.commit();
+  }
+  std::filesystem::remove_all(dir / "store");
+  try {
+    Database::open(dir.path());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("no store"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "store" / "data.mdb"));
+}
+
+}  // namespace
+}  // namespace txgraph
