@@ -65,8 +65,17 @@ void LogWriter::create_segment(std::uint64_t number, std::uint64_t first_tx) {
 
 void LogWriter::rotate(std::uint64_t next_tx) {
   // Sync the old segment completely first, so that only the active segment ever holds
-  // unsynced records and sync_to() needs to sync one file.
-  active_->sync();
+  // unsynced records and sync_to() needs to sync one file. A failed sync is final here as in
+  // sync_to(): a retry could succeed after the kernel dropped the pages, and the new segment
+  // would then count the old one's records as synced.
+  try {
+    active_->sync();
+  } catch (const Error& e) {
+    std::lock_guard lock(mutex_);
+    failure_ = e.what();
+    synced_cv_.notify_all();
+    throw;
+  }
   create_segment(active_number_ + 1, next_tx);
   rotation_requested_ = false;
 }

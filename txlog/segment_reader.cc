@@ -32,20 +32,43 @@ bool SegmentReader::load(std::uint64_t offset, std::size_t n) {
   return got >= n;
 }
 
-bool SegmentReader::only_zeros_from(std::uint64_t offset) {
-  for (std::uint64_t pos = offset; pos < file_size_;) {
-    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kReadChunk, file_size_ - pos));
-    if (!load(pos, n)) return false;
-    std::string_view chunk(buffer_.data() + (pos - buffer_offset_), n);
-    if (chunk.find_first_not_of('\0') != std::string_view::npos) return false;
-    pos += n;
+std::uint64_t SegmentReader::data_end(std::uint64_t floor) {
+  for (std::uint64_t end = file_size_; end > floor;) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kReadChunk, end - floor));
+    if (!load(end - n, n)) return end;
+    std::string_view chunk(buffer_.data() + (end - n - buffer_offset_), n);
+    std::size_t last = chunk.find_last_not_of('\0');
+    if (last != std::string_view::npos) return end - n + last + 1;
+    end -= n;
   }
-  return true;
+  return floor;
 }
 
-SegmentReader::Next SegmentReader::damaged(std::string why, bool at_tail) {
+bool SegmentReader::complete_frame_from(std::uint64_t from) {
+  // Bounded work: candidates that pass the header checks are rare in real data, but a
+  // crafted payload could offer one at every byte, each with a long checksum to compute.
+  std::uint64_t budget = 2 * (file_size_ - std::min(from, file_size_)) + kReadChunk;
+  for (std::uint64_t pos = from; pos + kFrameHeaderSize <= file_size_; ++pos) {
+    if (!load(pos, kFrameHeaderSize)) return false;
+    FrameHeader fh = decode_frame_header(buffer_.data() + (pos - buffer_offset_));
+    if (!is_known_record_type(fh.type) || fh.reserved != 0 || (fh.flags & ~kFrameFlagCompressed) != 0) continue;
+    if (fh.length > file_size_ - pos - kFrameHeaderSize) continue;
+    if (fh.length > budget) return false;
+    budget -= fh.length;
+    if (!load(pos, kFrameHeaderSize + fh.length)) return false;
+    const char* head = buffer_.data() + (pos - buffer_offset_);
+    std::string_view payload(head + kFrameHeaderSize, fh.length);
+    if (frame_checksum(head, std::span(&payload, 1)) == fh.checksum) return true;
+  }
+  return false;
+}
+
+SegmentReader::Next SegmentReader::damaged(std::string why, std::uint64_t frame_end) {
   problem_ = std::move(why);
-  if (at_tail || only_zeros_from(offset_)) return Next::kTornTail;
+  // A crash mid-append leaves the last frame cut short, or, when a power cut loses unsynced
+  // pages, zeros from somewhere inside the frame to the end of the file. Data after the frame
+  // was written after it, so the frame was not the last one: damage.
+  if (data_end(offset_) <= frame_end) return Next::kTornTail;
   return Next::kCorrupt;
 }
 
@@ -57,20 +80,29 @@ SegmentReader::Next SegmentReader::next(Frame* out) {
   }
   if (offset_ == file_size_) return Next::kEnd;
   if (!load(offset_, kFrameHeaderSize))
-    return damaged(fmt::format("incomplete frame header ({} bytes left)", file_size_ - offset_), true);
+    return damaged(fmt::format("incomplete frame header ({} bytes left)", file_size_ - offset_), file_size_);
   const char* head = buffer_.data() + (offset_ - buffer_offset_);
   FrameHeader fh = decode_frame_header(head);
-  if (fh.type == 0 && fh.length == 0 && fh.checksum == 0) return damaged("zero-filled frame header", false);
-  if (!is_known_record_type(fh.type)) return damaged(fmt::format("unknown record type {}", fh.type), false);
-  if (fh.length > kMaxRecordSize) return damaged(fmt::format("implausible record length {}", fh.length), false);
+  // A bad header says nothing about the frame's length: only the header itself is the frame.
+  const std::uint64_t header_end = offset_ + kFrameHeaderSize;
+  if (fh.type == 0 && fh.length == 0 && fh.checksum == 0) return damaged("zero-filled frame header", header_end);
+  if (!is_known_record_type(fh.type)) return damaged(fmt::format("unknown record type {}", fh.type), header_end);
+  if (fh.length > kMaxRecordSize) return damaged(fmt::format("implausible record length {}", fh.length), header_end);
   std::uint64_t end = offset_ + kFrameHeaderSize + fh.length;
-  if (end > file_size_)
-    return damaged(fmt::format("record of {} bytes runs past the end of the file", fh.length), true);
-  if (!load(offset_, kFrameHeaderSize + fh.length)) return damaged("short read", true);
+  if (end > file_size_) {
+    // What a crash mid-append leaves, unless the length field itself is damaged: then the
+    // frames after this one are still there, which a cut-short last append cannot have.
+    if (complete_frame_from(header_end)) {
+      problem_ = fmt::format("record length {} runs past the end of the file, but complete records follow", fh.length);
+      return Next::kCorrupt;
+    }
+    return damaged(fmt::format("record of {} bytes runs past the end of the file", fh.length), file_size_);
+  }
+  if (!load(offset_, kFrameHeaderSize + fh.length)) return damaged("short read", file_size_);
   head = buffer_.data() + (offset_ - buffer_offset_);
   std::string_view payload(head + kFrameHeaderSize, fh.length);
   std::uint64_t checksum = frame_checksum(head, std::span(&payload, 1));
-  if (checksum != fh.checksum) return damaged("record checksum mismatch", end == file_size_);
+  if (checksum != fh.checksum) return damaged("record checksum mismatch", end);
   out->type = static_cast<RecordType>(fh.type);
   out->flags = fh.flags;
   out->offset = offset_;

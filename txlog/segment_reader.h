@@ -44,8 +44,13 @@ class SegmentReader {
  private:
   // Ensures [offset, offset+n) is in buffer_; returns false if the file ends before.
   bool load(std::uint64_t offset, std::size_t n);
-  bool only_zeros_from(std::uint64_t offset);
-  Next damaged(std::string why, bool at_tail);
+  // Where the file's last non-zero byte ends, looking no lower than `floor`.
+  std::uint64_t data_end(std::uint64_t floor);
+  // Whether a complete frame with a matching checksum starts anywhere at or after `from`.
+  bool complete_frame_from(std::uint64_t from);
+  // The frame at offset_ is bad and may reach up to `frame_end`: a torn tail if nothing but
+  // zeros follows it, damage otherwise.
+  Next damaged(std::string why, std::uint64_t frame_end);
 
   File file_;
   std::uint64_t file_size_ = 0;

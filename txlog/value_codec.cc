@@ -22,7 +22,8 @@ void encode_scalar(ByteWriter& out, const Value& v) {
       out.zigzag(v.as_int());
       break;
     case ValueKind::kDouble:
-      out.f64(v.as_double());
+      // -0.0 == 0.0, so both must have one encoding (the key index compares bytes).
+      out.f64(v.as_double() == 0.0 ? 0.0 : v.as_double());
       break;
     case ValueKind::kString:
       out.str(v.as_string());
