@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/database_impl.h"
+#include "engine/change_capture.h"
 #include "engine/graph_store.h"
 #include "engine/recovery.h"
 #include "txlog/byte_codec.h"
@@ -180,6 +181,11 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
         engine::write_meta_u64(s.txn, t, engine::kMetaFormatVersion, kStoreFormatVersion);
         engine::mdb_put_value(s.txn, t.meta, engine::kMetaSettings, encode_settings(options.initial_settings));
         impl->settings = options.initial_settings;
+        // A database created with enrichment on starts in generation 1.
+        engine::write_meta_u64(s.txn, t, engine::kMetaEnrichment,
+                               static_cast<std::uint64_t>(options.initial_settings.enrichment));
+        engine::write_meta_u64(s.txn, t, engine::kMetaEnrichmentGeneration,
+                               options.initial_settings.enrichment == EnrichmentMode::kOff ? 0 : 1);
         engine::check_mdb(mdb_txn_commit(s.txn), "creating the database");
         s.txn = nullptr;
         // The new store must be on disk before its log is created, or a power cut could
@@ -198,11 +204,22 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     }
     {
       detail::TxnState read(*impl, false);
+      auto mode = engine::read_meta_u64(read.txn, t, engine::kMetaEnrichment);
+      if (mode > static_cast<std::uint64_t>(EnrichmentMode::kFull))
+        throw Error(ErrorCode::kCorruption, fmt::format("the store in {} names an unknown enrichment mode {}",
+                                                        dir.string(), mode));
+      impl->enrichment = static_cast<EnrichmentMode>(mode);
+      impl->enrichment_generation = engine::read_meta_u64(read.txn, t, engine::kMetaEnrichmentGeneration);
       impl->tokens.load(read.txn, t);
     }
     impl->uuid_text = txlog::uuid_to_text(impl->uuid_raw);
 
     auto recovered = engine::recover(*impl);
+    if (auto change = recovered.last_enrichment_change;
+        change && (static_cast<EnrichmentMode>(change->to) != impl->enrichment.load() ||
+                   change->generation != impl->enrichment_generation.load())) {
+      impl->store_enrichment(static_cast<EnrichmentMode>(change->to), change->generation);
+    }
     impl->last_committed_tx = recovered.last_tx;
     impl->replayed_at_open = recovered.replayed;
     impl->torn_bytes_cut_at_open = recovered.torn_bytes_cut;
@@ -213,6 +230,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     log_options.dir = (dir / "txlog").string();
     log_options.database_uuid = impl->uuid_raw;
     log_options.rotation_size = impl->settings.rotation_size;
+    log_options.enrichment_generation = impl->enrichment_generation.load();
     Impl* raw = impl.get();
     log_options.now_us = [raw] { return raw->now_us(); };
     std::uint64_t next_number = 1;
@@ -267,6 +285,7 @@ WriteTransaction Database::begin_write(TxInfo info) {
   const auto& t = impl_->env->tables();
   state->info = std::move(info);
   state->start_time_us = impl_->now_us();
+  state->capture_mode = static_cast<txlog::CaptureMode>(impl_->enrichment.load());
   state->next_node_id = engine::read_meta_u64(state->txn, t, engine::kMetaNextNodeId, 1);
   state->next_relationship_id = engine::read_meta_u64(state->txn, t, engine::kMetaNextRelationshipId, 1);
   return WriteTransaction(std::move(state));
@@ -314,14 +333,19 @@ std::uint64_t WriteTransaction::commit() {
     header.tx_id = tx;
     header.start_time_us = s.start_time_us;
     header.commit_time_us = db.now_us();
-    header.capture_mode = txlog::CaptureMode::kOff;
+    header.capture_mode = s.capture_mode;
     header.user = s.info.user;
     header.authenticated_user = s.info.authenticated_user.empty() ? s.info.user : s.info.authenticated_user;
     header.metadata = s.info.metadata;
     header.op_count = s.op_count;
     std::string header_bytes;
     txlog::encode_tx_header(header_bytes, header);
-    std::string_view parts[] = {header_bytes, s.ops};
+    std::string enrichment_bytes;
+    if (s.capture_mode != txlog::CaptureMode::kOff) {
+      txlog::ByteWriter w(enrichment_bytes);
+      txlog::encode_enrichment(w, engine::build_enrichment(s, db.enrichment_generation.load()));
+    }
+    std::string_view parts[] = {header_bytes, s.ops, enrichment_bytes};
 
     // 1. The record goes to the log (the OS has it: it survives kill -9 from here on).
     position = db.log->append(txlog::RecordType::kTransaction, parts, tx);
@@ -371,6 +395,10 @@ void Database::set_setting(std::string_view key, std::string_view value) {
     std::lock_guard lock(impl_->settings_mutex);
     next = impl_->settings;
   }
+  if (key == "enrichment") {
+    set_enrichment(parse_enrichment_mode(value));
+    return;
+  }
   if (key == "rotation_size") {
     next.rotation_size = parse_size(value);
   } else if (key == "checkpoint_interval_time") {
@@ -384,8 +412,8 @@ void Database::set_setting(std::string_view key, std::string_view value) {
     next.checkpoint_interval_tx = n;
   } else {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("unknown setting '{}'; the settings are rotation_size, checkpoint_interval_time and "
-                            "checkpoint_interval_tx",
+                fmt::format("unknown setting '{}'; the settings are enrichment, rotation_size, "
+                            "checkpoint_interval_time and checkpoint_interval_tx",
                             key));
   }
   validate(next);
@@ -400,6 +428,47 @@ void Database::set_setting(std::string_view key, std::string_view value) {
   impl_->log->set_rotation_size(next.rotation_size);  // still under the writer lock, as append is
 }
 
+void Database::Impl::store_enrichment(EnrichmentMode mode, std::uint64_t generation) {
+  detail::TxnState s(*this, true);
+  const auto& t = env->tables();
+  engine::write_meta_u64(s.txn, t, engine::kMetaEnrichment, static_cast<std::uint64_t>(mode));
+  engine::write_meta_u64(s.txn, t, engine::kMetaEnrichmentGeneration, generation);
+  engine::check_mdb(mdb_txn_commit(s.txn), "storing the enrichment mode");
+  s.txn = nullptr;
+  enrichment = mode;
+  enrichment_generation = generation;
+}
+
+void Database::set_enrichment(EnrichmentMode mode) {
+  if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
+  auto& db = *impl_;
+  detail::TxnState s(db, true);  // waits for the open write transaction, if any
+  EnrichmentMode from = db.enrichment.load();
+  if (from == mode) return;
+  std::uint64_t generation = db.enrichment_generation.load() + (from == EnrichmentMode::kOff ? 1 : 0);
+  txlog::EnrichmentChangeRecord record{static_cast<txlog::CaptureMode>(from), static_cast<txlog::CaptureMode>(mode),
+                                       generation, db.last_committed_tx.load() + 1, db.now_us()};
+  std::string payload = txlog::encode_enrichment_change(record);
+  std::string_view parts[] = {payload};
+  const auto& t = db.env->tables();
+  engine::write_meta_u64(s.txn, t, engine::kMetaEnrichment, static_cast<std::uint64_t>(mode));
+  engine::write_meta_u64(s.txn, t, engine::kMetaEnrichmentGeneration, generation);
+  // Log first, then the store, as for a transaction: after a crash between the two, recovery
+  // takes the switch from the log.
+  auto position = db.log->append(txlog::RecordType::kEnrichmentChange, parts, record.next_tx);
+  int rc = mdb_txn_commit(s.txn);
+  s.txn = nullptr;
+  if (rc != 0) {
+    db.log->undo_append(position);
+    engine::check_mdb(rc, "storing the enrichment mode");
+  }
+  db.enrichment = mode;
+  db.enrichment_generation = generation;
+  db.log->set_enrichment_generation(generation);
+  s.release_writer();
+  db.log->sync_to(position);
+}
+
 DatabaseStatus Database::status() const {
   DatabaseStatus st;
   st.uuid = impl_->uuid_text;
@@ -412,6 +481,8 @@ DatabaseStatus Database::status() const {
     std::lock_guard lock(impl_->settings_mutex);
     st.settings = impl_->settings;
   }
+  st.settings.enrichment = impl_->enrichment.load();
+  st.enrichment_generation = impl_->enrichment_generation.load();
   {
     auto read = begin_read();
     st.node_count = read.node_count();

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/lmdb_env.h"
@@ -45,6 +46,9 @@ struct Database::Impl {
   std::mutex writer_mutex;
   std::atomic<std::thread::id> writer_thread{};  // the thread holding writer_mutex for a transaction
   std::atomic<std::uint64_t> last_committed_tx{0};
+  // Changed only under writer_mutex; read by transactions as they begin.
+  std::atomic<EnrichmentMode> enrichment{EnrichmentMode::kOff};
+  std::atomic<std::uint64_t> enrichment_generation{0};
 
   std::mutex checkpoint_mutex;  // one checkpoint at a time
   std::atomic<std::uint64_t> last_checkpoint_tx{0};
@@ -68,6 +72,8 @@ struct Database::Impl {
   std::uint64_t checkpoint();
   void shutdown();
   void release_store();
+  // Writes the enrichment mode and generation into the store (recovery's catch-up).
+  void store_enrichment(EnrichmentMode mode, std::uint64_t generation);
 };
 
 namespace detail {
@@ -88,6 +94,15 @@ struct TxnState {
   TxInfo info;
   std::int64_t start_time_us = 0;
   bool logging = true;       // false while recovery replays the log
+  // Change capture (DIFF/FULL): the state of each touched entity before this transaction.
+  txlog::CaptureMode capture_mode = txlog::CaptureMode::kOff;
+  struct Touched {
+    bool node;
+    std::uint64_t id;
+  };
+  std::vector<Touched> capture_order;
+  std::unordered_map<std::uint64_t, std::optional<Node>> nodes_before;
+  std::unordered_map<std::uint64_t, std::optional<Relationship>> relationships_before;
   bool failed = false;       // a store write failed half-way: only abort is possible
   std::string ops;           // encoded redo operations
   std::uint64_t op_count = 0;

@@ -1,4 +1,4 @@
-// Element ids ("n:42", "r:7") and the text forms of sizes and durations.
+// Element ids ("n:42", "r:7") and the text forms of sizes, durations and enrichment modes.
 #include <charconv>
 #include <limits>
 
@@ -44,6 +44,27 @@ std::optional<RelationshipId> parse_relationship_element_id(std::string_view tex
   auto v = parse_prefixed(text, "r:");
   if (!v) return std::nullopt;
   return RelationshipId{*v};
+}
+
+EnrichmentMode parse_enrichment_mode(std::string_view text) {
+  std::string lower;
+  for (char c : text) lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  if (lower == "off") return EnrichmentMode::kOff;
+  if (lower == "diff") return EnrichmentMode::kDiff;
+  if (lower == "full") return EnrichmentMode::kFull;
+  throw Error(ErrorCode::kInvalidArgument, fmt::format("bad enrichment mode '{}': expected off, diff or full", text));
+}
+
+std::string_view enrichment_mode_name(EnrichmentMode mode) {
+  switch (mode) {
+    case EnrichmentMode::kOff:
+      return "OFF";
+    case EnrichmentMode::kDiff:
+      return "DIFF";
+    case EnrichmentMode::kFull:
+      return "FULL";
+  }
+  return "?";
 }
 
 std::uint64_t parse_size(std::string_view text) {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/change_capture.h"
 #include "txlog/value_codec.h"
 
 namespace txgraph::engine {
@@ -184,6 +185,7 @@ void write_phase(TxnState& s, Fn&& fn) {
 
 void store_node(TxnState& s, std::uint64_t id, const Node* before, const Node* after) {
   auto [removed, added] = plan_key_changes(s, id, before, after);
+  note_before(s, before, id);
   write_phase(s, [&] {
     const auto& t = tables_of(s);
     std::string key = id_key(id);
@@ -211,6 +213,7 @@ void store_node(TxnState& s, std::uint64_t id, const Node* before, const Node* a
 
 void store_relationship(TxnState& s, std::uint64_t id, const Relationship* before, const Relationship* after) {
   auto [removed, added] = plan_key_changes(s, id, before, after);
+  note_before(s, before, id);
   write_phase(s, [&] {
     const auto& t = tables_of(s);
     std::string key = id_key(id);
@@ -354,6 +357,34 @@ std::optional<std::string> key_bytes(const KeyDef& def, const Properties& proper
                 fmt::format("the values of key {} take {} bytes; keys are limited to {} bytes",
                             describe_key(def, properties), out.size(), kMaxKeyBytes));
   return out;
+}
+
+namespace {
+template <typename Entity>
+std::vector<txlog::KeyValues> collect_key_values(TxnState& s, const Entity& entity, bool with_label) {
+  std::vector<txlog::KeyValues> out;
+  for (const auto& def : schema(s)) {
+    if (!key_applies(def, entity)) continue;
+    txlog::KeyValues kv;
+    if (with_label) kv.label = def.constraint.label_or_type;
+    bool complete = true;
+    for (const auto& name : def.constraint.properties) {
+      auto it = entity.properties.find(name);
+      if (it == entity.properties.end()) {
+        complete = false;
+        break;
+      }
+      kv.properties.emplace(name, it->second);
+    }
+    if (complete) out.push_back(std::move(kv));
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<txlog::KeyValues> key_values(TxnState& s, const Node& node) { return collect_key_values(s, node, true); }
+std::vector<txlog::KeyValues> key_values(TxnState& s, const Relationship& relationship) {
+  return collect_key_values(s, relationship, false);
 }
 
 std::string describe_key(const KeyDef& def, const Properties& properties) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/database_impl.h"
+#include "txlog/enrichment.h"
 #include "txlog/tx_record.h"
 
 namespace txgraph::engine {
@@ -34,6 +35,8 @@ inline constexpr std::string_view kMetaNodeCount = "node_count";
 inline constexpr std::string_view kMetaRelationshipCount = "relationship_count";
 inline constexpr std::string_view kMetaSettings = "settings";
 inline constexpr std::string_view kMetaFormatVersion = "format_version";
+inline constexpr std::string_view kMetaEnrichment = "enrichment";
+inline constexpr std::string_view kMetaEnrichmentGeneration = "enrichment_generation";
 
 std::uint64_t read_meta_u64(MDB_txn* txn, const Tables& tables, std::string_view key, std::uint64_t fallback = 0);
 void write_meta_u64(MDB_txn* txn, const Tables& tables, std::string_view key, std::uint64_t value);
@@ -70,6 +73,10 @@ void apply_redo(TxnState& s, const txlog::RedoOp& op);
 
 // Key bytes for a lookup through `def`; nullopt when `key` lacks one of its properties.
 std::optional<std::string> key_bytes(const KeyDef& def, const Properties& properties);
+
+// The values of every key constraint that applies to the entity and that it fully has.
+std::vector<txlog::KeyValues> key_values(TxnState& s, const Node& node);
+std::vector<txlog::KeyValues> key_values(TxnState& s, const Relationship& relationship);
 
 // A readable form of a key for messages: Person(id=1, name="Ann").
 std::string describe_key(const KeyDef& def, const Properties& properties);

@@ -148,10 +148,12 @@ RecoveryResult recover(Database::Impl& db) {
                         fmt::format("the log starts at transaction {} but the store holds transactions only up to "
                                     "{}: log segments are missing from {}",
                                     tx, result.last_tx, log_dir));
-          replayer.apply(txlog::decode_tx_record(frame.payload));
+          replayer.apply(txlog::decode_tx_record(frame.payload, /*with_enrichment=*/false));
           ++result.replayed;
         }
         if (tx > result.last_tx) result.last_tx = tx;
+      } else if (frame.type == txlog::RecordType::kEnrichmentChange) {
+        result.last_enrichment_change = txlog::decode_enrichment_change(frame.payload);
       } else if (frame.type == txlog::RecordType::kCheckpoint) {
         auto cp = txlog::decode_checkpoint(frame.payload);
         result.last_checkpoint_tx = cp.last_applied_tx;

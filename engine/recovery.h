@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "engine/database_impl.h"
+#include "txlog/tx_record.h"
 
 namespace txgraph::engine {
 
@@ -16,6 +18,9 @@ struct RecoveryResult {
   std::uint64_t torn_bytes_cut = 0;      // bytes of an incomplete last record cut off
   std::uint64_t last_checkpoint_tx = 0;
   std::int64_t last_checkpoint_time_us = 0;
+  // The last enrichment switch in the log: the log is written before the store, so after a
+  // crash it may know of a switch the store does not.
+  std::optional<txlog::EnrichmentChangeRecord> last_enrichment_change;
 };
 
 // Reads every segment in order, checking headers (database uuid, numbering) and tx id

@@ -179,6 +179,8 @@ LogWriter::Position LogWriter::written() const {
 
 void LogWriter::set_rotation_size(std::uint64_t bytes) { options_.rotation_size = bytes; }
 
+void LogWriter::set_enrichment_generation(std::uint64_t generation) { options_.enrichment_generation = generation; }
+
 std::uint64_t LogWriter::active_segment() const {
   std::lock_guard lock(mutex_);
   return active_number_;

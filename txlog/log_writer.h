@@ -56,6 +56,8 @@ class LogWriter {
   Position written() const;
 
   void set_rotation_size(std::uint64_t bytes);
+  // The generation written into the headers of segments created from now on.
+  void set_enrichment_generation(std::uint64_t generation);
   std::uint64_t active_segment() const;
   // Forces a rotation before the next append.
   void request_rotation();

@@ -112,7 +112,7 @@ std::uint64_t peek_tx_id(std::string_view payload) {
   return in.varint();
 }
 
-TxRecord decode_tx_record(std::string_view payload) {
+TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) {
   ByteReader in(payload, "transaction record");
   TxRecord rec;
   auto& h = rec.header;
@@ -129,7 +129,9 @@ TxRecord decode_tx_record(std::string_view payload) {
   rec.ops.reserve(static_cast<std::size_t>(h.op_count));
   for (std::uint64_t i = 0; i < h.op_count; ++i) rec.ops.push_back(decode_op(in));
   // Enrichment (DIFF/FULL) follows the operations; an OFF record ends here.
-  if (h.capture_mode == CaptureMode::kOff && !in.done()) in.fail("trailing bytes after the operations");
+  if (h.capture_mode != CaptureMode::kOff && with_enrichment) rec.enrichment = decode_enrichment(in);
+  if ((h.capture_mode == CaptureMode::kOff || with_enrichment) && !in.done())
+    in.fail("trailing bytes after the record");
   return rec;
 }
 
@@ -189,6 +191,41 @@ CheckpointRecord decode_checkpoint(std::string_view payload) {
   CheckpointRecord r;
   r.last_applied_tx = in.varint();
   r.time_us = in.i64();
+  return r;
+}
+
+}  // namespace txgraph::txlog
+
+namespace txgraph::txlog {
+
+namespace {
+CaptureMode read_mode(ByteReader& in) {
+  auto mode = in.u8();
+  if (mode > static_cast<std::uint8_t>(CaptureMode::kFull)) in.fail(fmt::format("unknown capture mode {}", mode));
+  return static_cast<CaptureMode>(mode);
+}
+}  // namespace
+
+std::string encode_enrichment_change(const EnrichmentChangeRecord& r) {
+  std::string out;
+  ByteWriter w(out);
+  w.u8(static_cast<std::uint8_t>(r.from));
+  w.u8(static_cast<std::uint8_t>(r.to));
+  w.varint(r.generation);
+  w.varint(r.next_tx);
+  w.i64(r.time_us);
+  return out;
+}
+
+EnrichmentChangeRecord decode_enrichment_change(std::string_view payload) {
+  ByteReader in(payload, "enrichment change record");
+  EnrichmentChangeRecord r;
+  r.from = read_mode(in);
+  r.to = read_mode(in);
+  r.generation = in.varint();
+  r.next_tx = in.varint();
+  r.time_us = in.i64();
+  if (!in.done()) in.fail("trailing bytes");
   return r;
 }
 

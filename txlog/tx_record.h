@@ -6,12 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "txgraph/value.h"
 #include "txlog/byte_codec.h"
+#include "txlog/enrichment.h"
 #include "txlog/segment_format.h"
 
 namespace txgraph::txlog {
@@ -58,11 +60,13 @@ struct TxHeader {
 struct TxRecord {
   TxHeader header;
   std::vector<RedoOp> ops;
+  std::optional<Enrichment> enrichment;  // present when capture_mode is DIFF or FULL
 };
 
 void encode_tx_header(std::string& out, const TxHeader& header);
-// Throws Error(kCorruption) when the payload does not decode.
-TxRecord decode_tx_record(std::string_view payload);
+// Throws Error(kCorruption) when the payload does not decode. With `with_enrichment` false,
+// the enrichment of a DIFF/FULL record is skipped (recovery needs only the operations).
+TxRecord decode_tx_record(std::string_view payload, bool with_enrichment = true);
 // Only the tx id, without decoding the operations.
 std::uint64_t peek_tx_id(std::string_view payload);
 
@@ -78,6 +82,17 @@ void encode_set_properties(ByteWriter& out, OpCode code, std::uint64_t id, const
 void encode_names(ByteWriter& out, OpCode code, std::uint64_t id, const std::vector<std::string>& names);
 void encode_create_key(ByteWriter& out, std::uint8_t kind, std::string_view label_or_type,
                        const std::vector<std::string>& properties);
+
+// Enrichment was switched; it applies from transaction `next_tx` on.
+struct EnrichmentChangeRecord {
+  CaptureMode from = CaptureMode::kOff;
+  CaptureMode to = CaptureMode::kOff;
+  std::uint64_t generation = 0;  // in force from next_tx on
+  std::uint64_t next_tx = 0;
+  std::int64_t time_us = 0;
+};
+std::string encode_enrichment_change(const EnrichmentChangeRecord& record);
+EnrichmentChangeRecord decode_enrichment_change(std::string_view payload);
 
 struct CheckpointRecord {
   std::uint64_t last_applied_tx = 0;  // every transaction up to this one is in the synced store

@@ -184,6 +184,7 @@ struct DatabaseStatus {
   std::uint64_t node_count = 0;
   std::uint64_t relationship_count = 0;
   Settings settings;
+  std::uint64_t enrichment_generation = 0;  // grows by one at every switch from OFF to DIFF/FULL
   std::vector<SegmentInfo> segments;
   // What recovery did when this Database was opened.
   std::uint64_t replayed_at_open = 0;        // transactions replayed from the log into the store
@@ -213,10 +214,16 @@ class Database {
   // Syncs the store and records a checkpoint in the log; returns the checkpointed tx id.
   std::uint64_t checkpoint();
 
-  // Changes a persistent setting by name, with the value as text: "rotation_size" ("64M"),
-  // "checkpoint_interval_time" ("15m", "30s", "2h"), "checkpoint_interval_tx" ("100000").
-  // Throws kInvalidArgument naming the key or the value when either is wrong.
+  // Changes a persistent setting by name, with the value as text: "enrichment" ("off",
+  // "diff", "full"), "rotation_size" ("64M"), "checkpoint_interval_time" ("15m", "30s", "2h"),
+  // "checkpoint_interval_tx" ("100000"). Throws kInvalidArgument naming the key or the value
+  // when either is wrong.
   void set_setting(std::string_view key, std::string_view value);
+
+  // Switches enrichment for every transaction that begins after this returns (it waits for an
+  // open write transaction to end). The switch is written to the log and synced before it
+  // returns, and survives reopen. From kOff to kDiff or kFull it starts a new generation.
+  void set_enrichment(EnrichmentMode mode);
 
   DatabaseStatus status() const;
   const std::string& uuid() const;
@@ -228,6 +235,10 @@ class Database {
   explicit Database(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// "off", "diff", "full" (any case). Throws kInvalidArgument.
+EnrichmentMode parse_enrichment_mode(std::string_view text);
+std::string_view enrichment_mode_name(EnrichmentMode mode);  // "OFF", "DIFF", "FULL"
 
 // Parses "64M", "1G", "4096" (K/M/G are powers of 1024). Throws kInvalidArgument.
 std::uint64_t parse_size(std::string_view text);

@@ -22,12 +22,26 @@ enum class Durability : std::uint8_t {
   kFull = 2,
 };
 
+// What the log records about each transaction beyond what recovery needs (DESIGN.md):
+//   kOff  - only the redo operations; change data capture cannot read the transaction.
+//   kDiff - per changed entity: element id, labels, keys, relationship type and endpoints,
+//           and before/after values of only what changed.
+//   kFull - the complete before and after state of every changed entity.
+// Persistent: never renumber.
+enum class EnrichmentMode : std::uint8_t { kOff = 0, kDiff = 1, kFull = 2 };
+
 // Microseconds since the Unix epoch. Tests inject a clock to run simulated time.
 using Clock = std::function<std::int64_t()>;
 
 // Settings stored in the database: they survive reopen and can be changed while it is open
 // (Database::set_setting, `txgraph set`).
 struct Settings {
+  // Enrichment of the log (see EnrichmentMode). Default kOff. Switch online with
+  // Database::set_enrichment; every switch from kOff to kDiff/kFull starts a new enrichment
+  // generation, and change positions from before it are no longer valid. More enrichment means
+  // more log bytes per transaction and a little more work at commit.
+  EnrichmentMode enrichment = EnrichmentMode::kOff;
+
   // A log segment is closed and a new one started once it passes this many bytes. Default
   // 64 MiB. A transaction is never split, so a segment may end larger by one transaction.
   // Smaller segments prune at a finer grain; each rotation costs two syncs.

@@ -154,11 +154,13 @@ void encode_op(ByteWriter& w, const RedoOp& op) {
   }
 }
 
+// A DIFF or FULL record ends with its enrichment; here an empty one of generation 7.
 std::string encode_record(const TxHeader& header, const std::vector<RedoOp>& ops) {
   std::string payload;
   encode_tx_header(payload, header);
   ByteWriter w(payload);
   for (const auto& op : ops) encode_op(w, op);
+  if (header.capture_mode != CaptureMode::kOff) encode_enrichment(w, Enrichment{7, {}});
   return payload;
 }
 
@@ -227,15 +229,21 @@ TEST(TxRecordTest, EveryCaptureModeRoundTrips) {
   }
 }
 
-// In DIFF and FULL the enrichment follows the operations; decoding the operations must stop at
-// op_count and leave those bytes alone. An OFF record has nothing after its operations.
-TEST(TxRecordTest, OnlyOffRecordsRefuseBytesAfterTheOperations) {
+// In DIFF and FULL the enrichment follows the operations. Recovery skips it; a full decode
+// reads it and refuses anything after it. An OFF record has nothing after its operations.
+TEST(TxRecordTest, EnrichmentFollowsTheOperationsAndNothingAfterIt) {
   auto ops = sample_ops();
   for (CaptureMode mode : {CaptureMode::kDiff, CaptureMode::kFull}) {
-    std::string payload = encode_record(sample_header(ops.size(), mode), ops) + "enrichment follows";
+    std::string payload = encode_record(sample_header(ops.size(), mode), ops);
     TxRecord rec = decode_tx_record(payload);
     ASSERT_EQ(rec.ops.size(), ops.size());
     expect_same_op(rec.ops.back(), ops.back());
+    ASSERT_TRUE(rec.enrichment);
+    EXPECT_EQ(rec.enrichment->generation, 7u);
+    TxRecord ops_only = decode_tx_record(payload + "junk", /*with_enrichment=*/false);
+    EXPECT_FALSE(ops_only.enrichment);
+    EXPECT_EQ(ops_only.ops.size(), ops.size());
+    EXPECT_EQ(error_code_of([&] { decode_tx_record(payload + "x"); }), ErrorCode::kCorruption);
   }
   std::string off = encode_record(sample_header(ops.size()), ops) + "x";
   EXPECT_EQ(error_code_of([&] { decode_tx_record(off); }), ErrorCode::kCorruption);
