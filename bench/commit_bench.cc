@@ -1,0 +1,301 @@
+// commit_bench: commit throughput of txgraph against the raw sync rate of the same disk.
+//
+// A durable commit costs at least one fdatasync, so durable commits/s only mean something next
+// to the disk's own fdatasync rate, measured in the same run on the same folder. The ratio
+// "4-thread durable commits/s / fdatasync/s" is the group-commit factor: above 1 only if
+// concurrent committers really share syncs. kAsync shows the cost of the commit path without
+// any sync in the way.
+//
+// Usage: commit_bench [--dir DIR] [--seconds N] [--quick] [--json FILE] [--no-full]
+//   --dir DIR     where the temp folder goes (default: the current directory); it is removed
+//                 at the end, DIR itself is left alone
+//   --seconds N   duration of each commit measurement (default 3); the raw fdatasync
+//                 loop runs 2 s, before and after the durable runs
+//   --quick       0.5 s per measurement, for a smoke test
+//   --json FILE   also write the results as one JSON object to FILE
+//   --no-full     skip the optional kFull measurement
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "txgraph/database.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr double kGroupCommitTarget = 2.0;      // 4-thread durable commits per fdatasync
+constexpr double kAsyncCommitsTarget = 100000;  // kAsync commits/s, 1 thread
+
+struct Config {
+  fs::path parent_dir = ".";
+  double seconds = 3.0;
+  double fdatasync_seconds = 2.0;
+  std::string json_file;
+  bool run_full = true;
+};
+
+struct Measurement {
+  std::string name;
+  std::uint64_t count = 0;  // commits, or fdatasyncs for the raw disk loop
+  double seconds = 0;
+  std::uint64_t growth_bytes = 0;  // how much the folder (database, or raw file) grew meanwhile
+  double per_second() const { return seconds > 0 ? static_cast<double>(count) / seconds : 0; }
+};
+
+// Apparent size of every file under `dir`: the store and the log segments.
+std::uint64_t folder_bytes(const fs::path& dir) {
+  std::uint64_t total = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) total += entry.file_size();
+  return total;
+}
+
+double seconds_since(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+[[noreturn]] void usage_error(const std::string& message) {
+  fmt::print(stderr,
+             "commit_bench: {}\nusage: commit_bench [--dir DIR] [--seconds N] [--quick] "
+             "[--json FILE] [--no-full]\n",
+             message);
+  std::exit(2);
+}
+
+Config parse_args(int argc, char** argv) {
+  Config config;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--dir") {
+      config.parent_dir = value();
+    } else if (arg == "--seconds") {
+      std::string text = value();
+      char* end = nullptr;
+      config.seconds = std::strtod(text.c_str(), &end);
+      if (end == text.c_str() || *end != '\0' || config.seconds <= 0) usage_error("bad --seconds " + text);
+    } else if (arg == "--quick") {
+      config.seconds = 0.5;
+      config.fdatasync_seconds = 0.5;
+    } else if (arg == "--json") {
+      config.json_file = value();
+    } else if (arg == "--no-full") {
+      config.run_full = false;
+    } else {
+      usage_error("unknown argument " + arg);
+    }
+  }
+  return config;
+}
+
+// The disk's limit for one-at-a-time durable commits: append a log-record-sized write,
+// fdatasync, repeat.
+// Appending (not overwriting) matches what the log does, so fdatasync also has to persist the
+// growing file size, as it does for the log.
+Measurement measure_fdatasync(const fs::path& path, double duration) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
+  const std::string record(150, 'x');  // a small record; this benchmark's log records are ~90 B
+  Measurement m;
+  off_t offset = 0;
+  auto start = SteadyClock::now();
+  while (seconds_since(start) < duration) {
+    if (::pwrite(fd, record.data(), record.size(), offset) != static_cast<ssize_t>(record.size()) ||
+        ::fdatasync(fd) != 0) {
+      int err = errno;
+      ::close(fd);
+      throw std::runtime_error(fmt::format("write/fdatasync on {}: {}", path.string(), std::strerror(err)));
+    }
+    offset += static_cast<off_t>(record.size());
+    ++m.count;
+  }
+  m.seconds = seconds_since(start);
+  m.growth_bytes = static_cast<std::uint64_t>(offset);
+  ::close(fd);
+  return m;
+}
+
+// The transaction under test: one node, one label, three properties. Each thread writes its
+// own id range so that the work is the same whatever the thread count.
+void commit_one(txgraph::Database& db, std::int64_t id) {
+  auto tx = db.begin_write();
+  tx.create_node({"Person"}, {{"id", id}, {"name", fmt::format("person-{}", id)}, {"score", 0.5 * id}});
+  tx.commit();
+}
+
+// Opens a fresh database, lets `threads` writers commit for `duration`, and counts the
+// commits that returned. Open and close (which checkpoints) are outside the timed part.
+Measurement measure_commits(const std::string& name, const fs::path& dir, txgraph::Durability durability, int threads,
+                            double duration) {
+  txgraph::Options options;
+  options.durability = durability;
+  auto db = txgraph::Database::open(dir, options);
+  // Disk bytes per commit show the write amplification behind the commit rate.
+  std::uint64_t bytes_at_start = folder_bytes(dir);
+
+  std::vector<std::uint64_t> commits(static_cast<std::size_t>(threads), 0);
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      auto slot = static_cast<std::size_t>(t);
+      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      auto deadline = SteadyClock::now() + std::chrono::duration<double>(duration);
+      try {
+        std::int64_t id = static_cast<std::int64_t>(t) << 40;
+        while (SteadyClock::now() < deadline) {
+          commit_one(*db, ++id);
+          ++commits[slot];
+        }
+      } catch (...) {
+        errors[slot] = std::current_exception();
+      }
+    });
+  }
+  auto start = SteadyClock::now();
+  go.store(true, std::memory_order_release);
+  for (auto& w : workers) w.join();
+  // Elapsed until the last writer finished, so a commit still in flight at the deadline is
+  // counted with the time it took.
+  Measurement m{name, 0, seconds_since(start)};
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (auto c : commits) m.count += c;
+  std::uint64_t bytes_at_end = folder_bytes(dir);
+  m.growth_bytes = bytes_at_end > bytes_at_start ? bytes_at_end - bytes_at_start : 0;
+  db->close();
+  return m;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Writes back whatever the previous measurement left dirty in the page cache (the store is
+// written without syncs), so that its writeback does not slow down the next measurement.
+void settle_disk(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::syncfs(fd);
+  ::close(fd);
+}
+
+// Removes the temp folder on every way out of main, including exceptions.
+struct TempDir {
+  fs::path path;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config config = parse_args(argc, argv);
+  TempDir temp;
+  try {
+    std::string pattern = (config.parent_dir / "commit_bench.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw std::runtime_error(
+          fmt::format("cannot create a temp folder in {}: {}", config.parent_dir.string(), std::strerror(errno)));
+    temp.path = fs::absolute(pattern).lexically_normal();
+    fmt::print("commit_bench in {} ({:.1f} s per commit measurement)\n", temp.path.string(), config.seconds);
+    std::fflush(stdout);
+
+    using txgraph::Durability;
+    std::vector<Measurement> results;
+    // The disk's sync rate is measured before and after the durable runs: on a shared or
+    // virtual disk it drifts, and a ratio against a rate that changed meanwhile means little.
+    auto sync_rate_now = [&](const std::string& name) {
+      results.push_back(measure_fdatasync(temp.path / "fdatasync.bin", config.fdatasync_seconds));
+      results.back().name = name;
+      fs::remove(temp.path / "fdatasync.bin");
+      settle_disk(temp.path);
+      return results.back().per_second();
+    };
+    auto run = [&](const std::string& name, const std::string& folder, Durability d, int threads) {
+      results.push_back(measure_commits(name, temp.path / folder, d, threads, config.seconds));
+      fs::remove_all(temp.path / folder);  // frees the space before the next measurement
+      settle_disk(temp.path);
+      return results.back().per_second();
+    };
+    double sync_rate_before = sync_rate_now("fdatasync 150 B append, before");
+    double durable_1 = run("kLog, 1 thread", "log_1", Durability::kLog, 1);
+    double durable_4 = run("kLog, 4 threads", "log_4", Durability::kLog, 4);
+    double sync_rate_after = sync_rate_now("fdatasync 150 B append, after");
+    double async_1 = run("kAsync, 1 thread", "async_1", Durability::kAsync, 1);
+    if (config.run_full) run("kFull, 1 thread", "full_1", Durability::kFull, 1);
+
+    fmt::print("\n{:<32} {:>10} {:>8} {:>12} {:>10}\n", "measurement", "count", "seconds", "per second", "disk B/op");
+    for (const auto& m : results)
+      fmt::print("{:<32} {:>10} {:>8.2f} {:>12.0f} {:>10.0f}\n", m.name, m.count, m.seconds, m.per_second(),
+                 m.count ? static_cast<double>(m.growth_bytes) / static_cast<double>(m.count) : 0.0);
+
+    double sync_rate = (sync_rate_before + sync_rate_after) / 2;
+    double drift = sync_rate > 0 ? std::abs(sync_rate_before - sync_rate_after) / sync_rate : 0;
+    bool disk_steady = drift <= 0.25;
+    double single_factor = sync_rate > 0 ? durable_1 / sync_rate : 0;
+    double group_factor = sync_rate > 0 ? durable_4 / sync_rate : 0;
+    bool group_ok = group_factor >= kGroupCommitTarget;
+    bool async_ok = async_1 >= kAsyncCommitsTarget;
+    fmt::print("\nfdatasync rate, mean of both:     {:8.0f}   drift {:.0f}%{}\n", sync_rate, drift * 100,
+               disk_steady ? "" : "  UNSTEADY DISK: the ratios below are unreliable, rerun");
+    fmt::print("kLog 1 thread / fdatasync rate:   {:8.2f}   (about 1 expected: one sync per commit)\n", single_factor);
+    fmt::print("kLog 4 threads / fdatasync rate:  {:8.2f}   target >= {:.0f}  {}{}\n", group_factor, kGroupCommitTarget,
+               group_ok ? "PASS" : "MISS", disk_steady ? "" : " (unreliable)");
+    fmt::print("kAsync commits/s, 1 thread:       {:8.0f}   target >= {:.0f}  {}\n", async_1, kAsyncCommitsTarget,
+               async_ok ? "PASS" : "MISS");
+
+    if (!config.json_file.empty()) {
+      std::string json = fmt::format("{{\"dir\":\"{}\",\"seconds_per_measurement\":{},\"measurements\":[",
+                                     json_escape(temp.path.string()), config.seconds);
+      for (std::size_t i = 0; i < results.size(); ++i)
+        json += fmt::format(
+            "{}{{\"name\":\"{}\",\"count\":{},\"seconds\":{:.3f},\"per_second\":{:.1f},\"growth_bytes\":{}}}",
+            i ? "," : "", json_escape(results[i].name), results[i].count, results[i].seconds, results[i].per_second(),
+            results[i].growth_bytes);
+      json += fmt::format(
+          "],\"fdatasync_per_second\":{:.1f},\"fdatasync_drift\":{:.3f},\"single_thread_factor\":{:.3f},"
+          "\"group_commit_factor\":{:.3f},"
+          "\"group_commit_target\":{},\"group_commit_pass\":{},\"async_commits_per_second\":{:.1f},"
+          "\"async_target\":{},\"async_pass\":{}}}\n",
+          sync_rate, drift, single_factor, group_factor, kGroupCommitTarget, group_ok, async_1, kAsyncCommitsTarget,
+          async_ok);
+      std::FILE* out = std::fopen(config.json_file.c_str(), "w");
+      bool written = out != nullptr && std::fputs(json.c_str(), out) >= 0;
+      if (out != nullptr && std::fclose(out) != 0) written = false;
+      if (!written)
+        throw std::runtime_error(fmt::format("cannot write {}: {}", config.json_file, std::strerror(errno)));
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "commit_bench: {}\n", e.what());
+    return 1;
+  }
+}
