@@ -74,6 +74,15 @@ int lock_directory(const std::filesystem::path& dir) {
 
 std::int64_t Database::Impl::now_us() const { return options.clock ? options.clock() : system_now_us(); }
 
+bool Database::Impl::store_growth_due() const {
+  if (!options.power_loss_protection) return false;  // pages are reused: the store does not grow
+  MDB_envinfo info;
+  if (mdb_env_info(env->env(), &info) != 0) return false;
+  std::uint64_t pages = info.me_last_pgno;
+  std::uint64_t at_checkpoint = store_pages_at_checkpoint.load();
+  return pages > at_checkpoint && (pages - at_checkpoint) * store_page_size >= options.checkpoint_store_growth;
+}
+
 bool Database::Impl::checkpoint_due() const {
   Settings s;
   {
@@ -82,6 +91,7 @@ bool Database::Impl::checkpoint_due() const {
   }
   if (last_committed_tx.load() == last_checkpoint_tx.load()) return false;
   if (s.checkpoint_interval_tx != 0 && commits_since_checkpoint.load() >= s.checkpoint_interval_tx) return true;
+  if (store_growth_due()) return true;
   return now_us() - last_checkpoint_time_us.load() >= s.checkpoint_interval_time.count() * 1000;
 }
 
@@ -104,11 +114,14 @@ void Database::Impl::background_loop() {
 
 std::uint64_t Database::Impl::checkpoint() {
   std::lock_guard cp_lock(checkpoint_mutex);
+  // Most of the store's dirty pages are written here, while writers go on; the sync under the
+  // writer lock below then has little left to do.
+  env->sync();
   txlog::LogWriter::Position pos;
   std::uint64_t tx;
   txlog::CheckpointRecord record;
   {
-    // Writers wait while the store syncs, so the synced state, the pinned snapshot and the
+    // Writers wait while the rest syncs, so the synced state, the pinned snapshot and the
     // checkpoint record all name the same transaction.
     std::lock_guard writer(writer_mutex);
     tx = last_committed_tx.load();
@@ -117,6 +130,8 @@ std::uint64_t Database::Impl::checkpoint() {
     // recovery restores the new snapshot and replays the (shorter) rest of the log.
     env->sync();
     snapshot->pin(env->env());
+    MDB_envinfo info;
+    if (mdb_env_info(env->env(), &info) == 0) store_pages_at_checkpoint = info.me_last_pgno;
     record = txlog::CheckpointRecord{tx, now_us()};
     std::string payload = txlog::encode_checkpoint(record);
     std::string_view parts[] = {payload};
@@ -168,6 +183,8 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
   try {
     impl->snapshot = std::make_unique<engine::SnapshotPin>(dir / "store");
     if (exists) impl->restored_snapshot = impl->snapshot->restore_if_unclean();
+    // Before anything is written: from here on the store may reuse the saved snapshot's pages.
+    if (!options.power_loss_protection) impl->snapshot->disable();
     impl->env = std::make_unique<engine::LmdbEnv>((dir / "store").string(), options.map_size,
                                                   options.durability == Durability::kFull);
     const auto& t = impl->env->tables();
@@ -213,6 +230,11 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
       impl->tokens.load(read.txn, t);
     }
     impl->uuid_text = txlog::uuid_to_text(impl->uuid_raw);
+    {
+      MDB_stat stat;
+      engine::check_mdb(mdb_env_stat(impl->env->env(), &stat), "reading the store's page size");
+      impl->store_page_size = stat.ms_psize;
+    }
 
     auto recovered = engine::recover(*impl);
     if (auto change = recovered.last_enrichment_change;
@@ -377,7 +399,8 @@ std::uint64_t WriteTransaction::commit() {
     std::lock_guard lock(db.settings_mutex);
     every = db.settings.checkpoint_interval_tx;
   }
-  if (every != 0 && since == every) db.background_cv.notify_all();
+  // Wake the checkpointer when a trigger fires; it checks every second anyway.
+  if ((every != 0 && since == every) || (since % 64 == 0 && db.store_growth_due())) db.background_cv.notify_all();
   return tx;
 }
 

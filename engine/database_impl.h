@@ -54,6 +54,10 @@ struct Database::Impl {
   std::atomic<std::uint64_t> last_checkpoint_tx{0};
   std::atomic<std::int64_t> last_checkpoint_time_us{0};
   std::atomic<std::uint64_t> commits_since_checkpoint{0};
+  std::atomic<std::uint64_t> store_pages_at_checkpoint{0};  // LMDB's last page number then
+  std::uint64_t store_page_size = 4096;
+  // True once the store has grown past Options::checkpoint_store_growth since the checkpoint.
+  bool store_growth_due() const;
 
   // Background work: the kAsync flusher and the periodic checkpoint.
   std::thread background;

@@ -74,7 +74,16 @@ void SnapshotPin::mark_clean() {
   txlog::sync_directory(store_dir_.string());
 }
 
+void SnapshotPin::disable() {
+  disabled_ = true;
+  auto saved = store_dir_ / "checkpoint.meta";
+  if (!std::filesystem::exists(saved)) return;
+  txlog::remove_file(saved.string());
+  txlog::sync_directory(store_dir_.string());
+}
+
 void SnapshotPin::pin(MDB_env* env) {
+  if (disabled_) return;
   MDB_txn* txn = nullptr;
   check_mdb(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn), "pinning the checkpoint snapshot");
   try {

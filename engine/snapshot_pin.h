@@ -30,6 +30,10 @@ class SnapshotPin {
   // id, or 0 if nothing was restored. Throws kCorruption if the saved copy is damaged.
   std::uint64_t restore_if_unclean();
 
+  // Turns the protection off for this run: the saved snapshot is removed (durably) before any
+  // commit could reuse its pages, so a later unclean open cannot roll back to a stale one.
+  void disable();
+
   // Marks the store as open: until mark_clean(), a crash counts as an unclean shutdown.
   void mark_open();
   // After the final checkpoint at close.
@@ -43,6 +47,7 @@ class SnapshotPin {
  private:
   std::filesystem::path store_dir_;
   MDB_txn* pinned_ = nullptr;
+  bool disabled_ = false;
 };
 
 }  // namespace txgraph::engine

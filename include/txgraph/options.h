@@ -73,6 +73,22 @@ struct Options {
   // ones stored in it (change them with Database::set_setting).
   Settings initial_settings;
 
+  // Keep the store readable after a power cut (default true): each checkpoint pins the synced
+  // snapshot until the next one and saves its meta page, and an unclean open rolls the store
+  // back to it before replaying the log (README, "Durability"). The cost: the store cannot
+  // reuse pages between checkpoints, so every commit writes new pages (about 30 KB for a small
+  // transaction) that the next checkpoint must sync. With false, pages are reused at once and
+  // small commits are about twice as fast; kill -9 still loses nothing, but a power cut or
+  // kernel crash can leave the store unreadable (durability kFull avoids that without a pin).
+  bool power_loss_protection = true;
+
+  // Checkpoint also when the store file has grown by this many bytes since the last one.
+  // Default 64 MiB. Between checkpoints the store cannot reuse the pages of the checkpointed
+  // snapshot (that is what keeps it readable after a power cut, see the README), so it grows
+  // by what transactions rewrite; this bounds that growth at the cost of a store sync per
+  // this much rewritten data.
+  std::uint64_t checkpoint_store_growth = 64ull << 20;
+
   // Upper bound on the store file (LMDB map size). Default 64 GiB of address space; the file
   // grows only as data is written. A full map is Error(kDiskFull) naming this option; nothing
   // committed is lost, reopen with a larger value.

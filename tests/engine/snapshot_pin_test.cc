@@ -134,3 +134,30 @@ TEST(SnapshotPin, DamagedSavedSnapshotIsReportedNotTrusted) {
 
 }  // namespace
 }  // namespace txgraph
+
+namespace txgraph {
+namespace {
+
+TEST(SnapshotPin, TurningProtectionOffAfterACrashStillRestoresThenDropsTheSavedSnapshot) {
+  testing::TestDir dir;
+  in_crashing_child([&] {
+    auto db = Database::open(dir.path());
+    commit_numbers(*db, 0, 10);
+    db.release();
+  });
+  Options off;
+  off.power_loss_protection = false;
+  {
+    auto db = Database::open(dir.path(), off);
+    EXPECT_EQ(db->begin_read().node_count(), 10u);
+    // A stale saved snapshot must not survive into a run that reuses pages.
+    EXPECT_FALSE(std::filesystem::exists(dir / "store" / "checkpoint.meta"));
+    commit_numbers(*db, 10, 20);
+  }
+  auto db = Database::open(dir.path());
+  EXPECT_EQ(db->begin_read().node_count(), 20u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "store" / "checkpoint.meta"));
+}
+
+}  // namespace
+}  // namespace txgraph
