@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "engine/recovery.h"
 #include "txlog/byte_codec.h"
 #include "txlog/log_directory.h"
+#include "txlog/retention_policy.h"
 #include "txlog/segment_format.h"
 #include "txlog/tx_record.h"
 
@@ -32,20 +34,28 @@ std::int64_t system_now_us() {
 std::string encode_settings(const Settings& s) {
   std::string out;
   txlog::ByteWriter w(out);
-  w.u8(1);  // settings encoding version
+  w.u8(2);  // settings encoding version
   w.u64(s.rotation_size);
   w.i64(s.checkpoint_interval_time.count());
   w.u64(s.checkpoint_interval_tx);
+  w.u64(s.checkpoint_interval_volume);
+  w.str(s.retention_policy);
   return out;
 }
 
+// The enrichment mode is stored apart (it is switched with its own log record).
 Settings decode_settings(std::string_view bytes) {
   txlog::ByteReader r(bytes, "settings in the store");
-  if (r.u8() != 1) r.fail("unknown settings version");
+  auto version = r.u8();
+  if (version != 1 && version != 2) r.fail("unknown settings version");
   Settings s;
   s.rotation_size = r.u64();
   s.checkpoint_interval_time = std::chrono::milliseconds(r.i64());
   s.checkpoint_interval_tx = r.u64();
+  if (version >= 2) {
+    s.checkpoint_interval_volume = r.u64();
+    s.retention_policy = std::string(r.str());
+  }
   return s;
 }
 
@@ -55,6 +65,7 @@ void validate(const Settings& s) {
                 fmt::format("rotation_size {} is too small: the smallest is 4K", s.rotation_size));
   if (s.checkpoint_interval_time.count() <= 0)
     throw Error(ErrorCode::kInvalidArgument, "checkpoint_interval_time must be positive");
+  txlog::RetentionPolicy::parse(s.retention_policy);  // throws with the grammar
 }
 
 // An exclusive lock on DIR/LOCK, held while the database is open: the log has one writer.
@@ -91,6 +102,8 @@ bool Database::Impl::checkpoint_due() const {
   }
   if (last_committed_tx.load() == last_checkpoint_tx.load()) return false;
   if (s.checkpoint_interval_tx != 0 && commits_since_checkpoint.load() >= s.checkpoint_interval_tx) return true;
+  if (s.checkpoint_interval_volume != 0 && log->written() - log_written_at_checkpoint.load() >= s.checkpoint_interval_volume)
+    return true;
   if (store_growth_due()) return true;
   return now_us() - last_checkpoint_time_us.load() >= s.checkpoint_interval_time.count() * 1000;
 }
@@ -141,7 +154,71 @@ std::uint64_t Database::Impl::checkpoint() {
   last_checkpoint_tx = tx;
   last_checkpoint_time_us = record.time_us;
   commits_since_checkpoint = 0;
+  log_written_at_checkpoint = pos;
+  // A crash from here on at worst leaves segments that the next checkpoint prunes.
+  prune_log();
   return tx;
+}
+
+void Database::Impl::note_segment_write(std::uint64_t tx, std::int64_t commit_us) {
+  std::uint64_t active = log->active_segment();
+  std::lock_guard lock(segments_mutex);
+  if (segments.empty() || segments.back().number != active) {
+    txlog::SegmentSummary fresh;
+    fresh.number = active;
+    segments.push_back(fresh);
+  }
+  auto& summary = segments.back();
+  if (tx != 0) {
+    if (summary.first_tx == 0) summary.first_tx = tx;
+    summary.last_tx = tx;
+  }
+  summary.last_commit_us = commit_us;
+}
+
+std::vector<txlog::SegmentSummary> Database::Impl::segment_summaries() {
+  auto files = txlog::list_segments((dir / "txlog").string());
+  std::lock_guard lock(segments_mutex);
+  std::vector<txlog::SegmentSummary> out;
+  for (const auto& f : files) {
+    auto it = std::find_if(segments.begin(), segments.end(), [&](const auto& s) { return s.number == f.number; });
+    txlog::SegmentSummary summary;
+    if (it != segments.end()) summary = *it;
+    summary.number = f.number;
+    summary.bytes = f.bytes;
+    if (it == segments.end()) summary.last_commit_us = now_us();  // holds no transaction yet
+    out.push_back(summary);
+  }
+  return out;
+}
+
+void Database::Impl::prune_log() {
+  txlog::RetentionPolicy policy;
+  {
+    std::lock_guard lock(settings_mutex);
+    policy = txlog::RetentionPolicy::parse(settings.retention_policy);
+  }
+  std::string log_dir = (dir / "txlog").string();
+  bool removed = false;
+  try {
+    auto plan = txlog::plan_pruning(policy, segment_summaries(), last_checkpoint_tx.load(), now_us());
+    for (const auto& verdict : plan) {
+      if (!verdict.prune) break;  // pruned segments are a prefix
+      // Oldest first, so a crash part-way leaves a contiguous log.
+      txlog::remove_file((std::filesystem::path(log_dir) / txlog::segment_file_name(verdict.number)).string());
+      removed = true;
+      std::lock_guard lock(segments_mutex);
+      std::erase_if(segments, [&](const auto& s) { return s.number == verdict.number; });
+      ++segments_pruned;
+    }
+    if (removed) txlog::sync_directory(log_dir);
+    std::lock_guard lock(settings_mutex);
+    last_prune_error.clear();
+  } catch (const Error& e) {
+    // The checkpoint itself stands; what was not pruned now is pruned at the next one.
+    std::lock_guard lock(settings_mutex);
+    last_prune_error = e.what();
+  }
 }
 
 void Database::Impl::release_store() {
@@ -246,6 +323,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     impl->replayed_at_open = recovered.replayed;
     impl->torn_bytes_cut_at_open = recovered.torn_bytes_cut;
     impl->last_checkpoint_tx = recovered.last_checkpoint_tx;
+    impl->segments = std::move(recovered.segments);
     impl->last_checkpoint_time_us = recovered.last_checkpoint_time_us != 0 ? recovered.last_checkpoint_time_us : impl->now_us();
 
     txlog::LogWriterOptions log_options;
@@ -371,6 +449,7 @@ std::uint64_t WriteTransaction::commit() {
 
     // 1. The record goes to the log (the OS has it: it survives kill -9 from here on).
     position = db.log->append(txlog::RecordType::kTransaction, parts, tx);
+    db.note_segment_write(tx, header.commit_time_us);
     // With kFull the store syncs its data at commit, so the log must be durable first: the
     // store may never hold a transaction the log lost.
     if (db.options.durability == Durability::kFull) db.log->sync_to(position);
@@ -426,6 +505,10 @@ void Database::set_setting(std::string_view key, std::string_view value) {
     next.rotation_size = parse_size(value);
   } else if (key == "checkpoint_interval_time") {
     next.checkpoint_interval_time = parse_duration(value);
+  } else if (key == "retention_policy" || key == "retention") {
+    next.retention_policy = txlog::RetentionPolicy::parse(value).to_string();
+  } else if (key == "checkpoint_interval_volume") {
+    next.checkpoint_interval_volume = parse_size(value);
   } else if (key == "checkpoint_interval_tx") {
     std::uint64_t n = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -435,8 +518,8 @@ void Database::set_setting(std::string_view key, std::string_view value) {
     next.checkpoint_interval_tx = n;
   } else {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("unknown setting '{}'; the settings are enrichment, rotation_size, "
-                            "checkpoint_interval_time and checkpoint_interval_tx",
+                fmt::format("unknown setting '{}'; the settings are enrichment, retention_policy, rotation_size, "
+                            "checkpoint_interval_time, checkpoint_interval_tx and checkpoint_interval_volume",
                             key));
   }
   validate(next);
@@ -505,6 +588,11 @@ DatabaseStatus Database::status() const {
     st.settings = impl_->settings;
   }
   st.settings.enrichment = impl_->enrichment.load();
+  st.segments_pruned = impl_->segments_pruned.load();
+  {
+    std::lock_guard lock(impl_->settings_mutex);
+    st.last_prune_error = impl_->last_prune_error;
+  }
   st.enrichment_generation = impl_->enrichment_generation.load();
   {
     auto read = begin_read();

@@ -17,6 +17,7 @@
 #include "engine/tokens.h"
 #include "txgraph/database.h"
 #include "txlog/log_writer.h"
+#include "txlog/retention_policy.h"
 
 namespace txgraph {
 
@@ -55,6 +56,16 @@ struct Database::Impl {
   std::atomic<std::int64_t> last_checkpoint_time_us{0};
   std::atomic<std::uint64_t> commits_since_checkpoint{0};
   std::atomic<std::uint64_t> store_pages_at_checkpoint{0};  // LMDB's last page number then
+  std::atomic<std::uint64_t> log_written_at_checkpoint{0};  // LogWriter position then
+
+  // What retention needs to know of each segment, kept up to date by the commit path.
+  std::mutex segments_mutex;
+  std::vector<txlog::SegmentSummary> segments;
+  std::atomic<std::uint64_t> segments_pruned{0};
+  std::string last_prune_error;  // guarded by settings_mutex
+  void note_segment_write(std::uint64_t tx, std::int64_t commit_us);
+  std::vector<txlog::SegmentSummary> segment_summaries();  // with file sizes from disk
+  void prune_log();
   std::uint64_t store_page_size = 4096;
   // True once the store has grown past Options::checkpoint_store_growth since the checkpoint.
   bool store_growth_due() const;

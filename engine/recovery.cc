@@ -122,6 +122,9 @@ RecoveryResult recover(Database::Impl& db) {
                                                       log_dir));
     if (expected_tx == 0) expected_tx = header.first_tx;
     result.active_segment = seg.number;
+    txlog::SegmentSummary summary;
+    summary.number = seg.number;
+    summary.last_commit_us = header.created_us;
 
     for (;;) {
       auto next = reader.next(&frame);
@@ -152,6 +155,9 @@ RecoveryResult recover(Database::Impl& db) {
           ++result.replayed;
         }
         if (tx > result.last_tx) result.last_tx = tx;
+        if (summary.first_tx == 0) summary.first_tx = tx;
+        summary.last_tx = tx;
+        summary.last_commit_us = txlog::peek_commit_time(frame.payload);
       } else if (frame.type == txlog::RecordType::kEnrichmentChange) {
         result.last_enrichment_change = txlog::decode_enrichment_change(frame.payload);
       } else if (frame.type == txlog::RecordType::kCheckpoint) {
@@ -164,6 +170,8 @@ RecoveryResult recover(Database::Impl& db) {
     if (last_segment) {
       if (reader.file_size() < result.active_end) result.active_end = reader.file_size();
     }
+    summary.bytes = result.active_end;
+    result.segments.push_back(summary);
   }
   replayer.flush();
   if (expected_tx != 0 && expected_tx - 1 < last_applied)

@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/database_impl.h"
+#include "txlog/retention_policy.h"
 #include "txlog/tx_record.h"
 
 namespace txgraph::engine {
@@ -21,6 +23,8 @@ struct RecoveryResult {
   // The last enrichment switch in the log: the log is written before the store, so after a
   // crash it may know of a switch the store does not.
   std::optional<txlog::EnrichmentChangeRecord> last_enrichment_change;
+  // What retention needs to know of each segment, oldest first.
+  std::vector<txlog::SegmentSummary> segments;
 };
 
 // Reads every segment in order, checking headers (database uuid, numbering) and tx id

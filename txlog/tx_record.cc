@@ -112,6 +112,13 @@ std::uint64_t peek_tx_id(std::string_view payload) {
   return in.varint();
 }
 
+std::int64_t peek_commit_time(std::string_view payload) {
+  ByteReader in(payload, "transaction record");
+  in.varint();
+  in.i64();
+  return in.i64();
+}
+
 TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) {
   ByteReader in(payload, "transaction record");
   TxRecord rec;

@@ -69,6 +69,8 @@ void encode_tx_header(std::string& out, const TxHeader& header);
 TxRecord decode_tx_record(std::string_view payload, bool with_enrichment = true);
 // Only the tx id, without decoding the operations.
 std::uint64_t peek_tx_id(std::string_view payload);
+// Only the commit time (microseconds since the epoch).
+std::int64_t peek_commit_time(std::string_view payload);
 
 void encode_create_node(ByteWriter& out, std::uint64_t id, const std::vector<std::string>& labels,
                         const Properties& properties);

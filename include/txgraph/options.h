@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace txgraph {
 
@@ -55,6 +56,18 @@ struct Settings {
   // ...or when this many transactions have committed since the last one, whichever comes
   // first. Default 100000. 0 turns the count trigger off.
   std::uint64_t checkpoint_interval_tx = 100000;
+
+  // ...or when this many bytes of log have been written since the last one. Default 250 MiB.
+  // 0 turns the volume trigger off. Bounds the replay at open by size as the others do by
+  // time and count.
+  std::uint64_t checkpoint_interval_volume = 250ull << 20;
+
+  // Which log segments are kept after a checkpoint, in Neo4j's grammar: "keep_all",
+  // "keep_none", "N files", "N size", "N txs", "N hours [SIZE]", "N days [SIZE]" (K/M/G
+  // suffixes; "2G 1Day" is "1 days 2G"). Default "2 days". Pruning never removes the active
+  // segment, a segment holding transactions after the last checkpoint, or the newest segment
+  // with transactions; how far back change capture can read is bounded by this policy.
+  std::string retention_policy = "2 days";
 };
 
 struct Options {
