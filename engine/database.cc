@@ -34,12 +34,13 @@ std::int64_t system_now_us() {
 std::string encode_settings(const Settings& s) {
   std::string out;
   txlog::ByteWriter w(out);
-  w.u8(2);  // settings encoding version
+  w.u8(3);  // settings encoding version
   w.u64(s.rotation_size);
   w.i64(s.checkpoint_interval_time.count());
   w.u64(s.checkpoint_interval_tx);
   w.u64(s.checkpoint_interval_volume);
   w.str(s.retention_policy);
+  w.zigzag(s.log_compression_level);
   return out;
 }
 
@@ -47,7 +48,7 @@ std::string encode_settings(const Settings& s) {
 Settings decode_settings(std::string_view bytes) {
   txlog::ByteReader r(bytes, "settings in the store");
   auto version = r.u8();
-  if (version != 1 && version != 2) r.fail("unknown settings version");
+  if (version < 1 || version > 3) r.fail("unknown settings version");
   Settings s;
   s.rotation_size = r.u64();
   s.checkpoint_interval_time = std::chrono::milliseconds(r.i64());
@@ -56,6 +57,7 @@ Settings decode_settings(std::string_view bytes) {
     s.checkpoint_interval_volume = r.u64();
     s.retention_policy = std::string(r.str());
   }
+  if (version >= 3) s.log_compression_level = static_cast<int>(r.zigzag());
   return s;
 }
 
@@ -66,6 +68,9 @@ void validate(const Settings& s) {
   if (s.checkpoint_interval_time.count() <= 0)
     throw Error(ErrorCode::kInvalidArgument, "checkpoint_interval_time must be positive");
   txlog::RetentionPolicy::parse(s.retention_policy);  // throws with the grammar
+  if (s.log_compression_level < 0 || s.log_compression_level > 19)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("log_compression_level {} is out of range: 0 (off) to 19", s.log_compression_level));
 }
 
 // An exclusive lock on DIR/LOCK, held while the database is open: the log has one writer.
@@ -331,6 +336,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     log_options.database_uuid = impl->uuid_raw;
     log_options.rotation_size = impl->settings.rotation_size;
     log_options.enrichment_generation = impl->enrichment_generation.load();
+    log_options.compression_level = impl->settings.log_compression_level;
     Impl* raw = impl.get();
     log_options.now_us = [raw] { return raw->now_us(); };
     std::uint64_t next_number = 1;
@@ -507,6 +513,13 @@ void Database::set_setting(std::string_view key, std::string_view value) {
     next.checkpoint_interval_time = parse_duration(value);
   } else if (key == "retention_policy" || key == "retention") {
     next.retention_policy = txlog::RetentionPolicy::parse(value).to_string();
+  } else if (key == "log_compression_level") {
+    int level = -1;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), level);
+    if (ec != std::errc() || ptr != value.data() + value.size())
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("bad log_compression_level '{}': expected 0 (off) to 19", value));
+    next.log_compression_level = level;
   } else if (key == "checkpoint_interval_volume") {
     next.checkpoint_interval_volume = parse_size(value);
   } else if (key == "checkpoint_interval_tx") {
@@ -519,7 +532,8 @@ void Database::set_setting(std::string_view key, std::string_view value) {
   } else {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("unknown setting '{}'; the settings are enrichment, retention_policy, rotation_size, "
-                            "checkpoint_interval_time, checkpoint_interval_tx and checkpoint_interval_volume",
+                            "log_compression_level, checkpoint_interval_time, checkpoint_interval_tx and "
+                            "checkpoint_interval_volume",
                             key));
   }
   validate(next);
@@ -531,7 +545,9 @@ void Database::set_setting(std::string_view key, std::string_view value) {
     std::lock_guard lock(impl_->settings_mutex);
     impl_->settings = next;
   }
-  impl_->log->set_rotation_size(next.rotation_size);  // still under the writer lock, as append is
+  // Still under the writer lock, as append is.
+  impl_->log->set_rotation_size(next.rotation_size);
+  impl_->log->set_compression_level(next.log_compression_level);
 }
 
 void Database::Impl::store_enrichment(EnrichmentMode mode, std::uint64_t generation) {

@@ -13,7 +13,7 @@ namespace txgraph::txlog {
 
 LogWriter::LogWriter(LogWriterOptions options, std::uint64_t active_number, std::uint64_t active_end,
                      std::uint64_t next_number, std::uint64_t next_tx)
-    : options_(std::move(options)) {
+    : options_(std::move(options)), compressor_(options_.compression_level) {
   frame_header_.resize(kFrameHeaderSize);
   if (active_number != 0) {
     active_ = std::make_shared<File>(
@@ -55,6 +55,7 @@ void LogWriter::create_segment(std::uint64_t number, std::uint64_t first_tx) {
     }
     throw;
   }
+  compressor_.request_restart();  // every segment can be read without the ones before it
   std::lock_guard lock(mutex_);
   active_ = std::move(file);
   active_number_ = number;
@@ -94,8 +95,14 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
   if (rotation_requested_ || active_size_ >= options_.rotation_size) rotate(next_tx);
 
   FrameHeader fh;
-  fh.length = static_cast<std::uint32_t>(length);
   fh.type = static_cast<std::uint8_t>(type);
+  fh.flags = compressor_.compress(payload_parts, length, &compressed_);
+  std::string_view stored_view(compressed_);
+  if (fh.flags != 0) {
+    payload_parts = std::span(&stored_view, 1);
+    length = compressed_.size();
+  }
+  fh.length = static_cast<std::uint32_t>(length);
   encode_frame_header(fh, frame_header_.data());
   fh.checksum = frame_checksum(frame_header_.data(), payload_parts);
   encode_frame_header(fh, frame_header_.data());
@@ -107,6 +114,7 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
   try {
     active_->write_at(active_size_, iov.data(), static_cast<int>(iov.size()));
   } catch (const Error&) {
+    compressor_.request_restart();  // the stream must not refer to a record no reader sees
     // Cut off whatever part of the frame reached the file, so a later append does not land
     // after garbage. If even that fails, refuse: the tail is now unknown.
     try {
@@ -129,6 +137,7 @@ void LogWriter::undo_append(Position end) {
   if (end != written_ || last_frame_bytes_ == 0) return;  // not the last append: nothing to undo
   // Positions never move back (a concurrent sync may already count these bytes as synced);
   // only the file offset does, so the next frame overwrites this one and gets new positions.
+  compressor_.request_restart();
   try {
     active_->truncate(active_size_ - last_frame_bytes_);
     active_size_ -= last_frame_bytes_;
@@ -178,6 +187,8 @@ LogWriter::Position LogWriter::written() const {
 }
 
 void LogWriter::set_rotation_size(std::uint64_t bytes) { options_.rotation_size = bytes; }
+
+void LogWriter::set_compression_level(int level) { compressor_.set_level(level); }
 
 void LogWriter::set_enrichment_generation(std::uint64_t generation) { options_.enrichment_generation = generation; }
 

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "txlog/file.h"
+#include "txlog/record_compression.h"
 #include "txlog/segment_format.h"
 
 namespace txgraph::txlog {
@@ -25,6 +26,7 @@ struct LogWriterOptions {
   std::uint64_t rotation_size = 64ull << 20;
   std::uint64_t enrichment_generation = 0;
   std::function<std::int64_t()> now_us;  // microseconds since the epoch, for segment headers
+  int compression_level = 0;             // zstd level for records; 0 stores them as they are
 };
 
 class LogWriter {
@@ -56,6 +58,8 @@ class LogWriter {
   Position written() const;
 
   void set_rotation_size(std::uint64_t bytes);
+  // Applies from the next restart point, which it makes the next record.
+  void set_compression_level(int level);
   // The generation written into the headers of segments created from now on.
   void set_enrichment_generation(std::uint64_t generation);
   std::uint64_t active_segment() const;
@@ -73,6 +77,8 @@ class LogWriter {
   std::uint64_t active_size_ = 0;
   bool rotation_requested_ = false;
   std::string frame_header_;
+  StreamCompressor compressor_;
+  std::string compressed_;  // reused between records
   std::uint64_t last_frame_bytes_ = 0;  // size of the last appended frame, for undo_append
 
   mutable std::mutex mutex_;  // guards the fields below and the active_ pointer swap

@@ -24,7 +24,8 @@ std::string_view record_type_name(RecordType type);
 enum class CaptureMode : std::uint8_t { kOff = 0, kDiff = 1, kFull = 2 };
 
 // Frame flag bits. Persistent format.
-constexpr std::uint8_t kFrameFlagCompressed = 0x01;  // reserved: payload is zstd-compressed
+constexpr std::uint8_t kFrameFlagCompressed = 0x01;  // payload is zstd-compressed (record_compression.h)
+constexpr std::uint8_t kFrameFlagRestart = 0x02;     // a compression restart point: a new zstd stream
 
 inline constexpr char kSegmentMagic[8] = {'T', 'X', 'G', 'L', 'O', 'G', '\r', '\n'};
 constexpr std::uint32_t kSegmentFormatVersion = 1;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "txgraph/error.h"
+
 namespace txgraph::txlog {
 
 namespace {
@@ -106,7 +108,14 @@ SegmentReader::Next SegmentReader::next(Frame* out) {
   out->type = static_cast<RecordType>(fh.type);
   out->flags = fh.flags;
   out->offset = offset_;
-  out->payload.assign(head + kFrameHeaderSize, fh.length);
+  out->stored_size = fh.length;
+  try {
+    decompressor_.decompress(fh.flags, std::string_view(head + kFrameHeaderSize, fh.length), &out->payload);
+  } catch (const Error& e) {
+    // Checksummed yet undecodable: not a torn write, so damage wherever it is.
+    problem_ = e.what();
+    return Next::kCorrupt;
+  }
   offset_ = end;
   return Next::kRecord;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "txlog/file.h"
+#include "txlog/record_compression.h"
 #include "txlog/segment_format.h"
 
 namespace txgraph::txlog {
@@ -14,7 +15,8 @@ struct Frame {
   RecordType type = RecordType::kTransaction;
   std::uint8_t flags = 0;
   std::uint64_t offset = 0;  // of the frame header in the file
-  std::string payload;       // reused between calls
+  std::string payload;       // the record's bytes (decompressed); reused between calls
+  std::uint32_t stored_size = 0;  // payload bytes on disk (compressed size, if compressed)
 };
 
 class SegmentReader {
@@ -53,6 +55,7 @@ class SegmentReader {
   Next damaged(std::string why, std::uint64_t frame_end);
 
   File file_;
+  StreamDecompressor decompressor_;
   std::uint64_t file_size_ = 0;
   HeaderStatus header_status_ = HeaderStatus::kOk;
   SegmentHeader header_;

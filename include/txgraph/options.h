@@ -57,6 +57,12 @@ struct Settings {
   // first. Default 100000. 0 turns the count trigger off.
   std::uint64_t checkpoint_interval_tx = 100000;
 
+  // zstd level for log records, 1 (fastest) to 19; 0 writes records uncompressed. Default 3.
+  // Records are compressed as one stream per segment, flushed at every record, so a small
+  // transaction compresses against the ones before it; a restart point every 256 KiB bounds
+  // how far back a reader starting mid-segment must decode (txlog/FORMAT.md).
+  int log_compression_level = 3;
+
   // ...or when this many bytes of log have been written since the last one. Default 250 MiB.
   // 0 turns the volume trigger off. Bounds the replay at open by size as the others do by
   // time and count.

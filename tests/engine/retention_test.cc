@@ -27,6 +27,7 @@ Options options(const std::string& policy, SimulatedClock* clock = nullptr) {
   Options o;
   o.durability = Durability::kAsync;
   o.initial_settings.rotation_size = 4096;
+  o.initial_settings.log_compression_level = 0;  // these tests count segments of known sizes
   o.initial_settings.retention_policy = policy;
   o.initial_settings.checkpoint_interval_tx = 0;
   o.initial_settings.checkpoint_interval_volume = 0;
