@@ -111,4 +111,17 @@ Properties decode_properties(ByteReader& in) {
   return props;
 }
 
+void write_names(ByteWriter& out, const std::vector<std::string>& names) {
+  out.varint(names.size());
+  for (const auto& n : names) out.str(n);
+}
+
+std::vector<std::string> read_names(ByteReader& in) {
+  std::uint64_t n = in.count(1);
+  std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(n));
+  for (std::uint64_t i = 0; i < n; ++i) names.emplace_back(in.str());
+  return names;
+}
+
 }  // namespace txgraph::txlog

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "txgraph/value.h"
 #include "txlog/byte_codec.h"
@@ -16,5 +17,9 @@ Value decode_value(ByteReader& in);
 // varint count, then (key string, value) pairs in key order.
 void encode_properties(ByteWriter& out, const Properties& properties);
 Properties decode_properties(ByteReader& in);
+
+// varint count, then the strings: labels, property keys, key property names.
+void write_names(ByteWriter& out, const std::vector<std::string>& names);
+std::vector<std::string> read_names(ByteReader& in);
 
 }  // namespace txgraph::txlog
