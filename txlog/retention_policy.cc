@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "txgraph/error.h"
+#include "txlog/text_formats.h"
 
 namespace txgraph::txlog {
 namespace {
@@ -179,51 +180,9 @@ std::uint64_t amount_of(std::string_view text, const Number& number, std::uint64
 std::uint64_t bytes_of(std::string_view text, const Number& number) { return amount_of(text, number, 1024); }
 std::uint64_t count_of(std::string_view text, const Number& number) { return amount_of(text, number, 1000); }
 
-std::string exact_size_text(std::uint64_t bytes) {
-  static constexpr std::pair<int, char> kSuffixes[] = {{30, 'G'}, {20, 'M'}, {10, 'K'}};
-  for (const auto& [shift, suffix] : kSuffixes) {
-    std::uint64_t unit = std::uint64_t{1} << shift;
-    if (bytes % unit == 0) return fmt::format("{}{}", bytes / unit, suffix);
-  }
-  return fmt::format("{}", bytes);
-}
 
-// For reasons a person reads, where an approximate size says more than an exact byte count.
-std::string readable_size(std::uint64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} bytes", bytes);
-  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  double value = static_cast<double>(bytes) / 1024;
-  std::size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", value, kUnits[unit]);
-}
 
-std::string iso8601_utc(std::int64_t micros_since_epoch) {
-  // Floor division, so that times before the epoch still print a valid calendar time.
-  std::int64_t millis = micros_since_epoch / 1000 - (micros_since_epoch % 1000 < 0 ? 1 : 0);
-  std::int64_t seconds = millis / 1000 - (millis % 1000 < 0 ? 1 : 0);
-  std::int64_t millis_part = millis - seconds * 1000;
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  if (gmtime_r(&t, &utc) == nullptr) return fmt::format("@{}us", micros_since_epoch);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1,
-                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis_part);
-}
 
-// Days when whole, so that `48 hours` reads back as `2 days`: one policy, one text.
-std::string age_text(std::chrono::milliseconds max_age) {
-  std::int64_t hours = std::chrono::duration_cast<std::chrono::hours>(max_age).count();
-  constexpr auto kHoursPerDaySigned = static_cast<std::int64_t>(kHoursPerDay);
-  if (hours % kHoursPerDaySigned == 0) return fmt::format("{} days", hours / kHoursPerDaySigned);
-  return fmt::format("{} hours", hours);
-}
-
-std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
-}
 
 }  // namespace
 
@@ -376,158 +335,16 @@ std::string RetentionPolicy::to_string() const {
     case Kind::kFiles:
       return fmt::format("{} files", file_count_);
     case Kind::kSize:
-      return fmt::format("{} size", exact_size_text(max_bytes_));
+      return fmt::format("{} size", size_text(max_bytes_));
     case Kind::kTxs:
       return fmt::format("{} txs", tx_count_);
     case Kind::kMaxAge: {
-      std::string text = age_text(max_age_);
-      if (size_cap_bytes_) text += fmt::format(" {}", exact_size_text(*size_cap_bytes_));
+      std::string text = hours_or_days_text(max_age_);
+      if (size_cap_bytes_) text += fmt::format(" {}", size_text(*size_cap_bytes_));
       return text;
     }
   }
   return "keep_all";
-}
-
-namespace {
-
-// What the policy alone says of one segment, before the safety rules and the prefix rule.
-struct PolicyVerdict {
-  bool prunable = false;
-  std::string reason;
-};
-
-// Walks from the newest segment to the oldest, because every cumulative limit is counted from
-// the newest end of the log.
-std::vector<PolicyVerdict> policy_verdicts(const RetentionPolicy& policy, const std::vector<SegmentSummary>& segments,
-                                           std::int64_t now_us) {
-  using Kind = RetentionPolicy::Kind;
-  std::vector<PolicyVerdict> verdicts(segments.size());
-  std::uint64_t bytes_so_far = 0;  // this segment and the newer ones
-  std::uint64_t newer_txs = 0;     // the newer segments only
-  std::uint64_t files_so_far = 0;  // this segment and the newer ones
-  std::int64_t max_age_us = std::chrono::duration_cast<std::chrono::microseconds>(policy.max_age()).count();
-  // Saturates rather than wrapping for a `now` near the start of the int64 range.
-  std::int64_t cutoff_us = now_us < std::numeric_limits<std::int64_t>::min() + max_age_us
-                               ? std::numeric_limits<std::int64_t>::min()
-                               : now_us - max_age_us;
-
-  for (std::size_t i = segments.size(); i-- > 0;) {
-    const SegmentSummary& segment = segments[i];
-    bytes_so_far = saturating_add(bytes_so_far, segment.bytes);
-    ++files_so_far;
-    PolicyVerdict& verdict = verdicts[i];
-    switch (policy.kind()) {
-      case Kind::kKeepAll:
-        verdict = {false, "kept: keep_all keeps every segment"};
-        break;
-      case Kind::kKeepNone:
-        verdict = {true, "pruned: keep_none keeps only what the safety rules require"};
-        break;
-      case Kind::kFiles:
-        verdict.prunable = files_so_far > policy.file_count();
-        verdict.reason = verdict.prunable
-                             ? fmt::format("pruned: beyond the newest {}", policy.to_string())
-                             : fmt::format("kept: one of the newest {}", policy.to_string());
-        break;
-      case Kind::kSize:
-        verdict.prunable = bytes_so_far > policy.max_bytes();
-        verdict.reason = verdict.prunable ? fmt::format("pruned: beyond {} ({} with the newer segments)",
-                                                        policy.to_string(), readable_size(bytes_so_far))
-                                          : fmt::format("kept: within {} ({} so far)", policy.to_string(),
-                                                        readable_size(bytes_so_far));
-        break;
-      case Kind::kTxs:
-        verdict.prunable = newer_txs >= policy.tx_count();
-        verdict.reason = verdict.prunable
-                             ? fmt::format("pruned: the newer segments already hold {} txs, at least {}",
-                                           newer_txs, policy.tx_count())
-                             : fmt::format("kept: needed for the newest {} (the newer segments hold {} txs)",
-                                           policy.to_string(), newer_txs);
-        break;
-      case Kind::kMaxAge: {
-        std::string age = age_text(policy.max_age());
-        std::string last_commit = iso8601_utc(segment.last_commit_us);
-        bool too_old = segment.last_commit_us < cutoff_us;
-        auto cap = policy.size_cap_bytes();
-        bool too_big = cap && bytes_so_far > *cap;
-        verdict.prunable = too_old || too_big;
-        if (too_old) {
-          verdict.reason = fmt::format("pruned: older than {} (last commit {})", age, last_commit);
-        } else if (too_big) {
-          verdict.reason = fmt::format("pruned: beyond the {} size cap ({} with the newer segments)",
-                                       exact_size_text(*cap), readable_size(bytes_so_far));
-        } else {
-          verdict.reason = fmt::format("kept: within {} (last commit {})", age, last_commit);
-          if (cap)
-            verdict.reason += fmt::format(" and the {} size cap ({} so far)", exact_size_text(*cap),
-                                          readable_size(bytes_so_far));
-        }
-        break;
-      }
-    }
-    if (segment.last_tx != 0) newer_txs = saturating_add(newer_txs, segment.last_tx - segment.first_tx + 1);
-  }
-  return verdicts;
-}
-
-void check_summaries(const std::vector<SegmentSummary>& segments) {
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    const SegmentSummary& segment = segments[i];
-    if (i > 0 && segment.number <= segments[i - 1].number)
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("pruning plan: segment {} follows segment {}; segments must ascend by number",
-                              segment.number, segments[i - 1].number));
-    if ((segment.first_tx == 0) != (segment.last_tx == 0) || segment.first_tx > segment.last_tx)
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("pruning plan: segment {} claims transactions {} to {}", segment.number,
-                              segment.first_tx, segment.last_tx));
-  }
-}
-
-}  // namespace
-
-std::vector<PruneVerdict> plan_pruning(const RetentionPolicy& policy, const std::vector<SegmentSummary>& segments,
-                                       std::uint64_t last_checkpoint_tx, std::int64_t now_us) {
-  check_summaries(segments);
-  std::vector<PolicyVerdict> by_policy = policy_verdicts(policy, segments, now_us);
-
-  std::size_t newest_with_transactions = segments.size();
-  for (std::size_t i = segments.size(); i-- > 0;) {
-    if (segments[i].last_tx != 0) {
-      newest_with_transactions = i;
-      break;
-    }
-  }
-
-  std::vector<PruneVerdict> plan;
-  plan.reserve(segments.size());
-  bool an_older_segment_is_kept = false;
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    const SegmentSummary& segment = segments[i];
-    PruneVerdict verdict{segment.number, false, {}};
-    if (i + 1 == segments.size()) {
-      verdict.reason = "kept: active segment";
-    } else if (segment.last_tx > last_checkpoint_tx) {
-      // The store has not synced these transactions yet: after a crash, recovery replays them
-      // from this segment, their only durable copy.
-      verdict.reason = fmt::format(
-          "kept: holds transactions after the last checkpoint (up to tx {}, checkpoint at tx {})", segment.last_tx,
-          last_checkpoint_tx);
-    } else if (i == newest_with_transactions) {
-      verdict.reason = "kept: newest segment with transactions";
-    } else if (!by_policy[i].prunable) {
-      verdict.reason = std::move(by_policy[i].reason);
-    } else if (an_older_segment_is_kept) {
-      // Pruning this one would leave a hole: readers and recovery expect consecutive segments.
-      verdict.reason = "kept: an older segment is kept, and the log stays contiguous";
-    } else {
-      verdict.prune = true;
-      verdict.reason = std::move(by_policy[i].reason);
-    }
-    if (!verdict.prune) an_older_segment_is_kept = true;
-    plan.push_back(std::move(verdict));
-  }
-  return plan;
 }
 
 }  // namespace txgraph::txlog
