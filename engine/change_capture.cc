@@ -87,6 +87,8 @@ std::optional<Change> node_change(detail::TxnState& s, std::uint64_t id) {
     c.before.emplace();
     c.after.emplace();
     diff_states(before->labels, before->properties, after->labels, after->properties, *c.before, *c.after);
+  } else if (c.operation == ChangeOperation::kCreate) {
+    c.after_from_operations = true;  // the record's operations say it already
   } else {
     if (before) c.before = EntityState{before->labels, before->properties};
     if (after) c.after = EntityState{after->labels, after->properties};
@@ -112,6 +114,8 @@ std::optional<Change> relationship_change(detail::TxnState& s, std::uint64_t id)
     c.before.emplace();
     c.after.emplace();
     diff_states({}, before->properties, {}, after->properties, *c.before, *c.after);
+  } else if (c.operation == ChangeOperation::kCreate) {
+    c.after_from_operations = true;
   } else {
     if (before) c.before = EntityState{{}, before->properties};
     if (after) c.after = EntityState{{}, after->properties};

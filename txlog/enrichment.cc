@@ -38,17 +38,19 @@ NodeReference read_node_reference(ByteReader& in) {
   return ref;
 }
 
+// State markers. Persistent format: never renumber.
+constexpr std::uint8_t kStateAbsent = 0;
+constexpr std::uint8_t kStatePresent = 1;
+constexpr std::uint8_t kStateFromOperations = 2;  // creates only: the record's operations give it
+
 void write_state(ByteWriter& out, const std::optional<EntityState>& state) {
-  out.u8(state ? 1 : 0);
+  out.u8(state ? kStatePresent : kStateAbsent);
   if (!state) return;
   write_names(out, state->labels);
   encode_properties(out, state->properties);
 }
 
-std::optional<EntityState> read_state(ByteReader& in) {
-  auto present = in.u8();
-  if (present > 1) in.fail("bad state marker");
-  if (!present) return std::nullopt;
+std::optional<EntityState> read_state_body(ByteReader& in) {
   EntityState s;
   s.labels = read_names(in);
   s.properties = decode_properties(in);
@@ -64,8 +66,9 @@ void encode_enrichment(ByteWriter& out, const Enrichment& e) {
     out.u8(static_cast<std::uint8_t>(c.entity));
     out.u8(static_cast<std::uint8_t>(c.operation));
     out.varint(c.id);
+    bool from_ops = c.after_from_operations && c.operation == ChangeOperation::kCreate;
     if (c.entity == ChangeEntity::kNode) {
-      write_names(out, c.labels);
+      write_names(out, from_ops ? std::vector<std::string>{} : c.labels);
     } else {
       out.str(c.type);
       write_node_reference(out, c.start);
@@ -73,7 +76,11 @@ void encode_enrichment(ByteWriter& out, const Enrichment& e) {
     }
     write_keys(out, c.keys);
     write_state(out, c.before);
-    write_state(out, c.after);
+    if (from_ops) {
+      out.u8(kStateFromOperations);
+    } else {
+      write_state(out, c.after);
+    }
   }
 }
 
@@ -99,10 +106,18 @@ Enrichment decode_enrichment(ByteReader& in) {
       c.end = read_node_reference(in);
     }
     c.keys = read_keys(in);
-    c.before = read_state(in);
-    c.after = read_state(in);
+    auto before = in.u8();
+    if (before > kStatePresent) in.fail("bad before-state marker");
+    if (before == kStatePresent) c.before = read_state_body(in);
+    auto after = in.u8();
+    if (after > kStateFromOperations) in.fail("bad after-state marker");
+    if (after == kStatePresent) c.after = read_state_body(in);
+    c.after_from_operations = after == kStateFromOperations;
+    if (c.after_from_operations && c.operation != ChangeOperation::kCreate)
+      in.fail("only a create takes its after-state from the operations");
+    bool has_after = c.after.has_value() || c.after_from_operations;
     if ((c.operation == ChangeOperation::kCreate) != !c.before.has_value() ||
-        (c.operation == ChangeOperation::kDelete) != !c.after.has_value())
+        (c.operation == ChangeOperation::kDelete) != !has_after)
       in.fail("change states do not match its operation");
     e.changes.push_back(std::move(c));
   }

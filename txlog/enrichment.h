@@ -50,6 +50,10 @@ struct Change {
   NodeReference end;                // relationships
   std::optional<EntityState> before;  // absent for a create
   std::optional<EntityState> after;   // absent for a delete
+  // For a create: the after-state (and a node's labels) is not written, because the record's
+  // own operations on the entity produce exactly it; decode_tx_record fills it back in. Saves
+  // writing every created entity twice.
+  bool after_from_operations = false;
   bool operator==(const Change&) const = default;
 };
 
@@ -59,7 +63,9 @@ struct Enrichment {
 };
 
 void encode_enrichment(ByteWriter& out, const Enrichment& enrichment);
-// Throws Error(kCorruption) when the bytes do not decode.
+// Throws Error(kCorruption) when the bytes do not decode. Changes written with
+// after_from_operations come back with that flag set and no after-state: decode_tx_record
+// (tx_record.h) completes them from the record's operations.
 Enrichment decode_enrichment(ByteReader& in);
 
 }  // namespace txgraph::txlog

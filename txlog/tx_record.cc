@@ -1,5 +1,7 @@
 #include "txlog/tx_record.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "txlog/value_codec.h"
@@ -35,6 +37,70 @@ std::string_view op_code_name(OpCode code) {
 }
 
 namespace {
+
+// A created entity's state at commit is what this record's operations on it produce.
+void complete_from_operations(Change& change, const std::vector<RedoOp>& ops, ByteReader& in) {
+  bool node = change.entity == ChangeEntity::kNode;
+  EntityState state;
+  bool created = false;
+  auto merge = [&](const Properties& props) {
+    for (const auto& [k, v] : props) {
+      if (v.is_null()) {
+        state.properties.erase(k);
+      } else {
+        state.properties.insert_or_assign(k, v);
+      }
+    }
+  };
+  for (const auto& op : ops) {
+    if (op.id != change.id) continue;
+    switch (op.code) {
+      case OpCode::kCreateNode:
+        if (!node) break;
+        created = true;
+        state.labels.insert(state.labels.end(), op.names.begin(), op.names.end());
+        merge(op.properties);
+        break;
+      case OpCode::kCreateRelationship:
+        if (node) break;
+        created = true;
+        merge(op.properties);
+        break;
+      case OpCode::kSetNodeProperties:
+        if (node) merge(op.properties);
+        break;
+      case OpCode::kSetRelationshipProperties:
+        if (!node) merge(op.properties);
+        break;
+      case OpCode::kRemoveNodeProperties:
+        if (node)
+          for (const auto& k : op.names) state.properties.erase(k);
+        break;
+      case OpCode::kRemoveRelationshipProperties:
+        if (!node)
+          for (const auto& k : op.names) state.properties.erase(k);
+        break;
+      case OpCode::kAddLabels:
+        if (node) state.labels.insert(state.labels.end(), op.names.begin(), op.names.end());
+        break;
+      case OpCode::kRemoveLabels:
+        if (node)
+          std::erase_if(state.labels, [&](const std::string& l) {
+            return std::find(op.names.begin(), op.names.end(), l) != op.names.end();
+          });
+        break;
+      default:
+        break;
+    }
+  }
+  if (!created) in.fail(fmt::format("a create of entity {} whose record has no create operation", change.id));
+  // Labels as the store keeps them: sorted, each once.
+  std::sort(state.labels.begin(), state.labels.end());
+  state.labels.erase(std::unique(state.labels.begin(), state.labels.end()), state.labels.end());
+  if (node) change.labels = state.labels;
+  change.after = std::move(state);
+  change.after_from_operations = false;
+}
 
 RedoOp decode_op(ByteReader& in) {
   RedoOp op;
@@ -123,7 +189,12 @@ TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) {
   rec.ops.reserve(static_cast<std::size_t>(h.op_count));
   for (std::uint64_t i = 0; i < h.op_count; ++i) rec.ops.push_back(decode_op(in));
   // Enrichment (DIFF/FULL) follows the operations; an OFF record ends here.
-  if (h.capture_mode != CaptureMode::kOff && with_enrichment) rec.enrichment = decode_enrichment(in);
+  if (h.capture_mode != CaptureMode::kOff && with_enrichment) {
+    rec.enrichment = decode_enrichment(in);
+    for (auto& change : rec.enrichment->changes) {
+      if (change.after_from_operations) complete_from_operations(change, rec.ops, in);
+    }
+  }
   if ((h.capture_mode == CaptureMode::kOff || with_enrichment) && !in.done())
     in.fail("trailing bytes after the record");
   return rec;

@@ -79,6 +79,78 @@ TEST(Enrichment, StatesMustMatchTheOperation) {
   EXPECT_THROW(decode_enrichment(r), Error);
 }
 
+// A created entity is written once, by its operations; the change takes its after-state from
+// them when the record is decoded.
+TEST(Enrichment, CreatesTakeTheirAfterStateFromTheOperations) {
+  TxHeader h;
+  h.tx_id = 5;
+  h.capture_mode = CaptureMode::kDiff;
+  h.op_count = 5;
+  std::string payload;
+  encode_tx_header(payload, h);
+  ByteWriter w(payload);
+  encode_create_node(w, 10, {"Zeta", "Alpha", "Zeta"}, {{"a", Value(1)}, {"gone", Value(2)}, {"nil", Value()}});
+  encode_set_properties(w, OpCode::kSetNodeProperties, 10, {{"a", Value(3)}, {"b", Value("x")}});
+  encode_names(w, OpCode::kRemoveNodeProperties, 10, {"gone"});
+  encode_names(w, OpCode::kAddLabels, 10, {"Beta"});
+  encode_create_relationship(w, 4, "R", 10, 10, {{"w", Value(0.5)}});
+  Enrichment e;
+  e.generation = 1;
+  Change node;
+  node.id = 10;
+  node.after_from_operations = true;
+  Change rel;
+  rel.entity = ChangeEntity::kRelationship;
+  rel.id = 4;
+  rel.type = "R";
+  rel.start.id = rel.end.id = 10;
+  rel.after_from_operations = true;
+  e.changes = {node, rel};
+  std::string with_state_written = payload;
+  encode_enrichment(w, e);
+  TxRecord rec = decode_tx_record(payload);
+  ASSERT_EQ(rec.enrichment->changes.size(), 2u);
+  const Change& n = rec.enrichment->changes[0];
+  EXPECT_FALSE(n.after_from_operations);
+  EXPECT_EQ(n.labels, (std::vector<std::string>{"Alpha", "Beta", "Zeta"}));
+  ASSERT_TRUE(n.after);
+  EXPECT_EQ(n.after->labels, n.labels);
+  EXPECT_EQ(n.after->properties, (Properties{{"a", Value(3)}, {"b", Value("x")}}));
+  const Change& r = rec.enrichment->changes[1];
+  EXPECT_EQ(r.after->properties, (Properties{{"w", Value(0.5)}}));
+
+  // Writing the state by reference is what makes it smaller than writing it out.
+  Enrichment written = e;
+  for (auto& c : written.changes) {
+    c.after_from_operations = false;
+    c.after = EntityState{{"Alpha", "Beta", "Zeta"}, {{"a", Value(3)}, {"b", Value("x")}}};
+  }
+  ByteWriter w2(with_state_written);
+  encode_enrichment(w2, written);
+  EXPECT_LT(payload.size(), with_state_written.size());
+}
+
+TEST(Enrichment, ACreateByReferenceNeedsItsCreateOperation) {
+  TxHeader h;
+  h.tx_id = 1;
+  h.capture_mode = CaptureMode::kFull;
+  std::string payload;
+  encode_tx_header(payload, h);  // no operations at all
+  Enrichment e;
+  Change c;
+  c.id = 3;
+  c.after_from_operations = true;
+  e.changes = {c};
+  ByteWriter w(payload);
+  encode_enrichment(w, e);
+  try {
+    decode_tx_record(payload);
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_EQ(err.code(), ErrorCode::kCorruption);
+  }
+}
+
 TEST(Enrichment, ChangeRecordRoundTrips) {
   EnrichmentChangeRecord rec{CaptureMode::kOff, CaptureMode::kFull, 4, 1000, -5};
   auto back = decode_enrichment_change(encode_enrichment_change(rec));
