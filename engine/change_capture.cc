@@ -90,8 +90,9 @@ std::optional<Change> node_change(detail::TxnState& s, std::uint64_t id) {
   } else if (c.operation == ChangeOperation::kCreate) {
     c.after_from_operations = true;  // the record's operations say it already
   } else {
+    // `before` stays: a relationship's change may still need this node's labels and keys.
     if (before) c.before = EntityState{before->labels, before->properties};
-    if (after) c.after = EntityState{after->labels, after->properties};
+    if (after) c.after = EntityState{std::move(after->labels), std::move(after->properties)};
   }
   return c;
 }
@@ -118,7 +119,7 @@ std::optional<Change> relationship_change(detail::TxnState& s, std::uint64_t id)
     c.after_from_operations = true;
   } else {
     if (before) c.before = EntityState{{}, before->properties};
-    if (after) c.after = EntityState{{}, after->properties};
+    if (after) c.after = EntityState{{}, std::move(after->properties)};
   }
   return c;
 }
