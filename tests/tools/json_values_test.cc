@@ -1,0 +1,85 @@
+// The tool's JSON <-> property value conversions and base64, linked in directly.
+#include "tools/txgraph/json_values.h"
+
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tools/txgraph/base64.h"
+
+namespace txgraph::cli {
+namespace {
+
+Value from(const char* text) { return value_from_json(Json::parse(text), "property 'p'"); }
+
+std::string refusal(const char* text) {
+  try {
+    from(text);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(JsonValuesTest, ScalarsMapToTheirKinds) {
+  EXPECT_TRUE(from("null").is_null());
+  EXPECT_EQ(from("true"), Value(true));
+  EXPECT_EQ(from("-7"), Value(std::int64_t{-7}));
+  EXPECT_EQ(from("9223372036854775807"), Value(std::numeric_limits<std::int64_t>::max()));
+  EXPECT_EQ(from("-9223372036854775808"), Value(std::numeric_limits<std::int64_t>::min()));
+  EXPECT_EQ(from("2.0").kind(), ValueKind::kDouble);
+  EXPECT_EQ(from("\"s\""), Value("s"));
+  EXPECT_EQ(from(R"({"$bytes":"AP8="})"), Value(Bytes{std::string("\x00\xff", 2)}));
+}
+
+TEST(JsonValuesTest, ListsHoldOneKind) {
+  EXPECT_EQ(from("[1,2]"), Value(Value::List{Value(1), Value(2)}));
+  EXPECT_EQ(from("[]"), Value(Value::List{}));
+  // Integers beside floats become doubles: JSON writers print 2.0 as 2.
+  EXPECT_EQ(from("[2,0.5]"), Value(Value::List{Value(2.0), Value(0.5)}));
+  EXPECT_EQ(from(R"([{"$bytes":"AQ=="}])"), Value(Value::List{Value(Bytes{"\x01"})}));
+}
+
+TEST(JsonValuesTest, RefusesWhatTheStoreCannotHoldNamingTheProperty) {
+  EXPECT_NE(refusal(R"({"a":1})").find("property 'p': an object"), std::string::npos);
+  EXPECT_NE(refusal(R"([1,"a"])").find("one kind"), std::string::npos);
+  EXPECT_NE(refusal(R"([[1]])").find("nest"), std::string::npos);
+  EXPECT_NE(refusal(R"([1,null])").find("null"), std::string::npos);
+  EXPECT_NE(refusal("9223372036854775808").find("64 signed bits"), std::string::npos);
+  EXPECT_NE(refusal(R"({"$bytes":"abc"})").find("base64"), std::string::npos);
+  EXPECT_NE(refusal(R"({"$bytes":1})").find("base64"), std::string::npos);
+  EXPECT_NE(refusal(R"({"$bytes":"AQ==","x":1})").find("an object"), std::string::npos);
+}
+
+TEST(JsonValuesTest, PropertiesRoundTrip) {
+  Json json = Json::parse(R"({"b":{"$bytes":"AAEC"},"d":1.5,"i":3,"l":["x"],"s":"t","t":false})");
+  Properties properties = properties_from_json(json, "property");
+  EXPECT_EQ(properties.size(), 6u);
+  EXPECT_EQ(json_from_properties(properties), json);
+  EXPECT_EQ(json_line(json_from_value(Value(2.0))), "2.0");
+  EXPECT_THROW(properties_from_json(Json::parse("[1]"), "property"), std::invalid_argument);
+}
+
+TEST(Base64Test, EncodesAndDecodesEveryTailLength) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  for (std::size_t n = 0; n < all.size(); n += 37) {
+    std::string bytes = all.substr(0, n);
+    EXPECT_EQ(base64_decode(base64_encode(bytes)), bytes);
+  }
+}
+
+TEST(Base64Test, RefusesMalformedText) {
+  for (const char* bad : {"Zg", "Zg=", "Z===", "====", "Zm9v!A==", "Zh==", "Zm9=", "Zm=v", "Zm9v\n"})
+    EXPECT_EQ(base64_decode(bad), std::nullopt) << bad;
+}
+
+}  // namespace
+}  // namespace txgraph::cli

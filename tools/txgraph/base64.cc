@@ -1,0 +1,75 @@
+// Standard base64 with padding; strict on decode so that a typo is refused, not misread.
+#include "tools/txgraph/base64.h"
+
+#include <array>
+#include <cstdint>
+
+namespace txgraph::cli {
+
+namespace {
+
+constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+constexpr std::array<std::int8_t, 256> make_decode_table() {
+  std::array<std::int8_t, 256> table{};
+  table.fill(-1);
+  for (std::size_t i = 0; i < kAlphabet.size(); ++i)
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
+  return table;
+}
+
+constexpr auto kDecode = make_decode_table();
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
+                          static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+                          static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
+    out += kAlphabet[group >> 18 & 63];
+    out += kAlphabet[group >> 12 & 63];
+    out += kAlphabet[group >> 6 & 63];
+    out += kAlphabet[group & 63];
+  }
+  std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (rest == 2) group |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    out += kAlphabet[group >> 18 & 63];
+    out += kAlphabet[group >> 12 & 63];
+    out += rest == 2 ? kAlphabet[group >> 6 & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::size_t padding = 0;
+  if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    bool last = i + 4 == text.size();
+    std::uint32_t group = 0;
+    for (std::size_t j = 0; j < 4; ++j) {
+      bool pad_slot = last && j >= 4 - padding;
+      int digit = pad_slot ? 0 : kDecode[static_cast<unsigned char>(text[i + j])];
+      if (digit < 0) return std::nullopt;
+      group = group << 6 | static_cast<std::uint32_t>(digit);
+    }
+    out += static_cast<char>(group >> 16 & 0xff);
+    if (!last || padding < 2) out += static_cast<char>(group >> 8 & 0xff);
+    if (!last || padding < 1) out += static_cast<char>(group & 0xff);
+    // Bits below the last byte must be zero, or two texts would decode to the same bytes.
+    if (last && padding == 2 && (group & 0xffff) != 0) return std::nullopt;
+    if (last && padding == 1 && (group & 0xff) != 0) return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace txgraph::cli

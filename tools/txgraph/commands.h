@@ -1,0 +1,56 @@
+// tools/txgraph/commands.h — the verbs of the `txgraph` tool.
+//
+// Each verb has an add_*_verb() that declares its CLI11 subcommand (arguments, --help text)
+// and a plain function that does the work, which `txgraph demo` calls too so that the demo
+// runs exactly what the verbs run. The functions throw on failure (txgraph::Error from the
+// store, std::exception from the tool); main() prints "txgraph: error: <message>" and exits 1.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "txgraph/database.h"
+
+namespace txgraph::cli {
+
+// A verb: its subcommand, and what to run once the command line parsed and selected it.
+struct Verb {
+  CLI::App* command = nullptr;
+  std::function<void()> run;
+};
+
+// Opens the database in `dir` without creating one: a folder with no database is
+// Error(kNotFound) saying so and naming `dir`.
+std::unique_ptr<Database> open_existing(const std::filesystem::path& dir);
+
+// txgraph init DIR [...]: creates a database with `settings`; refuses a DIR that holds one.
+Verb add_init_verb(CLI::App& app);
+void init_database(const std::filesystem::path& dir, const Settings& settings, std::ostream& out);
+
+// txgraph run DIR [FILE|-]: applies one transaction per line of `in`, printing each tx id
+// (flushed) as soon as commit() returns. Stops at the first failing line and throws an
+// error whose message starts "line N: "; the lines before it stay committed.
+Verb add_run_verb(CLI::App& app);
+void run_transactions(const std::filesystem::path& dir, std::istream& in, std::ostream& out);
+
+// txgraph show DIR [--json]: Database::status() for people, or as one JSON object.
+Verb add_show_verb(CLI::App& app);
+void show_database(const std::filesystem::path& dir, bool json, std::ostream& out);
+
+// txgraph export DIR: every node, then every relationship, as JSON lines.
+Verb add_export_verb(CLI::App& app);
+void export_graph(const std::filesystem::path& dir, std::ostream& out);
+
+// txgraph checkpoint DIR: Database::checkpoint(); prints and returns the checkpointed tx id.
+Verb add_checkpoint_verb(CLI::App& app);
+std::uint64_t checkpoint_database(const std::filesystem::path& dir, std::ostream& out);
+
+// txgraph demo [DIR]: a guided walk through the verbs above on a fresh folder.
+Verb add_demo_verb(CLI::App& app);
+
+}  // namespace txgraph::cli

@@ -1,0 +1,131 @@
+// Conversions between JSON and property values, strict on input: a value the store cannot
+// hold is refused with the property's name rather than coerced into something else.
+#include "tools/txgraph/json_values.h"
+
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "tools/txgraph/base64.h"
+
+namespace txgraph::cli {
+
+namespace {
+
+[[noreturn]] void refuse(std::string_view what, std::string_view why) {
+  throw std::invalid_argument(fmt::format("{}: {}", what, why));
+}
+
+bool is_bytes_object(const Json& json) {
+  return json.is_object() && json.size() == 1 && json.contains("$bytes");
+}
+
+Value bytes_from_json(const Json& json, std::string_view what) {
+  const Json& text = json.at("$bytes");
+  if (!text.is_string()) refuse(what, "\"$bytes\" must be a base64 string");
+  auto decoded = base64_decode(text.get_ref<const std::string&>());
+  if (!decoded) refuse(what, fmt::format("\"$bytes\" is not valid base64: {}", text.dump()));
+  return Bytes{std::move(*decoded)};
+}
+
+Value scalar_from_json(const Json& json, std::string_view what) {
+  switch (json.type()) {
+    case Json::value_t::null:
+      return Value();
+    case Json::value_t::boolean:
+      return Value(json.get<bool>());
+    case Json::value_t::number_integer:
+      return Value(json.get<std::int64_t>());
+    case Json::value_t::number_unsigned: {
+      auto u = json.get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        refuse(what, fmt::format("integer {} does not fit in 64 signed bits", u));
+      return Value(static_cast<std::int64_t>(u));
+    }
+    case Json::value_t::number_float:
+      return Value(json.get<double>());
+    case Json::value_t::string:
+      return Value(json.get<std::string>());
+    case Json::value_t::object:
+      if (is_bytes_object(json)) return bytes_from_json(json, what);
+      refuse(what,
+             "an object is not a property value (properties do not nest; bytes are "
+             "written {\"$bytes\": \"<base64>\"})");
+    default:
+      refuse(what, fmt::format("unsupported JSON value {}", json.dump()));
+  }
+}
+
+Value list_from_json(const Json& json, std::string_view what) {
+  bool any_float = false;
+  bool all_numbers = true;
+  for (const Json& item : json) {
+    any_float = any_float || item.is_number_float();
+    all_numbers = all_numbers && item.is_number();
+  }
+  Value::List items;
+  items.reserve(json.size());
+  for (const Json& item : json) {
+    if (item.is_array()) refuse(what, "lists do not nest");
+    if (item.is_null()) refuse(what, "a list cannot hold null");
+    if (any_float && all_numbers) {
+      items.emplace_back(item.get<double>());
+      continue;
+    }
+    Value v = scalar_from_json(item, what);
+    if (!items.empty() && v.kind() != items.front().kind())
+      refuse(what, fmt::format("a list's items must all be of one kind: {}", json.dump()));
+    items.push_back(std::move(v));
+  }
+  return Value(std::move(items));
+}
+
+}  // namespace
+
+Value value_from_json(const Json& json, std::string_view what) {
+  if (json.is_array()) return list_from_json(json, what);
+  return scalar_from_json(json, what);
+}
+
+Properties properties_from_json(const Json& json, std::string_view what) {
+  if (!json.is_object()) refuse(what, fmt::format("expected an object of properties, got {}", json.dump()));
+  Properties properties;
+  for (const auto& [key, value] : json.items())
+    properties.emplace(key, value_from_json(value, fmt::format("{} '{}'", what, key)));
+  return properties;
+}
+
+Json json_from_value(const Value& value) {
+  switch (value.kind()) {
+    case ValueKind::kNull:
+      return nullptr;
+    case ValueKind::kBool:
+      return value.as_bool();
+    case ValueKind::kInt:
+      return value.as_int();
+    case ValueKind::kDouble:
+      return value.as_double();
+    case ValueKind::kString:
+      return value.as_string();
+    case ValueKind::kBytes:
+      return Json{{"$bytes", base64_encode(value.as_bytes().data)}};
+    case ValueKind::kList: {
+      Json items = Json::array();
+      for (const Value& item : value.as_list()) items.push_back(json_from_value(item));
+      return items;
+    }
+  }
+  return nullptr;
+}
+
+Json json_from_properties(const Properties& properties) {
+  Json object = Json::object();
+  for (const auto& [key, value] : properties) object[key] = json_from_value(value);
+  return object;
+}
+
+std::string json_line(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+}  // namespace txgraph::cli

@@ -1,0 +1,32 @@
+// tools/txgraph/json_values.h — property values as the tool reads and writes them in JSON.
+//
+// null, true/false, integers (int64), floats (double) and strings map to the Value kinds of
+// the same name. A byte string is {"$bytes": "<base64>"}. An array is a list: its items must
+// all be of one scalar kind; integers in an array that also holds floats become doubles
+// (JSON writers often print 2.0 as 2). Any other object is refused: properties do not nest.
+#pragma once
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "txgraph/value.h"
+
+namespace txgraph::cli {
+
+// Keys keep the order they are written in, so output reads as the documentation shows it.
+using Json = nlohmann::ordered_json;
+
+// Throws std::invalid_argument with a message naming `what` (e.g. "property 'age'").
+Value value_from_json(const Json& json, std::string_view what);
+// `json` must be an object; each member becomes a property. `what` names the map in messages
+// ("property" gives "property 'age': …").
+Properties properties_from_json(const Json& json, std::string_view what);
+
+Json json_from_value(const Value& value);
+Json json_from_properties(const Properties& properties);
+
+// Compact one-line JSON; invalid UTF-8 in strings is replaced rather than thrown on.
+std::string json_line(const Json& json);
+
+}  // namespace txgraph::cli

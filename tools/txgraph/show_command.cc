@@ -1,0 +1,125 @@
+// txgraph show: what Database::status() knows, for people or as one JSON object.
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "tools/txgraph/commands.h"
+#include "tools/txgraph/json_values.h"
+#include "tools/txgraph/text_formats.h"
+
+namespace txgraph::cli {
+
+namespace {
+
+bool has_checkpoint(const DatabaseStatus& status) {
+  return status.last_checkpoint_tx != 0 || status.last_checkpoint_time_us != 0;
+}
+
+Json status_json(const std::filesystem::path& dir, const DatabaseStatus& status) {
+  Json segments = Json::array();
+  for (const SegmentInfo& segment : status.segments)
+    segments.push_back({{"number", segment.number},
+                        {"file", segment.file_name},
+                        {"bytes", segment.bytes},
+                        {"firstTx", segment.first_tx}});
+  Json checkpoint = nullptr;
+  if (has_checkpoint(status))
+    checkpoint = {{"txId", status.last_checkpoint_tx}, {"time", iso8601_utc(status.last_checkpoint_time_us)}};
+  return {
+      {"dir", dir.string()},
+      {"uuid", status.uuid},
+      {"settings",
+       {{"enrichment", enrichment_mode_name(status.settings.enrichment)},
+        {"retentionPolicy", status.settings.retention_policy},
+        {"rotationSize", status.settings.rotation_size},
+        {"checkpointIntervalTimeMs", status.settings.checkpoint_interval_time.count()},
+        {"checkpointIntervalTx", status.settings.checkpoint_interval_tx},
+        {"checkpointIntervalVolume", status.settings.checkpoint_interval_volume},
+        {"logCompressionLevel", status.settings.log_compression_level}}},
+      {"enrichmentGeneration", status.enrichment_generation},
+      {"lastCommittedTx", status.last_committed_tx},
+      {"lastCheckpoint", checkpoint},
+      {"counts", {{"nodes", status.node_count}, {"relationships", status.relationship_count}}},
+      {"recoveryAtOpen",
+       {{"replayedTransactions", status.replayed_at_open}, {"tornBytesCut", status.torn_bytes_cut_at_open}}},
+      {"segments", segments},
+      {"pruningSinceOpen",
+       {{"segmentsPruned", status.segments_pruned},
+        {"lastError", status.last_prune_error.empty() ? Json(nullptr) : Json(status.last_prune_error)}}},
+  };
+}
+
+void print_status_text(const std::filesystem::path& dir, const DatabaseStatus& status, std::ostream& out) {
+  out << fmt::format("database          {}\n", dir.string());
+  out << fmt::format("uuid              {}\n", status.uuid);
+  const Settings& settings = status.settings;
+  out << "settings\n";
+  out << fmt::format("  enrichment                  {} (generation {})\n",
+                     enrichment_mode_name(settings.enrichment), status.enrichment_generation);
+  out << fmt::format("  retention_policy            {}\n", settings.retention_policy);
+  out << fmt::format("  rotation_size               {}\n", size_text(settings.rotation_size));
+  out << fmt::format("  checkpoint_interval_time    {}\n", duration_text(settings.checkpoint_interval_time));
+  out << fmt::format("  checkpoint_interval_tx      {}\n", settings.checkpoint_interval_tx);
+  out << fmt::format("  checkpoint_interval_volume  {}\n", size_text(settings.checkpoint_interval_volume));
+  out << fmt::format("  log_compression_level       {}\n", settings.log_compression_level);
+  out << fmt::format("last committed    tx {}\n", status.last_committed_tx);
+  if (has_checkpoint(status))
+    out << fmt::format("last checkpoint   tx {} at {}\n", status.last_checkpoint_tx,
+                       iso8601_utc(status.last_checkpoint_time_us));
+  else
+    out << "last checkpoint   none yet\n";
+  out << fmt::format("nodes             {}\n", status.node_count);
+  out << fmt::format("relationships     {}\n", status.relationship_count);
+  out << fmt::format("recovery at open  replayed {} transactions, cut {} torn bytes\n",
+                     status.replayed_at_open, status.torn_bytes_cut_at_open);
+  if (!status.last_prune_error.empty()) out << fmt::format("pruning stopped   {}\n", status.last_prune_error);
+  out << fmt::format("segments          {}\n", status.segments.size());
+  if (status.segments.empty()) return;
+  std::size_t file_width = 4;
+  for (const SegmentInfo& segment : status.segments)
+    file_width = std::max(file_width, segment.file_name.size());
+  out << fmt::format("  {:>8}  {:<{}}  {:>12}  {:>10}\n", "number", "file", file_width, "bytes", "first tx");
+  for (const SegmentInfo& segment : status.segments)
+    out << fmt::format("  {:>8}  {:<{}}  {:>12}  {:>10}\n", segment.number, segment.file_name, file_width,
+                       segment.bytes, segment.first_tx);
+}
+
+}  // namespace
+
+void show_database(const std::filesystem::path& dir, bool json, std::ostream& out) {
+  auto db = open_existing(dir);
+  DatabaseStatus status = db->status();
+  if (json)
+    out << json_line(status_json(dir, status)) << '\n';
+  else
+    print_status_text(dir, status, out);
+  out.flush();
+  db->close();
+}
+
+Verb add_show_verb(CLI::App& app) {
+  struct Args {
+    std::string dir;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd =
+      app.add_subcommand("show", "Show a database's settings, counts, checkpoint and log segments");
+  cmd->footer(
+      "The JSON form is one object: dir, uuid, settings {enrichment, retentionPolicy, rotationSize,\n"
+      "checkpointIntervalTimeMs, checkpointIntervalTx, checkpointIntervalVolume, logCompressionLevel},\n"
+      "enrichmentGeneration, lastCommittedTx, lastCheckpoint {txId, time} or null, counts {nodes,\n"
+      "relationships}, recoveryAtOpen {replayedTransactions, tornBytesCut}, segments [{number, file,\n"
+      "bytes, firstTx}] and pruningSinceOpen {segmentsPruned, lastError}. Sizes are in bytes;\n"
+      "times are ISO-8601 UTC with milliseconds. 'At open' and 'since open' are about this\n"
+      "command's own open of the database: recovery after a crash, pruning after a checkpoint.");
+  cmd->add_option("DIR", args->dir, "Folder of the database")->required();
+  cmd->add_flag("--json", args->json, "Print one JSON object instead of text");
+  return {cmd, [args] { show_database(args->dir, args->json, std::cout); }};
+}
+
+}  // namespace txgraph::cli
