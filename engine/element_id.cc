@@ -1,10 +1,12 @@
-// Element ids ("n:42", "r:7") and the text forms of sizes, durations and enrichment modes.
+// Element ids ("n:42", "r:7") and the text forms of sizes, durations, enrichment modes and
+// retention policies.
 #include <charconv>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "txgraph/database.h"
+#include "txlog/retention_policy.h"
 
 namespace txgraph {
 
@@ -66,6 +68,10 @@ std::string_view enrichment_mode_name(EnrichmentMode mode) {
       return "FULL";
   }
   return "?";
+}
+
+std::string normalize_retention_policy(std::string_view text) {
+  return txlog::RetentionPolicy::parse(text).to_string();
 }
 
 std::uint64_t parse_size(std::string_view text) {

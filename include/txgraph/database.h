@@ -242,6 +242,10 @@ class Database {
 EnrichmentMode parse_enrichment_mode(std::string_view text);
 std::string_view enrichment_mode_name(EnrichmentMode mode);  // "OFF", "DIFF", "FULL"
 
+// Checks a retention policy string (the grammar of Settings::retention_policy) and returns
+// its canonical form ("2G 1Day" -> "1 days 2G"). Throws kInvalidArgument with the grammar.
+std::string normalize_retention_policy(std::string_view text);
+
 // Parses "64M", "1G", "4096" (K/M/G are powers of 1024). Throws kInvalidArgument.
 std::uint64_t parse_size(std::string_view text);
 // Parses "15m", "30s", "2h", "1d", "500ms". Throws kInvalidArgument.

@@ -83,29 +83,62 @@ TEST(CliInitTest, RefusesAFolderThatHoldsADatabase) {
   EXPECT_NE(again.err.find("already holds a database"), std::string::npos) << again.err;
 }
 
-TEST(CliInitTest, RefusesEnrichmentAndRetentionItDoesNotImplementYet) {
+TEST(CliInitTest, RefusesBadSettingsAsUsageErrorsAndCreatesNothing) {
   TestDir dir;
   std::string db = (dir / "db").string();
   for (const std::vector<std::string>& flag :
-       std::vector<std::vector<std::string>>{{"--enrichment", "diff"},
-                                             {"--enrichment", "full"},
-                                             {"--retention", "2 days 2G"},
-                                             {"--retention", "keep_none"}}) {
-    SCOPED_TRACE(flag[1]);
+       std::vector<std::vector<std::string>>{{"--enrichment", "partial"},
+                                             {"--retention", "10 bananas"},
+                                             {"--retention", "0 files"},
+                                             {"--log-compression-level", "42"},
+                                             {"--checkpoint-interval-volume", "lots"}}) {
+    SCOPED_TRACE(flag[0] + " " + flag[1]);
     CliResult result = run_cli({"init", db, flag[0], flag[1]});
-    EXPECT_EQ(result.exit_code, 2);
-    EXPECT_NE(result.err.find("not supported yet"), std::string::npos) << result.err;
+    EXPECT_EQ(result.exit_code, 2) << result.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "db"));
   }
-  CliResult supported = run_cli({"init", db, "--enrichment", "off", "--retention", "keep_all"});
-  EXPECT_EQ(supported.exit_code, 0) << supported.err;
+  // The retention message carries the grammar.
+  CliResult bad = run_cli({"init", db, "--retention", "10 bananas"});
+  EXPECT_NE(bad.err.find("N files"), std::string::npos) << bad.err;
+}
+
+TEST(CliSetTest, ChangesSettingsAndEnrichmentGenerations) {
+  TestDir dir;
+  std::string db = (dir / "db").string();
+  ASSERT_EQ(run_cli({"init", db}).exit_code, 0);
+  CliResult on = run_cli({"set", db, "enrichment", "diff"});
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  EXPECT_EQ(on.out, "enrichment OFF -> DIFF (generation 1)\n");
+  EXPECT_EQ(run_cli({"set", db, "enrichment", "full"}).out, "enrichment DIFF -> FULL (generation 1)\n");
+  ASSERT_EQ(run_cli({"set", db, "enrichment", "off"}).exit_code, 0);
+  EXPECT_EQ(run_cli({"set", db, "enrichment", "diff"}).out, "enrichment OFF -> DIFF (generation 2)\n");
+  CliResult retention = run_cli({"set", db, "retention", "2G 1Day"});
+  EXPECT_EQ(retention.out, "retention_policy set to 1 days 2G\n");
+  ASSERT_EQ(run_cli({"set", db, "rotation-size", "1M"}).exit_code, 0);
+  ASSERT_EQ(run_cli({"set", db, "log_compression_level", "0"}).exit_code, 0);
+  json settings = json::parse(run_cli({"show", db, "--json"}).out);
+  EXPECT_EQ(settings["settings"]["enrichment"], "DIFF");
+  EXPECT_EQ(settings["enrichmentGeneration"], 2);
+  EXPECT_EQ(settings["settings"]["retentionPolicy"], "1 days 2G");
+  EXPECT_EQ(settings["settings"]["rotationSize"], 1 << 20);
+  EXPECT_EQ(settings["settings"]["logCompressionLevel"], 0);
+
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"enrichment", "partial"}, {"retention", "forever"}, {"no_such_key", "1"}, {"rotation-size", "big"}}) {
+    SCOPED_TRACE(bad[0]);
+    CliResult result = run_cli({"set", db, bad[0], bad[1]});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find(bad[1] == "1" ? bad[0] : bad[1]), std::string::npos) << result.err;
+  }
+  EXPECT_EQ(run_cli({"set", db, "enrichment"}).exit_code, 2) << "a missing VALUE is a usage error";
 }
 
 TEST(CliInitTest, StoresTheSettingsItIsGiven) {
   TestDir dir;
   std::string db = (dir / "db").string();
   CliResult init = run_cli({"init", db, "--rotation-size", "1M", "--checkpoint-interval-time", "30s",
-                            "--checkpoint-interval-tx", "10"});
+                            "--checkpoint-interval-tx", "10", "--enrichment", "full", "--retention", "3 files",
+                            "--checkpoint-interval-volume", "8M", "--log-compression-level", "5"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   CliResult show = run_cli({"show", db, "--json"});
   ASSERT_EQ(show.exit_code, 0) << show.err;
@@ -113,14 +146,16 @@ TEST(CliInitTest, StoresTheSettingsItIsGiven) {
   EXPECT_EQ(settings["rotationSize"], 1 << 20);
   EXPECT_EQ(settings["checkpointIntervalTimeMs"], 30000);
   EXPECT_EQ(settings["checkpointIntervalTx"], 10);
-  // What init accepts so far, whatever the library's own defaults are.
-  EXPECT_EQ(settings["enrichment"], "OFF");
-  EXPECT_EQ(settings["retentionPolicy"], "keep_all");
+  EXPECT_EQ(settings["enrichment"], "FULL");
+  EXPECT_EQ(settings["retentionPolicy"], "3 files");
+  EXPECT_EQ(settings["checkpointIntervalVolume"], 8 << 20);
+  EXPECT_EQ(settings["logCompressionLevel"], 5);
+  EXPECT_EQ(json::parse(show.out)["enrichmentGeneration"], 1);
 
   CliResult text = run_cli({"show", db});
   EXPECT_NE(text.out.find("rotation_size               1M\n"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("checkpoint_interval_time    30s\n"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("retention_policy            keep_all\n"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("retention_policy            3 files\n"), std::string::npos) << text.out;
 }
 
 TEST_F(CliTest, ShowJsonIsOneObjectWithCountsAndSegments) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -31,6 +32,11 @@ std::unique_ptr<Database> open_existing(const std::filesystem::path& dir);
 // txgraph init DIR [...]: creates a database with `settings`; refuses a DIR that holds one.
 Verb add_init_verb(CLI::App& app);
 void init_database(const std::filesystem::path& dir, const Settings& settings, std::ostream& out);
+
+// txgraph set DIR KEY VALUE: Database::set_setting, with KEY's dashes read as underscores.
+Verb add_set_verb(CLI::App& app);
+void set_setting(const std::filesystem::path& dir, const std::string& key, const std::string& value,
+                 std::ostream& out);
 
 // txgraph run DIR [FILE|-]: applies one transaction per line of `in`, printing each tx id
 // (flushed) as soon as commit() returns. Stops at the first failing line and throws an

@@ -16,10 +16,12 @@ namespace {
 struct InitArgs {
   std::string dir;
   std::string enrichment = "off";
-  std::string retention = "keep_all";
+  std::string retention;
   std::string rotation_size;
   std::string checkpoint_interval_time;
   std::uint64_t checkpoint_interval_tx = Settings{}.checkpoint_interval_tx;
+  std::string checkpoint_interval_volume;
+  int log_compression_level = Settings{}.log_compression_level;
 };
 
 // A CLI11 check that runs one of the library's parsers, so a bad value is a usage error
@@ -37,22 +39,13 @@ CLI::Validator parses_as(void (*parse)(std::string_view), const char* name) {
       "", name);
 }
 
-// Enrichment and retention are part of the command-line contract but not of this version:
-// refuse every value but the one this version implements rather than accept and ignore it.
-CLI::Validator only_supported(const char* supported, const char* why) {
-  return CLI::Validator(
-      [supported, why](std::string& text) -> std::string {
-        if (text == supported) return {};
-        return fmt::format("'{}' is not supported yet: {}", text, why);
-      },
-      "", "SUPPORTED");
-}
-
 Settings settings_of(const InitArgs& args) {
   Settings settings;
-  // What the two checks above allow, set explicitly: the library's own defaults may differ.
-  settings.enrichment = EnrichmentMode::kOff;
-  settings.retention_policy = "keep_all";
+  settings.enrichment = parse_enrichment_mode(args.enrichment);
+  if (!args.retention.empty()) settings.retention_policy = normalize_retention_policy(args.retention);
+  if (!args.checkpoint_interval_volume.empty())
+    settings.checkpoint_interval_volume = parse_size(args.checkpoint_interval_volume);
+  settings.log_compression_level = args.log_compression_level;
   if (!args.rotation_size.empty()) settings.rotation_size = parse_size(args.rotation_size);
   if (!args.checkpoint_interval_time.empty())
     settings.checkpoint_interval_time = parse_duration(args.checkpoint_interval_time);
@@ -82,18 +75,15 @@ Verb add_init_verb(CLI::App& app) {
       "The settings given here are stored in the database and kept across opens.");
   cmd->add_option("DIR", args->dir, "Folder for the new database")->required();
   cmd->add_option("--enrichment", args->enrichment,
-                  "What the log records for CDC: off, diff or full (only off for now)")
+                  "What the log records beyond recovery's needs: off, diff (what changed) or full "
+                  "(whole before and after states)")
       ->check(CLI::IsMember({"off", "diff", "full"}))
-      ->check(only_supported("off",
-                             "txgraph init creates databases with enrichment off for now; "
-                             "diff and full come with the CDC verbs"))
       ->capture_default_str();
   cmd->add_option("--retention", args->retention,
-                  "Which log segments to keep after a checkpoint (only keep_all for now)")
-      ->check(only_supported("keep_all",
-                             "txgraph init creates databases that keep every log segment "
-                             "(keep_all) for now; other policies come in a later version"))
-      ->capture_default_str();
+                  "Which log segments to keep after a checkpoint, e.g. keep_all, \"3 files\", \"100M size\", "
+                  "\"200K txs\", \"2 days 2G\" (default \"2 days\")")
+      ->type_name("POLICY")
+      ->check(parses_as([](std::string_view text) { (void)normalize_retention_policy(text); }, "POLICY"));
   cmd->add_option("--rotation-size", args->rotation_size,
                   "Start a new log segment once one passes SIZE, e.g. 64M (default 64M)")
       ->type_name("SIZE")
@@ -105,6 +95,14 @@ Verb add_init_verb(CLI::App& app) {
   cmd->add_option("--checkpoint-interval-tx", args->checkpoint_interval_tx,
                   "...or after N transactions, whichever comes first; 0 turns the count off")
       ->type_name("N")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-interval-volume", args->checkpoint_interval_volume,
+                  "...or after SIZE of log, e.g. 250M (default 250M); 0 turns it off")
+      ->type_name("SIZE")
+      ->check(parses_as([](std::string_view text) { (void)parse_size(text); }, "SIZE"));
+  cmd->add_option("--log-compression-level", args->log_compression_level,
+                  "zstd level for log records, 1 to 19; 0 stores them uncompressed")
+      ->check(CLI::Range(0, 19))
       ->capture_default_str();
   return {cmd, [args] { init_database(args->dir, settings_of(*args), std::cout); }};
 }

@@ -2,23 +2,15 @@
 // rounded), so what `show` prints can be passed back to `init` or `set` unchanged.
 #include "tools/txgraph/text_formats.h"
 
+#include "txlog/text_formats.h"
+
 #include <ctime>
 
 #include <fmt/format.h>
 
 namespace txgraph::cli {
 
-std::string iso8601_utc(std::int64_t micros_since_epoch) {
-  // Floor division, so that times before the epoch still print a valid calendar time.
-  std::int64_t millis = micros_since_epoch / 1000 - (micros_since_epoch % 1000 < 0 ? 1 : 0);
-  std::int64_t seconds = millis / 1000 - (millis % 1000 < 0 ? 1 : 0);
-  std::int64_t millis_part = millis - seconds * 1000;
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  if (gmtime_r(&t, &utc) == nullptr) return fmt::format("@{}us", micros_since_epoch);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1,
-                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis_part);
-}
+std::string iso8601_utc(std::int64_t micros_since_epoch) { return txlog::iso8601_utc(micros_since_epoch); }
 
 std::string duration_text(std::chrono::milliseconds duration) {
   struct Unit {
@@ -32,13 +24,6 @@ std::string duration_text(std::chrono::milliseconds duration) {
   return fmt::format("{}ms", ms);
 }
 
-std::string size_text(std::uint64_t bytes) {
-  static constexpr std::pair<int, const char*> kUnits[] = {{30, "G"}, {20, "M"}, {10, "K"}};
-  for (const auto& [shift, suffix] : kUnits) {
-    std::uint64_t unit = std::uint64_t{1} << shift;
-    if (bytes != 0 && bytes % unit == 0) return fmt::format("{}{}", bytes / unit, suffix);
-  }
-  return fmt::format("{}", bytes);
-}
+std::string size_text(std::uint64_t bytes) { return txlog::size_text(bytes); }
 
 }  // namespace txgraph::cli
