@@ -70,8 +70,29 @@ txlog::NodeReference endpoint(detail::TxnState& s, std::uint64_t id) {
   return ref;
 }
 
+// Whether a node this transaction created still exists, found without decoding it; nullopt
+// when key constraints exist, since its keys must then be read from its properties.
+std::optional<bool> created_node_exists(detail::TxnState& s, std::uint64_t id) {
+  if (!schema(s).empty()) return std::nullopt;
+  std::string key;
+  append_be64(key, id);
+  return mdb_get(s.txn, s.db->env->tables().nodes, key).has_value();
+}
+
 std::optional<Change> node_change(detail::TxnState& s, std::uint64_t id) {
-  const std::optional<Node>& before = s.nodes_before.at(id);
+  std::optional<Node>& before = s.nodes_before.at(id);
+  if (!before) {
+    if (auto exists = created_node_exists(s, id)) {
+      if (!*exists) return std::nullopt;  // created and deleted here
+      // The record's operations carry the labels and the state; nothing to read back.
+      Change c;
+      c.entity = ChangeEntity::kNode;
+      c.id = id;
+      c.operation = ChangeOperation::kCreate;
+      c.after_from_operations = true;
+      return c;
+    }
+  }
   std::optional<Node> after = load_node(s, id);
   if (!before && !after) return std::nullopt;  // created and deleted here
   if (before && after && before->labels == after->labels && before->properties == after->properties)
@@ -89,16 +110,20 @@ std::optional<Change> node_change(detail::TxnState& s, std::uint64_t id) {
     diff_states(before->labels, before->properties, after->labels, after->properties, *c.before, *c.after);
   } else if (c.operation == ChangeOperation::kCreate) {
     c.after_from_operations = true;  // the record's operations say it already
+  } else if (after) {
+    // An update: the node still exists, so a relationship's change reads its endpoint from
+    // the store, never from `before`, which can therefore be moved.
+    c.before = EntityState{std::move(before->labels), std::move(before->properties)};
+    c.after = EntityState{std::move(after->labels), std::move(after->properties)};
   } else {
-    // `before` stays: a relationship's change may still need this node's labels and keys.
-    if (before) c.before = EntityState{before->labels, before->properties};
-    if (after) c.after = EntityState{std::move(after->labels), std::move(after->properties)};
+    // A delete: a relationship deleted with it still needs this node's labels and keys.
+    c.before = EntityState{before->labels, before->properties};
   }
   return c;
 }
 
 std::optional<Change> relationship_change(detail::TxnState& s, std::uint64_t id) {
-  const std::optional<Relationship>& before = s.relationships_before.at(id);
+  std::optional<Relationship>& before = s.relationships_before.at(id);
   std::optional<Relationship> after = load_relationship(s, id);
   if (!before && !after) return std::nullopt;
   if (before && after && before->properties == after->properties) return std::nullopt;
@@ -118,7 +143,7 @@ std::optional<Change> relationship_change(detail::TxnState& s, std::uint64_t id)
   } else if (c.operation == ChangeOperation::kCreate) {
     c.after_from_operations = true;
   } else {
-    if (before) c.before = EntityState{{}, before->properties};
+    if (before) c.before = EntityState{{}, std::move(before->properties)};
     if (after) c.after = EntityState{{}, std::move(after->properties)};
   }
   return c;
