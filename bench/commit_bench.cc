@@ -32,9 +32,14 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_support.h"
 #include "txgraph/database.h"
 
 namespace {
+
+using txgraph::bench::folder_bytes;
+using txgraph::bench::settle_disk;
+using txgraph::bench::TempDir;
 
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
@@ -58,13 +63,6 @@ struct Measurement {
   double per_second() const { return seconds > 0 ? static_cast<double>(count) / seconds : 0; }
 };
 
-// Apparent size of every file under `dir`: the store and the log segments.
-std::uint64_t folder_bytes(const fs::path& dir) {
-  std::uint64_t total = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file()) total += entry.file_size();
-  return total;
-}
 
 double seconds_since(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
@@ -197,23 +195,7 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-// Writes back whatever the previous measurement left dirty in the page cache (the store is
-// written without syncs), so that its writeback does not slow down the next measurement.
-void settle_disk(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::syncfs(fd);
-  ::close(fd);
-}
 
-// Removes the temp folder on every way out of main, including exceptions.
-struct TempDir {
-  fs::path path;
-  ~TempDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
 
 }  // namespace
 
@@ -302,11 +284,7 @@ int main(int argc, char** argv) {
           "\"group_commit_factor_unprotected\":{:.3f}}}\n",
           sync_rate, drift, single_factor, group_factor, kGroupCommitTarget, group_ok, async_1, kAsyncCommitsTarget,
           async_ok, async_unprotected, group_factor_unprotected);
-      std::FILE* out = std::fopen(config.json_file.c_str(), "w");
-      bool written = out != nullptr && std::fputs(json.c_str(), out) >= 0;
-      if (out != nullptr && std::fclose(out) != 0) written = false;
-      if (!written)
-        throw std::runtime_error(fmt::format("cannot write {}: {}", config.json_file, std::strerror(errno)));
+      txgraph::bench::write_results(config.json_file, json);
     }
     return 0;
   } catch (const std::exception& e) {

@@ -36,9 +36,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bench/bench_support.h"
 #include "txgraph/database.h"
 
 namespace {
+
+using txgraph::bench::folder_bytes;
+using txgraph::bench::settle_disk;
+using txgraph::bench::TempDir;
 
 namespace fs = std::filesystem;
 using txgraph::EnrichmentMode;
@@ -203,12 +208,6 @@ void commit_op(txgraph::Database& db, const txgraph::TxInfo& info, const Op& op,
   tx.commit();
 }
 
-std::uint64_t folder_bytes(const fs::path& dir) {
-  std::uint64_t total = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file()) total += entry.file_size();
-  return total;
-}
 
 // CPU time of the whole process (the committing thread and the engine's background flusher).
 // Unlike wall time it leaves out the time other processes hold the CPU, so on a shared machine
@@ -261,14 +260,6 @@ void measure(Setup& setup, const fs::path& dir, std::span<const Op> plan) {
   setup.log_bytes_per_tx.push_back(static_cast<double>(log_bytes) / n);
 }
 
-// Writes back what the previous run left dirty in the page cache, so that its writeback does
-// not slow down the next run.
-void settle_disk(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::syncfs(fd);
-  ::close(fd);
-}
 
 struct Ratio {
   std::string name;
@@ -322,20 +313,9 @@ void write_json(const Config& config, const std::vector<Setup>& setups, const st
       "\n",
       config.tx_count, config.rounds, kSeed, fmt::join(configs, ","), json_ratios(targets), json_ratios(info), met,
       worst_spread);
-  std::FILE* out = std::fopen(config.json_file.c_str(), "w");
-  bool written = out != nullptr && std::fputs(json.c_str(), out) >= 0;
-  if (out != nullptr && std::fclose(out) != 0) written = false;
-  if (!written) throw std::runtime_error(fmt::format("cannot write {}: {}", config.json_file, std::strerror(errno)));
+  txgraph::bench::write_results(config.json_file, json);
 }
 
-// Removes the temp folder on every way out of main, including exceptions and Ctrl-C.
-struct TempDir {
-  fs::path path;
-  ~TempDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
 
 }  // namespace
 
