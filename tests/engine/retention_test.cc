@@ -1,7 +1,11 @@
 // Pruning after checkpoints under the retention policy, with a simulated clock.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <memory>
 #include <cerrno>
 #include <thread>
 
@@ -110,6 +114,38 @@ TEST(Retention, APruneThatFailsLosesNothingAndIsDoneLater) {
   EXPECT_EQ(again->begin_read().node_count(), 80u);
   EXPECT_LT(segment_count(dir), before);
   EXPECT_TRUE(again->status().last_prune_error.empty());
+}
+
+// The process dies at the moment pruning would remove the first segment (after the
+// checkpoint, before any file is gone), and again after the first removal.
+TEST(Retention, ACrashAtThePruneLosesNothingAndPrunesNothingNeeded) {
+  for (int removals_before_crash : {0, 1}) {
+    SCOPED_TRACE(removals_before_crash);
+    TestDir dir;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      auto db = Database::open(dir.path(), options("1 files"));
+      commit_some(*db, 80);
+      auto removals = std::make_shared<int>(0);
+      txlog::set_fault_hook([removals, removals_before_crash](txlog::IoOp op, const std::string& path, std::size_t*) {
+        if (op == txlog::IoOp::kRemove && path.ends_with(".seg") && (*removals)++ == removals_before_crash) ::_exit(0);
+        return 0;
+      });
+      db->checkpoint();
+      ::_exit(3);  // pruning never reached a segment
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child must die at the prune";
+    auto db = Database::open(dir.path(), options("1 files"));
+    EXPECT_EQ(db->begin_read().node_count(), 80u);
+    EXPECT_EQ(db->status().last_committed_tx, 80u);
+    db->checkpoint();  // the next checkpoint finishes the job
+    EXPECT_LE(segment_count(dir), 2u);
+    db.reset();
+    auto again = Database::open(dir.path(), options("1 files"));
+    EXPECT_EQ(again->begin_read().node_count(), 80u);
+  }
 }
 
 TEST(Retention, PolicyIsValidatedAndStored) {
