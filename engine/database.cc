@@ -605,6 +605,7 @@ DatabaseStatus Database::status() const {
   }
   st.settings.enrichment = impl_->enrichment.load();
   st.segments_pruned = impl_->segments_pruned.load();
+  st.log_syncs = impl_->log->sync_count();
   {
     std::lock_guard lock(impl_->settings_mutex);
     st.last_prune_error = impl_->last_prune_error;

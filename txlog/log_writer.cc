@@ -169,6 +169,7 @@ void LogWriter::sync_to(Position position) {
     }
     lock.lock();
     syncing_ = false;
+    ++sync_count_;
     if (!error.empty()) {
       failure_ = error;
       synced_cv_.notify_all();
@@ -179,6 +180,11 @@ void LogWriter::sync_to(Position position) {
     if (target > synced_) synced_ = target;
     synced_cv_.notify_all();
   }
+}
+
+std::uint64_t LogWriter::sync_count() const {
+  std::lock_guard lock(mutex_);
+  return sync_count_;
 }
 
 LogWriter::Position LogWriter::written() const {

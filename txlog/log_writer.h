@@ -56,6 +56,8 @@ class LogWriter {
   // because after a failed fdatasync the kernel may have dropped the dirty pages.
   void sync_to(Position position);
   Position written() const;
+  // How many fdatasync calls sync_to() has made; concurrent committers share them.
+  std::uint64_t sync_count() const;
 
   void set_rotation_size(std::uint64_t bytes);
   // Applies from the next restart point, which it makes the next record.
@@ -86,6 +88,7 @@ class LogWriter {
   Position written_ = 0;
   Position synced_ = 0;
   bool syncing_ = false;
+  std::uint64_t sync_count_ = 0;
   std::string failure_;  // non-empty once the writer refuses work
 };
 

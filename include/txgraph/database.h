@@ -187,6 +187,7 @@ struct DatabaseStatus {
   std::uint64_t enrichment_generation = 0;  // grows by one at every switch from OFF to DIFF/FULL
   std::vector<SegmentInfo> segments;
   std::uint64_t segments_pruned = 0;  // by retention since this Database was opened
+  std::uint64_t log_syncs = 0;        // log fdatasyncs since open: commits / log_syncs is the group commit
   std::string last_prune_error;       // why the last pruning stopped early; empty if it did not
   // What recovery did when this Database was opened.
   std::uint64_t replayed_at_open = 0;        // transactions replayed from the log into the store
