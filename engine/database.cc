@@ -14,6 +14,7 @@
 #include "engine/change_capture.h"
 #include "engine/graph_store.h"
 #include "engine/recovery.h"
+#include "engine/settings.h"
 #include "txlog/byte_codec.h"
 #include "txlog/log_directory.h"
 #include "txlog/retention_policy.h"
@@ -29,48 +30,6 @@ constexpr std::uint64_t kStoreFormatVersion = 1;
 std::int64_t system_now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string encode_settings(const Settings& s) {
-  std::string out;
-  txlog::ByteWriter w(out);
-  w.u8(3);  // settings encoding version
-  w.u64(s.rotation_size);
-  w.i64(s.checkpoint_interval_time.count());
-  w.u64(s.checkpoint_interval_tx);
-  w.u64(s.checkpoint_interval_volume);
-  w.str(s.retention_policy);
-  w.zigzag(s.log_compression_level);
-  return out;
-}
-
-// The enrichment mode is stored apart (it is switched with its own log record).
-Settings decode_settings(std::string_view bytes) {
-  txlog::ByteReader r(bytes, "settings in the store");
-  auto version = r.u8();
-  if (version < 1 || version > 3) r.fail("unknown settings version");
-  Settings s;
-  s.rotation_size = r.u64();
-  s.checkpoint_interval_time = std::chrono::milliseconds(r.i64());
-  s.checkpoint_interval_tx = r.u64();
-  if (version >= 2) {
-    s.checkpoint_interval_volume = r.u64();
-    s.retention_policy = std::string(r.str());
-  }
-  if (version >= 3) s.log_compression_level = static_cast<int>(r.zigzag());
-  return s;
-}
-
-void validate(const Settings& s) {
-  if (s.rotation_size < 4096)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("rotation_size {} is too small: the smallest is 4K", s.rotation_size));
-  if (s.checkpoint_interval_time.count() <= 0)
-    throw Error(ErrorCode::kInvalidArgument, "checkpoint_interval_time must be positive");
-  txlog::RetentionPolicy::parse(s.retention_policy);  // throws with the grammar
-  if (s.log_compression_level < 0 || s.log_compression_level > 19)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("log_compression_level {} is out of range: 0 (off) to 19", s.log_compression_level));
 }
 
 // An exclusive lock on DIR/LOCK, held while the database is open: the log has one writer.
@@ -90,142 +49,6 @@ int lock_directory(const std::filesystem::path& dir) {
 
 std::int64_t Database::Impl::now_us() const { return options.clock ? options.clock() : system_now_us(); }
 
-bool Database::Impl::store_growth_due() const {
-  if (!options.power_loss_protection) return false;  // pages are reused: the store does not grow
-  MDB_envinfo info;
-  if (mdb_env_info(env->env(), &info) != 0) return false;
-  std::uint64_t pages = info.me_last_pgno;
-  std::uint64_t at_checkpoint = store_pages_at_checkpoint.load();
-  return pages > at_checkpoint && (pages - at_checkpoint) * store_page_size >= options.checkpoint_store_growth;
-}
-
-bool Database::Impl::checkpoint_due() const {
-  Settings s;
-  {
-    std::lock_guard lock(settings_mutex);
-    s = settings;
-  }
-  if (last_committed_tx.load() == last_checkpoint_tx.load()) return false;
-  if (s.checkpoint_interval_tx != 0 && commits_since_checkpoint.load() >= s.checkpoint_interval_tx) return true;
-  if (s.checkpoint_interval_volume != 0 && log->written() - log_written_at_checkpoint.load() >= s.checkpoint_interval_volume)
-    return true;
-  if (store_growth_due()) return true;
-  return now_us() - last_checkpoint_time_us.load() >= s.checkpoint_interval_time.count() * 1000;
-}
-
-void Database::Impl::background_loop() {
-  std::unique_lock lock(background_mutex);
-  while (!stopping) {
-    auto wait = options.durability == Durability::kAsync ? options.async_sync_interval : std::chrono::milliseconds(1000);
-    background_cv.wait_for(lock, wait);
-    if (stopping) break;
-    lock.unlock();
-    try {
-      if (options.durability == Durability::kAsync) log->sync_to(log->written());
-      if (checkpoint_due()) checkpoint();
-    } catch (const Error&) {
-      // A failed sync makes the log refuse writes; the next commit reports it to the caller.
-    }
-    lock.lock();
-  }
-}
-
-std::uint64_t Database::Impl::checkpoint() {
-  std::lock_guard cp_lock(checkpoint_mutex);
-  // Most of the store's dirty pages are written here, while writers go on; the sync under the
-  // writer lock below then has little left to do.
-  env->sync();
-  txlog::LogWriter::Position pos;
-  std::uint64_t tx;
-  txlog::CheckpointRecord record;
-  {
-    // Writers wait while the rest syncs, so the synced state, the pinned snapshot and the
-    // checkpoint record all name the same transaction.
-    std::lock_guard writer(writer_mutex);
-    tx = last_committed_tx.load();
-    // Crash before the sync completes: the previous checkpoint's snapshot is still pinned on
-    // disk and the log holds everything after it. Crash after the pin but before the record:
-    // recovery restores the new snapshot and replays the (shorter) rest of the log.
-    env->sync();
-    snapshot->pin(env->env());
-    MDB_envinfo info;
-    if (mdb_env_info(env->env(), &info) == 0) store_pages_at_checkpoint = info.me_last_pgno;
-    record = txlog::CheckpointRecord{tx, now_us()};
-    std::string payload = txlog::encode_checkpoint(record);
-    std::string_view parts[] = {payload};
-    pos = log->append(txlog::RecordType::kCheckpoint, parts, tx + 1);
-  }
-  log->sync_to(pos);
-  last_checkpoint_tx = tx;
-  last_checkpoint_time_us = record.time_us;
-  commits_since_checkpoint = 0;
-  log_written_at_checkpoint = pos;
-  // A crash from here on at worst leaves segments that the next checkpoint prunes.
-  prune_log();
-  return tx;
-}
-
-void Database::Impl::note_segment_write(std::uint64_t tx, std::int64_t commit_us) {
-  std::uint64_t active = log->active_segment();
-  std::lock_guard lock(segments_mutex);
-  if (segments.empty() || segments.back().number != active) {
-    txlog::SegmentSummary fresh;
-    fresh.number = active;
-    segments.push_back(fresh);
-  }
-  auto& summary = segments.back();
-  if (tx != 0) {
-    if (summary.first_tx == 0) summary.first_tx = tx;
-    summary.last_tx = tx;
-  }
-  summary.last_commit_us = commit_us;
-}
-
-std::vector<txlog::SegmentSummary> Database::Impl::segment_summaries() {
-  auto files = txlog::list_segments((dir / "txlog").string());
-  std::lock_guard lock(segments_mutex);
-  std::vector<txlog::SegmentSummary> out;
-  for (const auto& f : files) {
-    auto it = std::find_if(segments.begin(), segments.end(), [&](const auto& s) { return s.number == f.number; });
-    txlog::SegmentSummary summary;
-    if (it != segments.end()) summary = *it;
-    summary.number = f.number;
-    summary.bytes = f.bytes;
-    if (it == segments.end()) summary.last_commit_us = now_us();  // holds no transaction yet
-    out.push_back(summary);
-  }
-  return out;
-}
-
-void Database::Impl::prune_log() {
-  txlog::RetentionPolicy policy;
-  {
-    std::lock_guard lock(settings_mutex);
-    policy = txlog::RetentionPolicy::parse(settings.retention_policy);
-  }
-  std::string log_dir = (dir / "txlog").string();
-  bool removed = false;
-  try {
-    auto plan = txlog::plan_pruning(policy, segment_summaries(), last_checkpoint_tx.load(), now_us());
-    for (const auto& verdict : plan) {
-      if (!verdict.prune) break;  // pruned segments are a prefix
-      // Oldest first, so a crash part-way leaves a contiguous log.
-      txlog::remove_file((std::filesystem::path(log_dir) / txlog::segment_file_name(verdict.number)).string());
-      removed = true;
-      std::lock_guard lock(segments_mutex);
-      std::erase_if(segments, [&](const auto& s) { return s.number == verdict.number; });
-      ++segments_pruned;
-    }
-    if (removed) txlog::sync_directory(log_dir);
-    std::lock_guard lock(settings_mutex);
-    last_prune_error.clear();
-  } catch (const Error& e) {
-    // The checkpoint itself stands; what was not pruned now is pruned at the next one.
-    std::lock_guard lock(settings_mutex);
-    last_prune_error = e.what();
-  }
-}
-
 void Database::Impl::release_store() {
   log.reset();
   if (snapshot) snapshot->release();
@@ -244,7 +67,7 @@ void Database::Impl::shutdown() {
 Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const Options& options) {
-  validate(options.initial_settings);
+  engine::validate_settings(options.initial_settings);
   std::error_code ec;
   bool exists = std::filesystem::exists(dir / "store" / "data.mdb", ec);
   if (!exists && !options.create_if_missing)
@@ -278,7 +101,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
         impl->uuid_raw = txlog::new_uuid();
         engine::mdb_put_value(s.txn, t.meta, engine::kMetaUuid, impl->uuid_raw);
         engine::write_meta_u64(s.txn, t, engine::kMetaFormatVersion, kStoreFormatVersion);
-        engine::mdb_put_value(s.txn, t.meta, engine::kMetaSettings, encode_settings(options.initial_settings));
+        engine::mdb_put_value(s.txn, t.meta, engine::kMetaSettings, engine::encode_settings(options.initial_settings));
         impl->settings = options.initial_settings;
         // A database created with enrichment on starts in generation 1.
         engine::write_meta_u64(s.txn, t, engine::kMetaEnrichment,
@@ -298,7 +121,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
                       fmt::format("the store in {} has format version {}; this build reads version {}",
                                   dir.string(), version, kStoreFormatVersion));
         auto stored = engine::mdb_get(s.txn, t.meta, engine::kMetaSettings);
-        impl->settings = stored ? decode_settings(*stored) : Settings{};
+        impl->settings = stored ? engine::decode_settings(*stored) : Settings{};
       }
     }
     {
@@ -495,59 +318,6 @@ std::uint64_t Database::checkpoint() {
     throw Error(ErrorCode::kInvalidArgument, "checkpoint() waits for the writer; commit or abort this thread's "
                                              "write transaction first");
   return impl_->checkpoint();
-}
-
-void Database::set_setting(std::string_view key, std::string_view value) {
-  Settings next;
-  {
-    std::lock_guard lock(impl_->settings_mutex);
-    next = impl_->settings;
-  }
-  if (key == "enrichment") {
-    set_enrichment(parse_enrichment_mode(value));
-    return;
-  }
-  if (key == "rotation_size") {
-    next.rotation_size = parse_size(value);
-  } else if (key == "checkpoint_interval_time") {
-    next.checkpoint_interval_time = parse_duration(value);
-  } else if (key == "retention_policy" || key == "retention") {
-    next.retention_policy = txlog::RetentionPolicy::parse(value).to_string();
-  } else if (key == "log_compression_level") {
-    int level = -1;
-    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), level);
-    if (ec != std::errc() || ptr != value.data() + value.size())
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("bad log_compression_level '{}': expected 0 (off) to 19", value));
-    next.log_compression_level = level;
-  } else if (key == "checkpoint_interval_volume") {
-    next.checkpoint_interval_volume = parse_size(value);
-  } else if (key == "checkpoint_interval_tx") {
-    std::uint64_t n = 0;
-    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc() || ptr != value.data() + value.size())
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("bad checkpoint_interval_tx '{}': expected a whole number (0 turns it off)", value));
-    next.checkpoint_interval_tx = n;
-  } else {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("unknown setting '{}'; the settings are enrichment, retention_policy, rotation_size, "
-                            "log_compression_level, checkpoint_interval_time, checkpoint_interval_tx and "
-                            "checkpoint_interval_volume",
-                            key));
-  }
-  validate(next);
-  detail::TxnState s(*impl_, true);
-  engine::mdb_put_value(s.txn, impl_->env->tables().meta, engine::kMetaSettings, encode_settings(next));
-  engine::check_mdb(mdb_txn_commit(s.txn), fmt::format("storing setting {}", key));
-  s.txn = nullptr;
-  {
-    std::lock_guard lock(impl_->settings_mutex);
-    impl_->settings = next;
-  }
-  // Still under the writer lock, as append is.
-  impl_->log->set_rotation_size(next.rotation_size);
-  impl_->log->set_compression_level(next.log_compression_level);
 }
 
 void Database::Impl::store_enrichment(EnrichmentMode mode, std::uint64_t generation) {

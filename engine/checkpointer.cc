@@ -1,0 +1,151 @@
+// Checkpoints and what follows them: when one is due, the checkpoint itself (store sync,
+// pinned snapshot, checkpoint record), and pruning the log by the retention policy.
+#include <algorithm>
+#include <filesystem>
+
+#include "engine/database_impl.h"
+#include "txlog/log_directory.h"
+#include "txlog/retention_policy.h"
+#include "txlog/segment_format.h"
+#include "txlog/tx_record.h"
+
+namespace txgraph {
+
+bool Database::Impl::store_growth_due() const {
+  if (!options.power_loss_protection) return false;  // pages are reused: the store does not grow
+  MDB_envinfo info;
+  if (mdb_env_info(env->env(), &info) != 0) return false;
+  std::uint64_t pages = info.me_last_pgno;
+  std::uint64_t at_checkpoint = store_pages_at_checkpoint.load();
+  return pages > at_checkpoint && (pages - at_checkpoint) * store_page_size >= options.checkpoint_store_growth;
+}
+
+bool Database::Impl::checkpoint_due() const {
+  Settings s;
+  {
+    std::lock_guard lock(settings_mutex);
+    s = settings;
+  }
+  if (last_committed_tx.load() == last_checkpoint_tx.load()) return false;
+  if (s.checkpoint_interval_tx != 0 && commits_since_checkpoint.load() >= s.checkpoint_interval_tx) return true;
+  if (s.checkpoint_interval_volume != 0 && log->written() - log_written_at_checkpoint.load() >= s.checkpoint_interval_volume)
+    return true;
+  if (store_growth_due()) return true;
+  return now_us() - last_checkpoint_time_us.load() >= s.checkpoint_interval_time.count() * 1000;
+}
+
+void Database::Impl::background_loop() {
+  std::unique_lock lock(background_mutex);
+  while (!stopping) {
+    auto wait = options.durability == Durability::kAsync ? options.async_sync_interval : std::chrono::milliseconds(1000);
+    background_cv.wait_for(lock, wait);
+    if (stopping) break;
+    lock.unlock();
+    try {
+      if (options.durability == Durability::kAsync) log->sync_to(log->written());
+      if (checkpoint_due()) checkpoint();
+    } catch (const Error&) {
+      // A failed sync makes the log refuse writes; the next commit reports it to the caller.
+    }
+    lock.lock();
+  }
+}
+
+std::uint64_t Database::Impl::checkpoint() {
+  std::lock_guard cp_lock(checkpoint_mutex);
+  // Most of the store's dirty pages are written here, while writers go on; the sync under the
+  // writer lock below then has little left to do.
+  env->sync();
+  txlog::LogWriter::Position pos;
+  std::uint64_t tx;
+  txlog::CheckpointRecord record;
+  {
+    // Writers wait while the rest syncs, so the synced state, the pinned snapshot and the
+    // checkpoint record all name the same transaction.
+    std::lock_guard writer(writer_mutex);
+    tx = last_committed_tx.load();
+    // Crash before the sync completes: the previous checkpoint's snapshot is still pinned on
+    // disk and the log holds everything after it. Crash after the pin but before the record:
+    // recovery restores the new snapshot and replays the (shorter) rest of the log.
+    env->sync();
+    snapshot->pin(env->env());
+    MDB_envinfo info;
+    if (mdb_env_info(env->env(), &info) == 0) store_pages_at_checkpoint = info.me_last_pgno;
+    record = txlog::CheckpointRecord{tx, now_us()};
+    std::string payload = txlog::encode_checkpoint(record);
+    std::string_view parts[] = {payload};
+    pos = log->append(txlog::RecordType::kCheckpoint, parts, tx + 1);
+  }
+  log->sync_to(pos);
+  last_checkpoint_tx = tx;
+  last_checkpoint_time_us = record.time_us;
+  commits_since_checkpoint = 0;
+  log_written_at_checkpoint = pos;
+  // A crash from here on at worst leaves segments that the next checkpoint prunes.
+  prune_log();
+  return tx;
+}
+
+void Database::Impl::note_segment_write(std::uint64_t tx, std::int64_t commit_us) {
+  std::uint64_t active = log->active_segment();
+  std::lock_guard lock(segments_mutex);
+  if (segments.empty() || segments.back().number != active) {
+    txlog::SegmentSummary fresh;
+    fresh.number = active;
+    segments.push_back(fresh);
+  }
+  auto& summary = segments.back();
+  if (tx != 0) {
+    if (summary.first_tx == 0) summary.first_tx = tx;
+    summary.last_tx = tx;
+  }
+  summary.last_commit_us = commit_us;
+}
+
+std::vector<txlog::SegmentSummary> Database::Impl::segment_summaries() {
+  auto files = txlog::list_segments((dir / "txlog").string());
+  std::lock_guard lock(segments_mutex);
+  std::vector<txlog::SegmentSummary> out;
+  for (const auto& f : files) {
+    auto it = std::find_if(segments.begin(), segments.end(), [&](const auto& s) { return s.number == f.number; });
+    txlog::SegmentSummary summary;
+    if (it != segments.end()) summary = *it;
+    summary.number = f.number;
+    summary.bytes = f.bytes;
+    if (it == segments.end()) summary.last_commit_us = now_us();  // holds no transaction yet
+    out.push_back(summary);
+  }
+  return out;
+}
+
+void Database::Impl::prune_log() {
+  txlog::RetentionPolicy policy;
+  {
+    std::lock_guard lock(settings_mutex);
+    policy = txlog::RetentionPolicy::parse(settings.retention_policy);
+  }
+  std::string log_dir = (dir / "txlog").string();
+  bool removed = false;
+  try {
+    auto plan = txlog::plan_pruning(policy, segment_summaries(), last_checkpoint_tx.load(), now_us());
+    for (const auto& verdict : plan) {
+      if (!verdict.prune) break;  // pruned segments are a prefix
+      // Oldest first, so a crash part-way leaves a contiguous log.
+      txlog::remove_file((std::filesystem::path(log_dir) / txlog::segment_file_name(verdict.number)).string());
+      removed = true;
+      std::lock_guard lock(segments_mutex);
+      std::erase_if(segments, [&](const auto& s) { return s.number == verdict.number; });
+      ++segments_pruned;
+    }
+    if (removed) txlog::sync_directory(log_dir);
+    std::lock_guard lock(settings_mutex);
+    last_prune_error.clear();
+  } catch (const Error& e) {
+    // The checkpoint itself stands; what was not pruned now is pruned at the next one.
+    std::lock_guard lock(settings_mutex);
+    last_prune_error = e.what();
+  }
+}
+
+
+}  // namespace txgraph
