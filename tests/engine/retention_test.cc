@@ -185,3 +185,24 @@ TEST(Retention, CheckpointByLogVolume) {
 
 }  // namespace
 }  // namespace txgraph
+
+namespace txgraph {
+namespace {
+
+// With the snapshot pinned, every commit writes new store pages; a checkpoint must come once
+// the store has grown by checkpoint_store_growth, even with every other trigger off.
+TEST(Retention, CheckpointByStoreGrowth) {
+  testing::TestDir dir;
+  Options o = options("keep_all");
+  o.checkpoint_store_growth = 1 << 20;
+  auto db = Database::open(dir.path(), o);
+  std::uint64_t at_open = db->status().last_checkpoint_tx;
+  for (int round = 0; round < 50 && db->status().last_checkpoint_tx == at_open; ++round) {
+    commit_some(*db, 64);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GT(db->status().last_checkpoint_tx, at_open);
+}
+
+}  // namespace
+}  // namespace txgraph
