@@ -233,6 +233,32 @@ TEST_P(CaptureTest, ChangesToOneEntityFoldIntoOne) {
   EXPECT_EQ(changes[1].after->properties, (Properties{{"v", Value(7)}}));
 }
 
+TEST_P(CaptureTest, AKeyChangeCarriesTheNewKeyAndTheOldValue) {
+  TestDir dir;
+  auto db = open_with(dir, GetParam());
+  NodeId n;
+  {
+    auto w = db->begin_write();
+    w.create_key({EntityKind::kNode, "Person", {"id"}});
+    n = w.create_node({"Person"}, {{"id", Value(1)}, {"name", Value("Ann")}});
+    w.commit();
+  }
+  std::uint64_t tx;
+  {
+    auto w = db->begin_write();
+    w.set_node_properties(n, {{"id", Value(2)}});
+    tx = w.commit();
+  }
+  auto log = read_log(dir);
+  const Change& c = log.at(tx).enrichment->changes.at(0);
+  EXPECT_EQ(c.operation, ChangeOperation::kUpdate);
+  ASSERT_EQ(c.keys.size(), 1u);
+  EXPECT_EQ(c.keys[0].properties, (Properties{{"id", Value(2)}})) << "keys are those at commit";
+  EXPECT_EQ(c.before->properties.at("id"), Value(1));
+  EXPECT_EQ(c.after->properties.at("id"), Value(2));
+  EXPECT_EQ(c.before->properties.count("name"), full() ? 1u : 0u);
+}
+
 TEST_P(CaptureTest, ChangedAndChangedBackIsNoChange) {
   TestDir dir;
   auto db = open_with(dir, GetParam());
