@@ -64,6 +64,11 @@ std::uint64_t Database::Impl::checkpoint() {
     // checkpoint record all name the same transaction.
     std::lock_guard writer(writer_mutex);
     tx = last_committed_tx.load();
+    // The log first: the store may hold a transaction whose commit is still waiting for its
+    // sync (or, with kAsync, was never synced). A snapshot pinned ahead of the durable log
+    // would, after a power cut, be restored with transactions the log lost. A log that has
+    // failed refuses here, before anything is pinned.
+    log->sync_to(log->written());
     // Crash before the sync completes: the previous checkpoint's snapshot is still pinned on
     // disk and the log holds everything after it. Crash after the pin but before the record:
     // recovery restores the new snapshot and replays the (shorter) rest of the log.

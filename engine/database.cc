@@ -193,7 +193,9 @@ void Database::close() {
   impl_->shutdown();
   std::string error;
   try {
-    if (impl_->last_committed_tx.load() != impl_->last_checkpoint_tx.load()) impl_->checkpoint();
+    // Always: store commits that bypass the log (settings, the enrichment mode) must be in the
+    // synced, pinned snapshot before the store is marked clean.
+    impl_->checkpoint();
     impl_->log->sync_to(impl_->log->written());
     // Only now is the shutdown clean: the next open need not roll back to the snapshot.
     impl_->snapshot->mark_clean();

@@ -98,17 +98,22 @@ void Database::set_setting(std::string_view key, std::string_view value) {
                             key));
   }
   engine::validate_settings(next);
-  detail::TxnState s(*impl_, true);
-  engine::mdb_put_value(s.txn, impl_->env->tables().meta, engine::kMetaSettings, engine::encode_settings(next));
-  engine::check_mdb(mdb_txn_commit(s.txn), fmt::format("storing setting {}", key));
-  s.txn = nullptr;
   {
-    std::lock_guard lock(impl_->settings_mutex);
-    impl_->settings = next;
+    detail::TxnState s(*impl_, true);
+    engine::mdb_put_value(s.txn, impl_->env->tables().meta, engine::kMetaSettings, engine::encode_settings(next));
+    engine::check_mdb(mdb_txn_commit(s.txn), fmt::format("storing setting {}", key));
+    s.txn = nullptr;
+    {
+      std::lock_guard lock(impl_->settings_mutex);
+      impl_->settings = next;
+    }
+    // Still under the writer lock, as append is.
+    impl_->log->set_rotation_size(next.rotation_size);
+    impl_->log->set_compression_level(next.log_compression_level);
   }
-  // Still under the writer lock, as append is.
-  impl_->log->set_rotation_size(next.rotation_size);
-  impl_->log->set_compression_level(next.log_compression_level);
+  // Settings are not in the log: only a checkpoint (synced, pinned store) makes the change
+  // survive a power cut, which would otherwise roll the store back to the last one.
+  impl_->checkpoint();
 }
 
 }  // namespace txgraph

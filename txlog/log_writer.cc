@@ -140,6 +140,10 @@ void LogWriter::undo_append(Position end) {
   compressor_.request_restart();
   try {
     active_->truncate(active_size_ - last_frame_bytes_);
+    // A concurrent group sync (or kFull's sync before the store commit) may already have made
+    // the frame durable: the cut must be durable too, or a power cut brings the failed
+    // transaction back at recovery.
+    active_->sync();
     active_size_ -= last_frame_bytes_;
   } catch (const Error& e) {
     failure_ = e.what();

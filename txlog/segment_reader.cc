@@ -53,7 +53,7 @@ bool SegmentReader::complete_frame_from(std::uint64_t from) {
   for (std::uint64_t pos = from; pos + kFrameHeaderSize <= file_size_; ++pos) {
     if (!load(pos, kFrameHeaderSize)) return false;
     FrameHeader fh = decode_frame_header(buffer_.data() + (pos - buffer_offset_));
-    if (!is_known_record_type(fh.type) || fh.reserved != 0 || (fh.flags & ~kFrameFlagCompressed) != 0) continue;
+    if (!is_known_record_type(fh.type) || fh.reserved != 0 || (fh.flags & ~(kFrameFlagCompressed | kFrameFlagRestart)) != 0) continue;
     if (fh.length > file_size_ - pos - kFrameHeaderSize) continue;
     if (fh.length > budget) return false;
     budget -= fh.length;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
+#include "txlog/file.h"
 
 namespace txgraph {
 namespace {
@@ -157,6 +159,55 @@ TEST(SnapshotPin, TurningProtectionOffAfterACrashStillRestoresThenDropsTheSavedS
   auto db = Database::open(dir.path());
   EXPECT_EQ(db->begin_read().node_count(), 20u);
   EXPECT_TRUE(std::filesystem::exists(dir / "store" / "checkpoint.meta"));
+}
+
+}  // namespace
+}  // namespace txgraph
+
+namespace txgraph {
+namespace {
+
+// A checkpoint syncs the log before it pins a snapshot: when the log cannot be synced, no
+// snapshot that holds unsynced transactions is saved.
+TEST(SnapshotPin, NoSnapshotIsPinnedAheadOfTheDurableLog) {
+  testing::TestDir dir;
+  Options async;
+  async.durability = Durability::kAsync;
+  async.async_sync_interval = std::chrono::hours(1);  // only checkpoints sync the log
+  auto db = Database::open(dir.path(), async);
+  commit_numbers(*db, 0, 5);
+  auto saved_path = dir / "store" / "checkpoint.meta";
+  std::string before;
+  {
+    std::ifstream in(saved_path, std::ios::binary);
+    before.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  txlog::set_fault_hook([](txlog::IoOp op, const std::string& path, std::size_t*) {
+    return op == txlog::IoOp::kSync && path.ends_with(".seg") ? EIO : 0;
+  });
+  EXPECT_THROW(db->checkpoint(), Error);
+  txlog::set_fault_hook(nullptr);
+  std::string after;
+  {
+    std::ifstream in(saved_path, std::ios::binary);
+    after.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_EQ(before, after) << "the saved snapshot must not move past the durable log";
+}
+
+// A setting is not in the log; it must still survive a crash with the store rolled back to
+// its last checkpoint.
+TEST(SnapshotPin, ASettingSurvivesARollBackToTheCheckpoint) {
+  testing::TestDir dir;
+  in_crashing_child([&] {
+    auto db = Database::open(dir.path());
+    db->set_setting("rotation_size", "1M");
+    commit_numbers(*db, 0, 3);
+    db.release();
+  });
+  auto db = Database::open(dir.path());
+  EXPECT_EQ(db->status().settings.rotation_size, 1u << 20);
+  EXPECT_EQ(db->begin_read().node_count(), 3u);
 }
 
 }  // namespace

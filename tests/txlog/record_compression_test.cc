@@ -155,3 +155,35 @@ TEST(RecordCompression, LevelZeroStoresRecordsAsTheyAre) {
 
 }  // namespace
 }  // namespace txgraph::txlog
+
+namespace txgraph::txlog {
+namespace {
+
+// A damaged length field must not pass for a torn tail just because the only whole frame
+// after it is a compression restart point.
+TEST(RecordCompression, DamagedLengthBeforeARestartFrameIsDamage) {
+  ::txgraph::testing::TestDir dir;
+  std::uint64_t second_frame = 0;
+  std::uint64_t end = 0;
+  {
+    LogWriter writer(compressed(dir), 0, 0, 1, 1);
+    append_one(writer, RecordType::kTransaction, record(1));
+    second_frame = std::filesystem::file_size(list_segments(dir.path().string()).front().path);
+    append_one(writer, RecordType::kTransaction, record(2));
+    end = std::filesystem::file_size(list_segments(dir.path().string()).front().path);
+  }
+  {
+    LogWriter writer(compressed(dir), 1, end, 2, 3);  // a reopened writer restarts the stream
+    append_one(writer, RecordType::kTransaction, record(3), 3);
+  }
+  auto path = list_segments(dir.path().string()).front().path;
+  std::string bytes = testing::read_bytes(path);
+  bytes[second_frame + 2] = '\x10';  // the second frame's length now runs 1 MiB past the end
+  testing::write_bytes(path, bytes);
+  auto back = read_segment(path);
+  EXPECT_EQ(back.end, SegmentReader::Next::kCorrupt) << back.problem;
+  EXPECT_EQ(back.problem_offset, second_frame);
+}
+
+}  // namespace
+}  // namespace txgraph::txlog
