@@ -342,5 +342,37 @@ TEST(Database, ConcurrentWritersAllCommitWithDistinctTxIds) {
   EXPECT_EQ(db->begin_read().node_count(), 200u);
 }
 
+TEST(Database, AsyncCommitsAreSyncedByTheFlusher) {
+  TestDir dir;
+  Options o;
+  o.durability = Durability::kAsync;
+  o.async_sync_interval = std::chrono::milliseconds(20);
+  auto db = Database::open(dir.path(), o);
+  std::uint64_t syncs_before = db->status().log_syncs;
+  auto tx = db->begin_write();
+  tx.create_node({"N"}, {});
+  tx.commit();  // returns before any sync
+  for (int i = 0; i < 100 && db->status().log_syncs == syncs_before; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GT(db->status().log_syncs, syncs_before) << "the background flusher must sync the log";
+}
+
+TEST(Database, FullDurabilityCommitsAndReopens) {
+  TestDir dir;
+  Options o;
+  o.durability = Durability::kFull;
+  {
+    auto db = Database::open(dir.path(), o);
+    for (int i = 0; i < 5; ++i) {
+      auto tx = db->begin_write();
+      tx.create_node({"N"}, {{"i", Value(i)}});
+      tx.commit();
+    }
+    EXPECT_GE(db->status().log_syncs, 5u) << "kFull syncs the log before every store commit";
+  }
+  auto db = Database::open(dir.path(), o);
+  EXPECT_EQ(db->begin_read().node_count(), 5u);
+}
+
 }  // namespace
 }  // namespace txgraph
