@@ -87,7 +87,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
   impl->lock_fd = lock_directory(dir);
   try {
     impl->snapshot = std::make_unique<engine::SnapshotPin>(dir / "store");
-    if (exists) impl->restored_snapshot = impl->snapshot->restore_if_unclean();
+    if (exists) impl->rolled_back_at_open = impl->snapshot->restore_if_unclean() != 0;
     // Before anything is written: from here on the store may reuse the saved snapshot's pages.
     if (!options.power_loss_protection) impl->snapshot->disable();
     impl->env = std::make_unique<engine::LmdbEnv>((dir / "store").string(), options.map_size,
@@ -265,9 +265,11 @@ std::uint64_t WriteTransaction::commit() {
     header.start_time_us = s.start_time_us;
     header.commit_time_us = db.now_us();
     header.capture_mode = s.capture_mode;
-    header.user = s.info.user;
-    header.authenticated_user = s.info.authenticated_user.empty() ? s.info.user : s.info.authenticated_user;
-    header.metadata = s.info.metadata;
+    // The transaction is ending: its info moves into the header instead of being copied.
+    header.user = std::move(s.info.user);
+    header.authenticated_user =
+        s.info.authenticated_user.empty() ? header.user : std::move(s.info.authenticated_user);
+    header.metadata = std::move(s.info.metadata);
     header.op_count = s.op_count;
     std::string header_bytes;
     txlog::encode_tx_header(header_bytes, header);
@@ -371,6 +373,7 @@ DatabaseStatus Database::status() const {
   st.last_checkpoint_time_us = impl_->last_checkpoint_time_us.load();
   st.replayed_at_open = impl_->replayed_at_open;
   st.torn_bytes_cut_at_open = impl_->torn_bytes_cut_at_open;
+  st.rolled_back_at_open = impl_->rolled_back_at_open;
   {
     std::lock_guard lock(impl_->settings_mutex);
     st.settings = impl_->settings;

@@ -79,7 +79,7 @@ struct Database::Impl {
   std::atomic<bool> closed{false};
   std::uint64_t replayed_at_open = 0;
   std::uint64_t torn_bytes_cut_at_open = 0;
-  std::uint64_t restored_snapshot = 0;  // LMDB txn id rolled back to at open, 0 if none
+  bool rolled_back_at_open = false;  // the store was put back to its last checkpoint
 
   std::int64_t now_us() const;
   void background_loop();
@@ -108,7 +108,6 @@ struct TxnState {
   std::unique_lock<std::mutex> writer_lock;
   TxInfo info;
   std::int64_t start_time_us = 0;
-  bool logging = true;       // false while recovery replays the log
   // Change capture (DIFF/FULL): the state of each touched entity before this transaction.
   txlog::CaptureMode capture_mode = txlog::CaptureMode::kOff;
   struct Touched {

@@ -28,7 +28,6 @@ class Replayer {
   void apply(const txlog::TxRecord& record) {
     if (!state_) {
       state_ = std::make_unique<detail::TxnState>(db_, true);
-      state_->logging = false;
       const auto& t = db_.env->tables();
       state_->next_node_id = read_meta_u64(state_->txn, t, kMetaNextNodeId, 1);
       state_->next_relationship_id = read_meta_u64(state_->txn, t, kMetaNextRelationshipId, 1);

@@ -78,7 +78,6 @@ void LogWriter::rotate(std::uint64_t next_tx) {
     throw;
   }
   create_segment(active_number_ + 1, next_tx);
-  rotation_requested_ = false;
 }
 
 LogWriter::Position LogWriter::append(RecordType type, std::span<const std::string_view> payload_parts,
@@ -92,7 +91,7 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
   if (length > kMaxRecordSize)
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("a log record of {} bytes is larger than the limit of {} bytes", length, kMaxRecordSize));
-  if (rotation_requested_ || active_size_ >= options_.rotation_size) rotate(next_tx);
+  if (active_size_ >= options_.rotation_size) rotate(next_tx);
 
   FrameHeader fh;
   fh.type = static_cast<std::uint8_t>(type);
@@ -206,7 +205,5 @@ std::uint64_t LogWriter::active_segment() const {
   std::lock_guard lock(mutex_);
   return active_number_;
 }
-
-void LogWriter::request_rotation() { rotation_requested_ = true; }
 
 }  // namespace txgraph::txlog

@@ -65,8 +65,6 @@ class LogWriter {
   // The generation written into the headers of segments created from now on.
   void set_enrichment_generation(std::uint64_t generation);
   std::uint64_t active_segment() const;
-  // Forces a rotation before the next append.
-  void request_rotation();
 
  private:
   void rotate(std::uint64_t next_tx);
@@ -77,7 +75,6 @@ class LogWriter {
   std::shared_ptr<File> active_;
   std::uint64_t active_number_ = 0;
   std::uint64_t active_size_ = 0;
-  bool rotation_requested_ = false;
   std::string frame_header_;
   StreamCompressor compressor_;
   std::string compressed_;  // reused between records

@@ -192,6 +192,9 @@ struct DatabaseStatus {
   // What recovery did when this Database was opened.
   std::uint64_t replayed_at_open = 0;        // transactions replayed from the log into the store
   std::uint64_t torn_bytes_cut_at_open = 0;  // bytes of an incomplete last record cut off
+  // After an unclean shutdown the store was put back to its last checkpoint (the pinned
+  // snapshot, see Options::power_loss_protection) before the log was replayed.
+  bool rolled_back_at_open = false;
 };
 
 class Database {

@@ -333,6 +333,18 @@ TEST(Enrichment, SwitchingOnlineAndGenerations) {
   EXPECT_EQ(switches[3].generation, 2u);
 }
 
+TEST(Enrichment, AnUnnamedAuthenticatedUserIsTheExecutingUser) {
+  TestDir dir;
+  auto db = open_with(dir, EnrichmentMode::kOff);
+  auto w = db->begin_write({"carol", "", {{"app", Value("crm")}}});
+  w.create_node({"N"}, {});
+  auto tx = w.commit();
+  auto log = read_log(dir);
+  EXPECT_EQ(log.at(tx).header.user, "carol");
+  EXPECT_EQ(log.at(tx).header.authenticated_user, "carol");
+  EXPECT_EQ(log.at(tx).header.metadata.at("app"), Value("crm"));
+}
+
 TEST(Enrichment, OffCapturesNothing) {
   TestDir dir;
   auto db = open_with(dir, EnrichmentMode::kOff);

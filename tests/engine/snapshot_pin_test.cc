@@ -90,6 +90,7 @@ TEST(SnapshotPin, PowerCutAfterCheckpointLosesNoAcknowledgedCommit) {
   }
 
   auto db = Database::open(dir.path());
+  EXPECT_TRUE(db->status().rolled_back_at_open);
   EXPECT_EQ(db->status().last_committed_tx, 80u);
   EXPECT_GE(db->status().replayed_at_open, 60u);
   auto rd = db->begin_read();
@@ -111,6 +112,7 @@ TEST(SnapshotPin, CleanCloseLeavesNoOpenMarker) {
   }
   EXPECT_FALSE(fs::exists(dir / "store" / "OPEN"));
   EXPECT_TRUE(fs::exists(dir / "store" / "checkpoint.meta"));
+  EXPECT_FALSE(Database::open(dir.path())->status().rolled_back_at_open) << "a clean close needs no roll-back";
 }
 
 TEST(SnapshotPin, DamagedSavedSnapshotIsReportedNotTrusted) {

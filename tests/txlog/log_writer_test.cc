@@ -98,28 +98,24 @@ TEST_F(LogWriterTest, RotatesOncePastTheRotationSizeAndNeverSplitsARecord) {
   EXPECT_EQ(record, payloads.size());
 }
 
-TEST_F(LogWriterTest, RequestedRotationAndNewRotationSizeApplyToTheNextAppend) {
+TEST_F(LogWriterTest, ANewRotationSizeAppliesToTheNextAppend) {
   LogWriter writer(testing::writer_options(dir_.path()), 0, 0, 5, 10);
   append_one(writer, RecordType::kTransaction, "a", 10);
   append_one(writer, RecordType::kTransaction, "b", 11);
   EXPECT_EQ(writer.active_segment(), 5u);
 
-  writer.request_rotation();
+  writer.set_rotation_size(kSegmentHeaderSize + 1);
   EXPECT_EQ(writer.active_segment(), 5u) << "rotation waits for the next append";
   append_one(writer, RecordType::kTransaction, "c", 12);
   EXPECT_EQ(writer.active_segment(), 6u);
   append_one(writer, RecordType::kCheckpoint, "checkpoint", 13);
-  EXPECT_EQ(writer.active_segment(), 6u) << "a requested rotation happens once";
-
-  writer.set_rotation_size(kSegmentHeaderSize + 1);
-  append_one(writer, RecordType::kTransaction, "d", 13);
-  EXPECT_EQ(writer.active_segment(), 7u);
+  EXPECT_EQ(writer.active_segment(), 7u) << "every append to a full segment rotates first";
 
   SegmentReader six(segment_path(6).string());
   EXPECT_EQ(six.header().first_tx, 12u);
   SegmentReader seven(segment_path(7).string());
   EXPECT_EQ(seven.header().first_tx, 13u);
-  EXPECT_EQ(all_payloads(), (std::vector<std::string>{"a", "b", "c", "checkpoint", "d"}));
+  EXPECT_EQ(all_payloads(), (std::vector<std::string>{"a", "b", "c", "checkpoint"}));
 }
 
 TEST_F(LogWriterTest, ContinuesARecoveredActiveSegment) {

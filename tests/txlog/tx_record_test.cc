@@ -17,19 +17,9 @@ namespace txgraph::txlog {
 namespace {
 
 using testing::error_code_of;
+using testing::hex;
 
 constexpr std::int64_t kExampleTime = 1795000000000000;  // 2026-11-18T11:33:20Z, as in FORMAT.md
-
-std::string hex(std::string_view bytes) {
-  std::string out;
-  for (unsigned char c : bytes) {
-    static const char digits[] = "0123456789abcdef";
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
 
 TxHeader sample_header(std::uint64_t op_count, CaptureMode mode = CaptureMode::kOff) {
   TxHeader h;

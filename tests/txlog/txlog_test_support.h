@@ -71,6 +71,18 @@ inline void write_bytes(const std::filesystem::path& path, std::string_view byte
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// Bytes as space-separated hex pairs, for readable comparisons with FORMAT.md.
+inline std::string hex(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    static const char digits[] = "0123456789abcdef";
+    if (!out.empty()) out.push_back(' ');
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
 // A fixed database UUID, so that tests can compare headers byte for byte.
 inline std::string test_uuid(char fill = '\x11') { return std::string(16, fill); }
 

@@ -21,6 +21,7 @@ namespace txgraph::txlog {
 namespace {
 
 using testing::error_code_of;
+using testing::hex;
 
 std::string encode(const Value& value) {
   std::string out;
@@ -64,17 +65,6 @@ Properties decode_whole_properties(std::string_view bytes) {
   Properties p = decode_properties(r);
   EXPECT_TRUE(r.done()) << r.remaining() << " bytes left after the properties";
   return p;
-}
-
-std::string hex(std::string_view bytes) {
-  std::string out;
-  for (unsigned char c : bytes) {
-    static const char digits[] = "0123456789abcdef";
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
 }
 
 std::uint64_t bits_of(double d) {

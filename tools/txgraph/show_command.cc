@@ -45,7 +45,9 @@ Json status_json(const std::filesystem::path& dir, const DatabaseStatus& status)
       {"lastCheckpoint", checkpoint},
       {"counts", {{"nodes", status.node_count}, {"relationships", status.relationship_count}}},
       {"recoveryAtOpen",
-       {{"replayedTransactions", status.replayed_at_open}, {"tornBytesCut", status.torn_bytes_cut_at_open}}},
+       {{"replayedTransactions", status.replayed_at_open},
+        {"tornBytesCut", status.torn_bytes_cut_at_open},
+        {"rolledBackToCheckpoint", status.rolled_back_at_open}}},
       {"segments", segments},
       {"pruningSinceOpen",
        {{"segmentsPruned", status.segments_pruned},
@@ -74,7 +76,8 @@ void print_status_text(const std::filesystem::path& dir, const DatabaseStatus& s
     out << "last checkpoint   none yet\n";
   out << fmt::format("nodes             {}\n", status.node_count);
   out << fmt::format("relationships     {}\n", status.relationship_count);
-  out << fmt::format("recovery at open  replayed {} transactions, cut {} torn bytes\n",
+  out << fmt::format("recovery at open  {}replayed {} transactions, cut {} torn bytes\n",
+                     status.rolled_back_at_open ? "rolled the store back to its last checkpoint, " : "",
                      status.replayed_at_open, status.torn_bytes_cut_at_open);
   if (!status.last_prune_error.empty()) out << fmt::format("pruning stopped   {}\n", status.last_prune_error);
   out << fmt::format("segments          {}\n", status.segments.size());
@@ -113,7 +116,7 @@ Verb add_show_verb(CLI::App& app) {
       "The JSON form is one object: dir, uuid, settings {enrichment, retentionPolicy, rotationSize,\n"
       "checkpointIntervalTimeMs, checkpointIntervalTx, checkpointIntervalVolume, logCompressionLevel},\n"
       "enrichmentGeneration, lastCommittedTx, lastCheckpoint {txId, time} or null, counts {nodes,\n"
-      "relationships}, recoveryAtOpen {replayedTransactions, tornBytesCut}, segments [{number, file,\n"
+      "relationships}, recoveryAtOpen {replayedTransactions, tornBytesCut, rolledBackToCheckpoint}, segments [{number, file,\n"
       "bytes, firstTx}] and pruningSinceOpen {segmentsPruned, lastError}. Sizes are in bytes;\n"
       "times are ISO-8601 UTC with milliseconds. 'At open' and 'since open' are about this\n"
       "command's own open of the database: recovery after a crash, pruning after a checkpoint.");
