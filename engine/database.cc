@@ -148,6 +148,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
       impl->store_enrichment(static_cast<EnrichmentMode>(change->to), change->generation);
     }
     impl->last_committed_tx = recovered.last_tx;
+    impl->visible_tx = recovered.last_tx;
     impl->replayed_at_open = recovered.replayed;
     impl->torn_bytes_cut_at_open = recovered.torn_bytes_cut;
     impl->last_checkpoint_tx = recovered.last_checkpoint_tx;
@@ -190,6 +191,11 @@ Database::~Database() {
 
 void Database::close() {
   if (!impl_ || impl_->closed.exchange(true)) return;
+  {
+    // Change readers waiting for a commit give up now.
+    std::lock_guard lock(impl_->visible_mutex);
+  }
+  impl_->visible_cv.notify_all();
   impl_->shutdown();
   std::string error;
   try {
@@ -305,6 +311,8 @@ std::uint64_t WriteTransaction::commit() {
   s.release_writer();
   // 3. Outside the writer lock: wait for the sync, shared with every concurrent committer.
   if (db.options.durability == Durability::kLog) db.log->sync_to(position);
+  // 4. Change readers may see it now: with kLog and kFull it is durable, with kAsync written.
+  db.publish_visible(tx);
   auto since = ++db.commits_since_checkpoint;
   std::uint64_t every;
   {
@@ -314,6 +322,38 @@ std::uint64_t WriteTransaction::commit() {
   // Wake the checkpointer when a trigger fires; it checks every second anyway.
   if ((every != 0 && since == every) || (since % 64 == 0 && db.store_growth_due())) db.background_cv.notify_all();
   return tx;
+}
+
+void Database::Impl::publish_visible(std::uint64_t tx) {
+  // Commits can finish their syncs out of order; the position only moves forward, and every
+  // transaction before `tx` is synced too (the log is synced in order).
+  std::uint64_t seen = visible_tx.load();
+  while (seen < tx && !visible_tx.compare_exchange_weak(seen, tx)) {
+  }
+  if (visible_waiters.load() == 0) return;
+  // Taking the mutex orders this notify after a waiter's check of visible_tx.
+  { std::lock_guard lock(visible_mutex); }
+  visible_cv.notify_all();
+}
+
+Database::LogVisibility Database::log_visibility() const {
+  // Mode and generation first: a switch that lands between the reads can only make the
+  // reader stop at the switch record, never read a record of the new mode as the old one.
+  LogVisibility v;
+  v.enrichment = impl_->enrichment.load();
+  v.enrichment_generation = impl_->enrichment_generation.load();
+  v.visible_tx = impl_->visible_tx.load();
+  return v;
+}
+
+bool Database::wait_for_commit_after(std::uint64_t tx, std::chrono::steady_clock::time_point deadline) const {
+  auto& db = *impl_;
+  if (db.visible_tx.load() > tx) return true;
+  std::unique_lock lock(db.visible_mutex);
+  ++db.visible_waiters;
+  bool woke = db.visible_cv.wait_until(lock, deadline, [&] { return db.visible_tx.load() > tx || db.closed.load(); });
+  --db.visible_waiters;
+  return woke && db.visible_tx.load() > tx;
 }
 
 std::uint64_t Database::checkpoint() {

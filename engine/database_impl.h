@@ -47,6 +47,14 @@ struct Database::Impl {
   std::mutex writer_mutex;
   std::atomic<std::thread::id> writer_thread{};  // the thread holding writer_mutex for a transaction
   std::atomic<std::uint64_t> last_committed_tx{0};
+  // Change readers (txgraph/cdc.h) see transactions up to visible_tx: committed to the store
+  // and, with kLog and kFull, synced in the log, so a reader never sees a change that a crash
+  // could take back. Waiters are woken by the commit that moves it.
+  std::atomic<std::uint64_t> visible_tx{0};
+  mutable std::mutex visible_mutex;
+  mutable std::condition_variable visible_cv;
+  mutable std::atomic<int> visible_waiters{0};
+  void publish_visible(std::uint64_t tx);
   // Changed only under writer_mutex; read by transactions as they begin.
   std::atomic<EnrichmentMode> enrichment{EnrichmentMode::kOff};
   std::atomic<std::uint64_t> enrichment_generation{0};

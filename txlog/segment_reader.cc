@@ -22,6 +22,24 @@ SegmentReader::SegmentReader(const std::string& path) : file_(path, File::Mode::
   offset_ = kSegmentHeaderSize;
 }
 
+void SegmentReader::seek(std::uint64_t offset) {
+  offset_ = std::max<std::uint64_t>(offset, kSegmentHeaderSize);
+  decompressor_.reset();
+}
+
+void SegmentReader::refresh() {
+  std::uint64_t size = file_.size();
+  if (size == file_size_) return;
+  file_size_ = size;
+  // The buffered tail may hold a cut-short copy of what is complete now.
+  buffer_.clear();
+  buffer_offset_ = 0;
+  // A segment being created may have been read before its header was written.
+  if (header_status_ == HeaderStatus::kTooShort && load(0, kSegmentHeaderSize))
+    header_status_ = decode_segment_header(std::string_view(buffer_).substr(0, kSegmentHeaderSize), &header_);
+  offset_ = std::max<std::uint64_t>(offset_, kSegmentHeaderSize);
+}
+
 bool SegmentReader::load(std::uint64_t offset, std::size_t n) {
   if (offset + n > file_size_) return false;
   if (offset >= buffer_offset_ && offset + n <= buffer_offset_ + buffer_.size()) return true;

@@ -37,6 +37,15 @@ class SegmentReader {
   };
   Next next(Frame* out);
 
+  // Continues reading at `offset`, which must be the start of a frame that a reader can
+  // decode without the records before it (a compression restart point, an uncompressed
+  // record, or the end of the header).
+  void seek(std::uint64_t offset);
+  // Takes in what was appended to the file since it was opened (or last refreshed), so that
+  // a reader at the end of a growing segment can go on; a torn tail seen before may now be
+  // a complete record.
+  void refresh();
+
   std::uint64_t valid_end() const { return offset_; }  // end of the last good frame
   std::uint64_t file_size() const { return file_size_; }
   const std::string& problem() const { return problem_; }

@@ -47,6 +47,22 @@ std::string_view error_code_name(ErrorCode code) {
       return "unsupported_format";
     case ErrorCode::kLocked:
       return "locked";
+    case ErrorCode::kCdcInvalidId:
+      return "cdc_invalid_id";
+    case ErrorCode::kCdcWrongDatabase:
+      return "cdc_wrong_database";
+    case ErrorCode::kCdcPruned:
+      return "cdc_pruned";
+    case ErrorCode::kCdcOldGeneration:
+      return "cdc_old_generation";
+    case ErrorCode::kCdcFutureId:
+      return "cdc_future_id";
+    case ErrorCode::kCdcMismatch:
+      return "cdc_mismatch";
+    case ErrorCode::kCdcDisabled:
+      return "cdc_disabled";
+    case ErrorCode::kCdcInvalidSelector:
+      return "cdc_invalid_selector";
   }
   return "unknown";
 }

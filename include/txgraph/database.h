@@ -13,6 +13,7 @@
 // - A Database must outlive its transactions.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -233,6 +234,20 @@ class Database {
 
   DatabaseStatus status() const;
   const std::string& uuid() const;
+
+  // For change readers (txgraph/cdc.h, which applications use instead): the last transaction
+  // a reader may see (committed, and durable as Options::durability says), with the
+  // enrichment mode and generation in force.
+  struct LogVisibility {
+    std::uint64_t visible_tx = 0;
+    EnrichmentMode enrichment = EnrichmentMode::kOff;
+    std::uint64_t enrichment_generation = 0;
+  };
+  LogVisibility log_visibility() const;
+  // Blocks until a transaction after `tx` is visible or `deadline` passes, woken by the commit
+  // itself; returns whether one is. Returns false at once once the database is closed.
+  bool wait_for_commit_after(std::uint64_t tx, std::chrono::steady_clock::time_point deadline) const;
+
   const std::filesystem::path& dir() const;
 
   struct Impl;

@@ -25,6 +25,15 @@ enum class ErrorCode : std::uint16_t {
   kWrongDatabase = 10,       // a log or store that belongs to another database
   kUnsupportedFormat = 11,   // a file written by a newer or unknown format version
   kLocked = 12,              // another process has the database open for writing
+  // Change data capture (txgraph/cdc.h); Neo4j's CDC refuses the same things.
+  kCdcInvalidId = 13,        // a change id that is malformed, damaged or forged
+  kCdcWrongDatabase = 14,    // a change id of another database
+  kCdcPruned = 15,           // a change id older than the oldest retained change
+  kCdcOldGeneration = 16,    // a change id from before enrichment was last switched on
+  kCdcFutureId = 17,         // a change id of a transaction not committed (yet)
+  kCdcMismatch = 18,         // a change id whose tx id and commit time do not match the log
+  kCdcDisabled = 19,         // enrichment is OFF: there are no changes to read
+  kCdcInvalidSelector = 20,  // a selector with a bad field; the message names it
 };
 
 // A short stable name for the code ("constraint_violation"), for tools and JSON output.

@@ -1,6 +1,7 @@
 // txgraph/txgraph.h — everything an embedding application needs.
 #pragma once
 
+#include "txgraph/cdc.h"
 #include "txgraph/database.h"
 #include "txgraph/error.h"
 #include "txgraph/options.h"

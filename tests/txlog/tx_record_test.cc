@@ -19,7 +19,7 @@ namespace {
 using testing::error_code_of;
 using testing::hex;
 
-constexpr std::int64_t kExampleTime = 1795000000000000;  // 2026-11-18T11:33:20Z, as in FORMAT.md
+constexpr std::int64_t kExampleTime = 1795000000000000;  // 2026-11-18T11:06:40Z, as in FORMAT.md
 
 TxHeader sample_header(std::uint64_t op_count, CaptureMode mode = CaptureMode::kOff) {
   TxHeader h;

@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -55,6 +56,20 @@ void export_graph(const std::filesystem::path& dir, std::ostream& out);
 // txgraph checkpoint DIR: Database::checkpoint(); prints and returns the checkpointed tx id.
 Verb add_checkpoint_verb(CLI::App& app);
 std::uint64_t checkpoint_database(const std::filesystem::path& dir, std::ostream& out);
+
+// txgraph cdc earliest|current DIR, txgraph cdc query DIR [...]: the change stream, read from
+// the log without opening the database (ChangeStream::open_log).
+Verb add_cdc_verb(CLI::App& app);
+void print_cdc_position(const std::filesystem::path& dir, bool earliest, std::ostream& out);
+struct CdcQueryArgs {
+  std::string from;                    // empty: current
+  std::vector<std::string> selectors;  // JSON objects
+  std::uint64_t limit = UINT64_MAX;
+  bool follow = false;  // wait for more until SIGINT / SIGTERM or the limit
+};
+// Prints each selected change as a JSON line, flushed per batch; with follow, returns on SIGINT
+// after printing the position to continue from to `err`.
+void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, std::ostream& out, std::ostream& err);
 
 // txgraph demo [DIR]: a guided walk through the verbs above on a fresh folder.
 Verb add_demo_verb(CLI::App& app);

@@ -5,10 +5,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
-#include "tools/txgraph/json_values.h"
 
 namespace txgraph::cli {
+
+using namespace json;  // the JSON conventions shared with change events
 
 void export_graph(const std::filesystem::path& dir, std::ostream& out) {
   auto db = open_existing(dir);

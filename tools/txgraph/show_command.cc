@@ -7,11 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
-#include "tools/txgraph/json_values.h"
 #include "tools/txgraph/text_formats.h"
 
 namespace txgraph::cli {
+
+using namespace json;  // the JSON conventions shared with change events
 
 namespace {
 

@@ -10,9 +10,11 @@
 
 #include <fmt/format.h>
 
-#include "tools/txgraph/json_values.h"
+#include "cdc/json_values.h"
 
 namespace txgraph::cli {
+
+using namespace json;  // the JSON conventions shared with change events
 
 namespace {
 

@@ -1,5 +1,5 @@
 // The tool's JSON <-> property value conversions and base64, linked in directly.
-#include "tools/txgraph/json_values.h"
+#include "cdc/json_values.h"
 
 #include <limits>
 #include <stdexcept>
@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "tools/txgraph/base64.h"
+#include "cdc/base64.h"
 
-namespace txgraph::cli {
+namespace txgraph::json {
 namespace {
 
 Value from(const char* text) { return value_from_json(Json::parse(text), "property 'p'"); }
@@ -82,4 +82,4 @@ TEST(Base64Test, RefusesMalformedText) {
 }
 
 }  // namespace
-}  // namespace txgraph::cli
+}  // namespace txgraph::json

@@ -1,10 +1,10 @@
 // Standard base64 with padding; strict on decode so that a typo is refused, not misread.
-#include "tools/txgraph/base64.h"
+#include "cdc/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace txgraph::cli {
+namespace txgraph::json {
 
 namespace {
 
@@ -72,4 +72,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace txgraph::cli
+}  // namespace txgraph::json

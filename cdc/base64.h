@@ -1,4 +1,4 @@
-// tools/txgraph/base64.h — standard base64 (RFC 4648, with padding) for byte-string values,
+// cdc/base64.h — standard base64 (RFC 4648, with padding) for byte-string values,
 // which the tool's JSON writes as {"$bytes": "<base64>"}.
 #pragma once
 
@@ -6,11 +6,11 @@
 #include <string>
 #include <string_view>
 
-namespace txgraph::cli {
+namespace txgraph::json {
 
 std::string base64_encode(std::string_view bytes);
 
 // Returns nullopt unless `text` is padded standard base64 (no whitespace, no URL alphabet).
 std::optional<std::string> base64_decode(std::string_view text);
 
-}  // namespace txgraph::cli
+}  // namespace txgraph::json

@@ -1,6 +1,6 @@
 // Conversions between JSON and property values, strict on input: a value the store cannot
 // hold is refused with the property's name rather than coerced into something else.
-#include "tools/txgraph/json_values.h"
+#include "cdc/json_values.h"
 
 #include <cstdint>
 #include <limits>
@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "tools/txgraph/base64.h"
+#include "cdc/base64.h"
 
-namespace txgraph::cli {
+namespace txgraph::json {
 
 namespace {
 
@@ -128,4 +128,4 @@ Json json_from_properties(const Properties& properties) {
 
 std::string json_line(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
-}  // namespace txgraph::cli
+}  // namespace txgraph::json

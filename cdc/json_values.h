@@ -1,4 +1,4 @@
-// tools/txgraph/json_values.h — property values as the tool reads and writes them in JSON.
+// cdc/json_values.h — property values as the tool reads and writes them in JSON.
 //
 // null, true/false, integers (int64), floats (double) and strings map to the Value kinds of
 // the same name. A byte string is {"$bytes": "<base64>"}. An array is a list: its items must
@@ -12,7 +12,7 @@
 
 #include "txgraph/value.h"
 
-namespace txgraph::cli {
+namespace txgraph::json {
 
 // Keys keep the order they are written in, so output reads as the documentation shows it.
 using Json = nlohmann::ordered_json;
@@ -29,4 +29,4 @@ Json json_from_properties(const Properties& properties);
 // Compact one-line JSON; invalid UTF-8 in strings is replaced rather than thrown on.
 std::string json_line(const Json& json);
 
-}  // namespace txgraph::cli
+}  // namespace txgraph::json

@@ -1,0 +1,36 @@
+// Change identifiers: opaque, URL-safe positions in the change stream (README, "Change
+// identifiers"). An id names a transaction of one database and enrichment generation and a
+// place inside it: before its first change, after one of its changes, or after all of them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace txgraph::cdc {
+
+struct ChangePosition {
+  // The position just before the transaction's first change, and just after its last.
+  static constexpr std::int64_t kBeforeFirst = -1;
+  static constexpr std::int64_t kAfterAll = 0xffffffffll;
+
+  std::string database_uuid;  // 16 raw bytes
+  std::uint64_t generation = 0;
+  std::uint64_t tx_id = 0;
+  std::int64_t seq = kAfterAll;  // after change `seq` of the transaction, or one of the above
+  std::int64_t commit_time_us = 0;  // of tx_id; checked against the log when the id is used
+
+  bool after_all() const { return seq == kAfterAll; }
+  bool before_first() const { return seq == kBeforeFirst; }
+  friend bool operator==(const ChangePosition&, const ChangePosition&) = default;
+};
+
+// base64url (no padding) of: u8 version 1, uuid[16], varint generation, varint tx_id,
+// varint seq + 1, zigzag commit_time_us, u64 XXH3-64 of the bytes before it.
+std::string encode_change_id(const ChangePosition& position);
+
+// Throws Error(kCdcInvalidId) naming the id for anything that is not an id this code wrote:
+// a bad alphabet or length, an unknown version, a checksum mismatch, trailing bytes.
+ChangePosition decode_change_id(std::string_view id);
+
+}  // namespace txgraph::cdc

@@ -1,0 +1,53 @@
+// What a change reader knows about a log folder: its segments with their headers, and where
+// inside a segment decoding can start to reach a given transaction (the compression restart
+// points, learned as reads pass them). It lets a query seek to its cursor instead of scanning
+// from the first segment, and a follower that re-queries near the end decode at most one
+// restart interval (256 KiB) before the record it wants.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "txlog/segment_format.h"
+
+namespace txgraph::cdc {
+
+struct IndexedSegment {
+  std::uint64_t number = 0;
+  std::string path;
+  txlog::SegmentHeader header;  // valid when header_ok
+  bool header_ok = false;
+  std::string header_problem;
+};
+
+class LogIndex {
+ public:
+  explicit LogIndex(std::string log_dir) : log_dir_(std::move(log_dir)) {}
+
+  const std::string& log_dir() const { return log_dir_; }
+
+  // The segments in the folder now, in number order. Headers are read once per segment and
+  // cached; a segment whose header cannot be read yet (being created) comes back with
+  // header_ok false and is read again next time. Forgets what it knew of pruned segments.
+  std::vector<IndexedSegment> segments();
+
+  // An offset in `segment` where decoding can start and still reach the record of `tx`: the
+  // last known restart point whose transaction is at most `tx`, else the end of the header.
+  std::uint64_t start_offset(std::uint64_t segment, std::uint64_t tx);
+
+  // A reader passed a frame at `offset` that decodes on its own (a restart point, or any
+  // uncompressed frame) and holds transaction `tx`.
+  void note_start(std::uint64_t segment, std::uint64_t offset, std::uint64_t tx);
+
+ private:
+  std::string log_dir_;
+  std::mutex mutex_;
+  std::map<std::uint64_t, IndexedSegment> headers_;
+  // segment -> (tx -> offset of a frame holding it that decodes on its own)
+  std::map<std::uint64_t, std::map<std::uint64_t, std::uint64_t>> starts_;
+};
+
+}  // namespace txgraph::cdc

@@ -1,0 +1,124 @@
+#include "cdc/log_tail.h"
+
+#include <fmt/format.h>
+
+#include "txgraph/error.h"
+#include "txlog/log_directory.h"
+#include "txlog/tx_record.h"
+
+namespace txgraph::cdc {
+
+namespace {
+
+EnrichmentMode mode_of(txlog::CaptureMode mode) { return static_cast<EnrichmentMode>(mode); }
+
+// The capture mode is the byte after the tx id and the two times.
+txlog::CaptureMode peek_capture_mode(std::string_view payload) {
+  txlog::ByteReader in(payload, "transaction record");
+  in.varint();
+  in.i64();
+  in.i64();
+  auto mode = in.u8();
+  if (mode > static_cast<std::uint8_t>(txlog::CaptureMode::kFull)) in.fail("unknown capture mode");
+  return static_cast<txlog::CaptureMode>(mode);
+}
+
+[[noreturn]] void damaged(const txlog::SegmentReader& reader) {
+  throw Error(ErrorCode::kCorruption, fmt::format("log segment {} is damaged at offset {}: {}", reader.path(),
+                                                  reader.problem_offset(), reader.problem()));
+}
+
+}  // namespace
+
+TailState LogTail::refresh() {
+  std::lock_guard lock(mutex_);
+  auto segments = txlog::list_segments(log_dir_);
+  if (segments.empty()) throw Error(ErrorCode::kNotFound, fmt::format("there is no log in {}", log_dir_));
+  if (!started_) {
+    // Only the newest segment: everything before it is history the tail does not need.
+    segment_ = segments.back().number;
+    reader_ = std::make_unique<txlog::SegmentReader>(segments.back().path);
+    started_ = true;
+  }
+  for (;;) {
+    reader_->refresh();
+    if (reader_->header_status() == txlog::HeaderStatus::kTooShort) break;  // being created
+    if (reader_->header_status() != txlog::HeaderStatus::kOk) damaged(*reader_);
+    if (state_.database_uuid.empty()) {
+      state_.database_uuid = reader_->header().database_uuid;
+      state_.enrichment_generation = reader_->header().enrichment_generation;
+      if (state_.last_tx == 0 && reader_->header().first_tx > 0) state_.last_tx = reader_->header().first_tx - 1;
+    }
+    read_on(state_);
+    // Go on to the next segment once this one is finished: a newer one exists.
+    auto next = std::find_if(segments.begin(), segments.end(), [&](const auto& s) { return s.number > segment_; });
+    if (next == segments.end()) break;
+    if (next->number != segment_ + 1)
+      throw Error(ErrorCode::kCorruption, fmt::format("log segment {} is missing from {}", segment_ + 1, log_dir_));
+    reader_->refresh();
+    read_on(state_);  // what the writer appended before it rotated
+    segment_ = next->number;
+    reader_ = std::make_unique<txlog::SegmentReader>(next->path);
+    reader_->refresh();
+    if (reader_->header_status() == txlog::HeaderStatus::kOk) {
+      state_.enrichment_generation = std::max(state_.enrichment_generation, reader_->header().enrichment_generation);
+    }
+  }
+  if (!mode_known_) settle_mode_from_older_segments();
+  return state_;
+}
+
+void LogTail::read_on(TailState& state) {
+  txlog::Frame frame;
+  for (;;) {
+    auto next = reader_->next(&frame);
+    if (next == txlog::SegmentReader::Next::kCorrupt) damaged(*reader_);
+    if (next != txlog::SegmentReader::Next::kRecord) return;  // the end, or a record being written
+    if (frame.type == txlog::RecordType::kTransaction) {
+      state.last_tx = txlog::peek_tx_id(frame.payload);
+      state.enrichment = mode_of(peek_capture_mode(frame.payload));
+      mode_known_ = true;
+    } else if (frame.type == txlog::RecordType::kEnrichmentChange) {
+      auto change = txlog::decode_enrichment_change(frame.payload);
+      state.enrichment = mode_of(change.to);
+      state.enrichment_generation = change.generation;
+      mode_known_ = true;
+    }
+  }
+}
+
+void LogTail::settle_mode_from_older_segments() {
+  // The newest segment holds no transaction or switch yet: the last one before it decides.
+  auto segments = txlog::list_segments(log_dir_);
+  for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
+    if (it->number >= segment_) continue;
+    TailState older;
+    try {
+      txlog::SegmentReader reader(it->path);
+      txlog::Frame frame;
+      bool seen = false;
+      while (reader.next(&frame) == txlog::SegmentReader::Next::kRecord) {
+        if (frame.type == txlog::RecordType::kTransaction) {
+          older.enrichment = mode_of(peek_capture_mode(frame.payload));
+          seen = true;
+        } else if (frame.type == txlog::RecordType::kEnrichmentChange) {
+          older.enrichment = mode_of(txlog::decode_enrichment_change(frame.payload).to);
+          seen = true;
+        }
+      }
+      if (seen) {
+        state_.enrichment = older.enrichment;
+        mode_known_ = true;
+        return;
+      }
+    } catch (const Error&) {
+      break;  // pruned meanwhile: fall back to the generation below
+    }
+  }
+  // No transaction and no switch in the whole log: the mode the database was created with.
+  // A database created with enrichment on starts in generation 1, one created OFF in 0.
+  state_.enrichment = state_.enrichment_generation > 0 ? EnrichmentMode::kDiff : EnrichmentMode::kOff;
+  mode_known_ = true;
+}
+
+}  // namespace txgraph::cdc

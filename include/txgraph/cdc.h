@@ -1,0 +1,244 @@
+// txgraph/cdc.h — change data capture: reading the changes of an enriched log.
+//
+// With enrichment DIFF or FULL (Settings::enrichment), every committed transaction's log
+// record carries one change per entity it changed. A ChangeStream reads them back in commit
+// order, as Neo4j's db.cdc.earliest / db.cdc.current / db.cdc.query do, positioned by opaque
+// change identifiers.
+//
+// Caveats, up front:
+// - A change id is a position: query(from) returns the changes strictly after it. Keep the
+//   QueryResult::position of each query as the next `from`: it moves past changes your
+//   selectors skipped, so a quiet selector never makes you re-read the same log.
+// - Change ids from before a switch of enrichment to OFF are refused for good
+//   (kCdcOldGeneration), as are ids older than the oldest retained change (kCdcPruned):
+//   retention (Settings::retention_policy) decides how long a consumer may stay away.
+// - Only transactions whose commit is durable as Options::durability says are visible: with
+//   kLog and kFull a change is served once its log record is synced; with kAsync once it is
+//   written (a power cut may then take back a change a reader has seen).
+// - Every call may throw txgraph::Error; the kCdc* codes (txgraph/error.h) say what was wrong
+//   with a change id.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "txgraph/database.h"
+#include "txgraph/value.h"
+
+namespace txgraph {
+
+enum class ChangeOperation : char { kCreate = 'c', kUpdate = 'u', kDelete = 'd' };
+
+// A key of an entity: the values of one key constraint's properties. `label` names the
+// constraint's label for a node and is empty for a relationship.
+struct ChangeKey {
+  std::string label;
+  Properties properties;
+  friend bool operator==(const ChangeKey&, const ChangeKey&) = default;
+};
+
+// A relationship's start or end node as it was at commit (or just before its deletion).
+struct ChangeNodeRef {
+  std::string element_id;
+  std::vector<std::string> labels;
+  std::vector<ChangeKey> keys;
+  friend bool operator==(const ChangeNodeRef&, const ChangeNodeRef&) = default;
+};
+
+// An entity's state before or after the transaction. In DIFF an update's states hold only what
+// changed (removed labels and old values before, added labels and new values after; a removed
+// property is in `before` and absent from `after`); in FULL they hold the whole entity.
+// Creates and deletes carry the whole entity in both modes. Relationships have no labels.
+struct ChangeState {
+  std::vector<std::string> labels;
+  Properties properties;
+  friend bool operator==(const ChangeState&, const ChangeState&) = default;
+};
+
+struct ChangeMetadata {
+  EnrichmentMode capture_mode = EnrichmentMode::kDiff;  // the mode the transaction was captured in
+  std::string database_name;                            // the database folder's name
+  std::string executing_user;
+  std::string authenticated_user;
+  std::int64_t tx_start_time_us = 0;   // microseconds since the Unix epoch
+  std::int64_t tx_commit_time_us = 0;
+  Properties tx_metadata;
+  friend bool operator==(const ChangeMetadata&, const ChangeMetadata&) = default;
+};
+
+// One changed entity of one transaction: the C++ form of the JSON that change_event_json()
+// writes and the tool prints (README, "Change events").
+struct ChangeEvent {
+  std::string id;  // the change id: query(id) continues after this change
+  std::uint64_t tx_id = 0;
+  std::uint32_t seq = 0;  // order of the change inside its transaction, from 0
+  ChangeMetadata metadata;
+
+  EntityKind kind = EntityKind::kNode;
+  ChangeOperation operation = ChangeOperation::kCreate;
+  std::string element_id;           // "n:42", "r:7"
+  std::vector<std::string> labels;  // nodes: labels at commit (before the delete, for a delete)
+  std::vector<ChangeKey> keys;      // key values, in the same state as `labels`
+  std::string type;                 // relationships
+  ChangeNodeRef start;              // relationships
+  ChangeNodeRef end;                // relationships
+  std::optional<ChangeState> before;  // absent for a create
+  std::optional<ChangeState> after;   // absent for a delete
+  friend bool operator==(const ChangeEvent&, const ChangeEvent&) = default;
+};
+
+// Compact one-line JSON of an event, shaped as Neo4j's CDC events (README, "Change events").
+std::string change_event_json(const ChangeEvent& event);
+
+// A node selector inside a relationship selector's `start` / `end`.
+struct NodeMatch {
+  std::optional<std::string> element_id;
+  std::vector<std::string> labels;  // the node carries all of them
+  Properties key;                   // one of the node's keys holds all of these values
+  friend bool operator==(const NodeMatch&, const NodeMatch&) = default;
+};
+
+// Which changes a query returns. Fields are ANDed inside a selector; a list of selectors is
+// ORed; an empty list selects every change. Unset fields match anything.
+struct ChangeSelector {
+  enum class Select : char { kAny = 'e', kNode = 'n', kRelationship = 'r' };
+  Select select = Select::kAny;
+  std::optional<ChangeOperation> operation;
+  std::vector<std::string> changes_to;  // every one of these properties changed
+  std::optional<std::string> executing_user;
+  std::optional<std::string> authenticated_user;
+  Properties tx_metadata;  // every entry equals the transaction's metadata entry
+  // Nodes and relationships.
+  std::optional<std::string> element_id;
+  Properties key;  // one of the entity's keys holds all of these values
+  // Nodes only: the node carries every one of these labels, before or after the change.
+  std::vector<std::string> labels;
+  // Relationships only.
+  std::optional<std::string> type;
+  std::optional<NodeMatch> start;
+  std::optional<NodeMatch> end;
+  // Beyond Neo4j, applied by the reader to the states of the events this selector selects:
+  // keep only these properties (empty: all), then drop these. When several selectors select
+  // one event, a property is kept if any of them keeps it.
+  std::vector<std::string> include_properties;
+  std::vector<std::string> exclude_properties;
+  friend bool operator==(const ChangeSelector&, const ChangeSelector&) = default;
+};
+
+// Parses one selector from its JSON object, as Neo4j writes it:
+//   {"select":"n","operation":"u","labels":["Person"],"key":{"id":1},"changesTo":["age"],
+//    "executingUser":"alice","txMetadata":{"app":"crm"},"includeProperties":["age"]}
+// Throws Error(kCdcInvalidSelector) naming the field for an unknown field, a wrong type, a
+// field that does not apply to the `select` kind, or JSON that does not parse.
+ChangeSelector parse_change_selector(std::string_view json);
+
+// Where a query stopped, and what it delivered.
+struct QueryResult {
+  // The change id to pass as the next `from`: after the last change delivered, or, when the
+  // query read to the end of the log, after the last transaction it read (even if the
+  // selectors selected none of its changes).
+  std::string position;
+  std::uint64_t events = 0;        // changes delivered
+  std::uint64_t transactions = 0;  // transaction records read
+};
+
+struct ChangeCounts {
+  std::uint64_t creates = 0;
+  std::uint64_t updates = 0;
+  std::uint64_t deletes = 0;
+};
+
+class ChangeStream {
+ public:
+  // Reads the changes of an open database. The stream must not outlive `database`.
+  explicit ChangeStream(const Database& database);
+  // Reads the log in `dir` without opening the database, for a database that another process
+  // has open and is writing (the `txgraph cdc` verbs do this). Every transaction whose record
+  // is complete in the log is visible; a record not yet synced may still be lost to a power
+  // cut. Throws kNotFound when `dir` holds no log.
+  static ChangeStream open_log(const std::filesystem::path& dir);
+
+  ChangeStream(ChangeStream&&) noexcept;
+  ChangeStream& operator=(ChangeStream&&) noexcept;
+  ~ChangeStream();
+
+  // The position just before the oldest retained change of the current enrichment
+  // generation: query(earliest()) returns every change still in the log. Throws
+  // kCdcDisabled when enrichment is OFF.
+  std::string earliest() const;
+  // The position just after the last committed (visible) transaction. Throws kCdcDisabled
+  // when enrichment is OFF.
+  std::string current() const;
+
+  // Calls `on_event` for every change strictly after `from` (empty: current()) that the
+  // selectors select, in commit order and by seq inside a transaction, until the log's end,
+  // `limit` events, or `on_event` returning false. The event is valid during the call.
+  // Reading seeks to `from` through the segments' first tx ids and a per-segment index of
+  // compression restart points; it never scans from the first segment.
+  // Throws, never returning a silent gap: kCdcInvalidId (malformed or damaged id),
+  // kCdcWrongDatabase, kCdcPruned (the id, or changes after it, are no longer in the log),
+  // kCdcOldGeneration (enrichment was switched off since), kCdcFutureId (a transaction not
+  // committed yet), kCdcMismatch (the id's tx id and commit time do not match the log),
+  // kCdcDisabled, kCdcInvalidSelector, kCorruption (a damaged segment, named with offset).
+  // A query that reaches a switch of enrichment to OFF stops there.
+  QueryResult query(std::string_view from, const std::vector<ChangeSelector>& selectors,
+                    const std::function<bool(const ChangeEvent&)>& on_event,
+                    std::uint64_t limit = UINT64_MAX) const;
+  // The same, collected.
+  std::vector<ChangeEvent> query(std::string_view from, const std::vector<ChangeSelector>& selectors = {},
+                                 std::uint64_t limit = UINT64_MAX) const;
+
+  // Blocks until a transaction after `from` is visible or `timeout` passes; returns whether
+  // one is. In-process streams are woken by the commit itself, without polling; an open_log()
+  // stream waits on file change notification (inotify). Validates `from` as query() does.
+  bool wait(std::string_view from, std::chrono::milliseconds timeout) const;
+
+  struct Impl;
+
+ private:
+  explicit ChangeStream(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Delivers selected changes to a callback in batches, from a thread of its own: a batch closes
+// at `max_batch` changes or `max_delay` after its first change, whichever comes first.
+struct ChangeListenerOptions {
+  std::string from;  // empty: current() when the listener starts
+  std::vector<ChangeSelector> selectors;
+  std::size_t max_batch = 100;
+  std::chrono::milliseconds max_delay{100};
+};
+
+class ChangeListener {
+ public:
+  // `counts` are of the changes in this batch. The position is the id to resume from after
+  // the batch (keep it to restart a listener where this one stopped).
+  using Callback = std::function<void(const std::vector<ChangeEvent>& batch, const ChangeCounts& counts,
+                                      const std::string& position)>;
+  // Starts the thread. The stream must outlive the listener. An error while reading (the
+  // position pruned, enrichment switched off) stops the listener; error() then says why.
+  ChangeListener(const ChangeStream& stream, ChangeListenerOptions options, Callback callback);
+  ~ChangeListener();  // stop()
+  ChangeListener(const ChangeListener&) = delete;
+  ChangeListener& operator=(const ChangeListener&) = delete;
+
+  // Delivers what is pending, then stops the thread and returns.
+  void stop();
+  bool running() const;
+  std::optional<Error> error() const;
+  ChangeCounts totals() const;  // every change delivered so far
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace txgraph

@@ -1,0 +1,144 @@
+// Golden tests: a fixed script of transactions run in DIFF and in FULL, and the exact JSON of
+// every change event compared with the expected files in tests/cdc/golden/ (change ids, which
+// hold the random database UUID, are replaced by "<id>"; times come from a fixed clock).
+//
+// To rewrite the expected files after an intended change of the event format, run the test
+// with TXGRAPH_UPDATE_GOLDEN=1 and review the difference before committing it.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "test_dir.h"
+#include "txgraph/txgraph.h"
+
+namespace txgraph {
+namespace {
+
+using testing::TestDir;
+
+constexpr std::int64_t kStart = 1'795'000'000'000'000;  // 2026-11-18T11:06:40Z
+
+struct FixedClock {
+  std::atomic<std::int64_t> now{kStart};
+};
+
+// The script: every kind of change, on nodes and relationships, with keys.
+void run_script(Database& db, FixedClock& clock) {
+  auto at = [&](int second) { clock.now = kStart + second * 1'000'000 + 123'000; };
+  TxInfo alice{"alice", "", {{"app", Value("crm")}}};
+  at(1);
+  {
+    auto tx = db.begin_write(alice);
+    tx.create_key({EntityKind::kNode, "Person", {"id"}});
+    tx.create_key({EntityKind::kRelationship, "KNOWS", {"kid"}});
+    tx.commit();
+  }
+  at(2);
+  NodeId a, b;
+  RelationshipId r;
+  {
+    auto tx = db.begin_write(alice);
+    a = tx.create_node({"Person"}, {{"id", Value(1)}, {"name", Value("Ann")}, {"age", Value(30)}});
+    b = tx.create_node({"Person"}, {{"id", Value(2)}, {"name", Value("Bob")}});
+    r = tx.create_relationship("KNOWS", a, b, {{"kid", Value(100)}, {"since", Value(2020)}});
+    tx.commit();
+  }
+  at(3);
+  {
+    // Update: a changed, an added and a removed property, and an added label.
+    auto tx = db.begin_write(TxInfo{"bob", "admin", {{"app", Value("etl")}, {"batch", Value(7)}}});
+    tx.set_node_properties(a, {{"age", Value(31)}, {"email", Value("ann@example.com")}});
+    tx.remove_node_properties(a, {"name"});
+    tx.add_labels(a, {"Admin"});
+    tx.commit();
+  }
+  at(4);
+  {
+    // A removed label, and a relationship update.
+    auto tx = db.begin_write(alice);
+    tx.remove_labels(a, {"Admin"});
+    tx.set_relationship_properties(r, {{"weight", Value(0.5)}});
+    tx.remove_relationship_properties(r, {"since"});
+    tx.commit();
+  }
+  at(5);
+  {
+    auto tx = db.begin_write(alice);
+    tx.delete_relationship(r);
+    tx.commit();
+  }
+  at(6);
+  {
+    // A create, then a detach delete that takes a relationship with it.
+    auto tx = db.begin_write(alice);
+    auto c = tx.create_node({"Person", "Customer"}, {{"id", Value(3)}, {"tags", Value(Value::List{"x", "y"})}});
+    tx.create_relationship("LIKES", b, c, {{"stars", Value(5)}});
+    tx.commit();
+  }
+  at(7);
+  {
+    auto tx = db.begin_write(alice);
+    tx.delete_node(b, /*detach=*/true);
+    tx.commit();
+  }
+}
+
+std::string normalized_events(EnrichmentMode mode) {
+  TestDir dir;
+  FixedClock clock;
+  Options o;
+  o.durability = Durability::kAsync;
+  o.initial_settings.enrichment = mode;
+  o.clock = [&clock] { return clock.now.load(); };
+  auto db = Database::open(dir / "graph", o);
+  ChangeStream stream(*db);
+  auto from = stream.earliest();
+  run_script(*db, clock);
+  std::string out;
+  stream.query(from, {}, [&](const ChangeEvent& e) {
+    auto json = nlohmann::ordered_json::parse(change_event_json(e));
+    EXPECT_EQ(json["id"], e.id);
+    json["id"] = "<id>";
+    out += json.dump() + "\n";
+    return true;
+  });
+  return out;
+}
+
+std::string golden_path(const std::string& name) {
+  return std::string(TXGRAPH_SOURCE_DIR) + "/tests/cdc/golden/" + name;
+}
+
+void check_golden(const std::string& name, const std::string& actual) {
+  if (std::getenv("TXGRAPH_UPDATE_GOLDEN")) {
+    std::ofstream(golden_path(name)) << actual;
+    GTEST_SKIP() << "rewrote " << golden_path(name);
+  }
+  std::ifstream in(golden_path(name));
+  ASSERT_TRUE(in) << "missing " << golden_path(name);
+  std::stringstream expected;
+  expected << in.rdbuf();
+  // Line by line, so that a failure shows the event that differs.
+  std::istringstream want(expected.str()), got(actual);
+  std::string w, g;
+  int line = 0;
+  while (true) {
+    bool more_w = static_cast<bool>(std::getline(want, w));
+    bool more_g = static_cast<bool>(std::getline(got, g));
+    ++line;
+    if (!more_w && !more_g) break;
+    EXPECT_EQ(g, w) << name << " line " << line;
+    if (!more_w || !more_g) break;
+  }
+}
+
+TEST(GoldenEvents, Diff) { check_golden("diff_events.jsonl", normalized_events(EnrichmentMode::kDiff)); }
+
+TEST(GoldenEvents, Full) { check_golden("full_events.jsonl", normalized_events(EnrichmentMode::kFull)); }
+
+}  // namespace
+}  // namespace txgraph

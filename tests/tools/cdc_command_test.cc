@@ -1,0 +1,153 @@
+// `txgraph cdc earliest|current|query`, as scripts drive it, including --follow of a database
+// that another process writes, stopped by SIGINT.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_fixture.h"
+
+namespace txgraph::testing {
+namespace {
+
+using nlohmann::json;
+
+class CdcCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CliResult init = run_cli({"init", db_, "--enrichment", "diff"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+  }
+
+  void run_ok(const std::vector<std::string>& lines) {
+    CliResult r = run_cli({"run", db_}, join_lines(lines));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  std::string position(const char* which) {
+    CliResult r = run_cli({"cdc", which, db_});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto lines = split_lines(r.out);
+    EXPECT_EQ(lines.size(), 1u);
+    return lines.empty() ? "" : lines[0];
+  }
+
+  std::vector<json> query(const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"cdc", "query", db_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CliResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<json> events;
+    for (const auto& line : split_lines(r.out)) events.push_back(json::parse(line));
+    return events;
+  }
+
+  TestDir dir_;
+  std::string db_ = (dir_ / "db").string();
+};
+
+const std::string kPeople =
+    R"({"user":"alice","metadata":{"app":"crm"},"ops":[{"op":"create_node","as":"a","labels":["Person"],"properties":{"id":1}},)"
+    R"({"op":"create_node","as":"b","labels":["Person"],"properties":{"id":2}},)"
+    R"({"op":"create_relationship","type":"KNOWS","start":"$a","end":"$b","properties":{}}]})";
+
+TEST_F(CdcCommandTest, QueryFromEarliestPrintsEveryChangeAsJsonLines) {
+  std::string earliest = position("earliest");
+  run_ok({kPeople, R"({"user":"bob","ops":[{"op":"set_properties","node":{"elementId":"n:1"},"properties":{"age":5}}]})"});
+  auto events = query({"--from", earliest});
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0]["event"]["elementId"], "n:1");
+  EXPECT_EQ(events[2]["event"]["eventType"], "r");
+  EXPECT_EQ(events[2]["event"]["type"], "KNOWS");
+  EXPECT_EQ(events[3]["event"]["operation"], "u");
+  EXPECT_EQ(events[3]["metadata"]["executingUser"], "bob");
+  EXPECT_EQ(events[3]["event"]["state"]["after"]["properties"]["age"], 5);
+  // Each event's id continues after it.
+  auto rest = query({"--from", events[1]["id"].get<std::string>()});
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0], events[2]);
+  // Without --from: only what comes after the current position, i.e. nothing now.
+  EXPECT_TRUE(query({}).empty());
+  EXPECT_TRUE(query({"--from", position("current")}).empty());
+}
+
+TEST_F(CdcCommandTest, SelectorsAndLimit) {
+  std::string earliest = position("earliest");
+  run_ok({kPeople});
+  auto relationships = query({"--from", earliest, "--selector", R"({"select":"r"})"});
+  ASSERT_EQ(relationships.size(), 1u);
+  EXPECT_EQ(relationships[0]["event"]["type"], "KNOWS");
+  auto either = query({"--from", earliest, "--selector", R"({"select":"r"})", "--selector",
+                       R"({"select":"n","elementId":"n:2"})"});
+  EXPECT_EQ(either.size(), 2u);
+  EXPECT_EQ(query({"--from", earliest, "--limit", "2"}).size(), 2u);
+}
+
+TEST_F(CdcCommandTest, BadInputIsRefusedByName) {
+  run_ok({kPeople});
+  CliResult bad_selector = run_cli({"cdc", "query", db_, "--selector", R"({"operation":"x"})"});
+  EXPECT_EQ(bad_selector.exit_code, 1);
+  EXPECT_NE(bad_selector.err.find("operation"), std::string::npos) << bad_selector.err;
+  CliResult bad_id = run_cli({"cdc", "query", db_, "--from", "nonsense"});
+  EXPECT_EQ(bad_id.exit_code, 1);
+  EXPECT_NE(bad_id.err.find("\"nonsense\""), std::string::npos) << bad_id.err;
+  CliResult missing = run_cli({"cdc", "current", (dir_ / "missing").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("missing"), std::string::npos) << missing.err;
+  CliResult no_verb = run_cli({"cdc"});
+  EXPECT_EQ(no_verb.exit_code, 2);
+}
+
+TEST_F(CdcCommandTest, OffDatabaseSaysHowToSwitchCaptureOn) {
+  std::string off = (dir_ / "off").string();
+  ASSERT_EQ(run_cli({"init", off}).exit_code, 0);
+  CliResult r = run_cli({"cdc", "current", off});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("enrichment"), std::string::npos) << r.err;
+}
+
+TEST_F(CdcCommandTest, FollowPrintsNewChangesAndStopsCleanlyOnSigint) {
+  TestDir io;
+  auto out_path = io / "out";
+  auto err_path = io / "err";
+  std::string cli = TXGRAPH_CLI;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    ::execl(cli.c_str(), cli.c_str(), "cdc", "query", db_.c_str(), "--follow", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  // The follower takes current() when it starts: wait until it is running.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  run_ok({kPeople});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (split_lines(read_whole_file(out_path)).size() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "the follower died of a signal instead of stopping";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto lines = split_lines(read_whole_file(out_path));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(json::parse(lines[2])["event"]["type"], "KNOWS");
+  // It says where to continue, and continuing from there finds nothing new.
+  std::string err = read_whole_file(err_path);
+  auto at = err.find("--from ");
+  ASSERT_NE(at, std::string::npos) << err;
+  std::string resume = err.substr(at + 7);
+  resume.erase(resume.find_last_not_of("\n") + 1);
+  EXPECT_TRUE(query({"--from", resume}).empty());
+}
+
+}  // namespace
+}  // namespace txgraph::testing
