@@ -150,7 +150,7 @@ class RecordWalker {
                             tx, stream_.database_name, oldest));
     }
     open(segments_[at]);
-    reader_->seek(index_.start_offset(number_, tx));
+    reader_->seek(index_.start_offset(segments_[at].path, number_, tx));
     skip_below_ = tx;
   }
 

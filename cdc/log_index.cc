@@ -1,10 +1,21 @@
 #include "cdc/log_index.h"
 
+#include <algorithm>
+#include <memory>
+
 #include "txgraph/error.h"
 #include "txlog/file.h"
 #include "txlog/log_directory.h"
+#include "txlog/record_compression.h"
+#include "txlog/tx_record.h"
 
 namespace txgraph::cdc {
+
+namespace {
+// Uncompressed frames each decode alone; the index keeps one per this many bytes.
+constexpr std::uint64_t kUncompressedSpacing = 64 * 1024;
+constexpr std::size_t kWalkChunk = 1 << 20;
+}  // namespace
 
 std::vector<IndexedSegment> LogIndex::segments() {
   auto files = txlog::list_segments(log_dir_);
@@ -15,6 +26,7 @@ std::vector<IndexedSegment> LogIndex::segments() {
   std::uint64_t oldest = files.empty() ? UINT64_MAX : files.front().number;
   std::erase_if(headers_, [&](const auto& entry) { return entry.first < oldest; });
   std::erase_if(starts_, [&](const auto& entry) { return entry.first < oldest; });
+  std::erase_if(walked_to_, [&](const auto& entry) { return entry.first < oldest; });
   for (const auto& f : files) {
     auto it = headers_.find(f.number);
     if (it != headers_.end()) {
@@ -42,7 +54,68 @@ std::vector<IndexedSegment> LogIndex::segments() {
   return out;
 }
 
-std::uint64_t LogIndex::start_offset(std::uint64_t segment, std::uint64_t tx) {
+void LogIndex::walk_frames(const std::string& path, std::uint64_t segment) {
+  std::uint64_t pos;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = walked_to_.find(segment);
+    pos = it == walked_to_.end() ? txlog::kSegmentHeaderSize : it->second;
+  }
+  std::unique_ptr<txlog::File> file;
+  try {
+    file = std::make_unique<txlog::File>(path, txlog::File::Mode::kRead);
+  } catch (const Error&) {
+    return;  // pruned: the reader says so when it opens it
+  }
+  const std::uint64_t size = file->size();
+  std::string chunk;
+  std::uint64_t chunk_at = 0;
+  // Makes [at, at + n) readable in `chunk`; false past the end of the file.
+  auto load = [&](std::uint64_t at, std::size_t n) -> const char* {
+    if (at + n > size) return nullptr;
+    if (at < chunk_at || at + n > chunk_at + chunk.size()) {
+      chunk.resize(std::max(n, kWalkChunk));
+      chunk.resize(file->read_at(at, chunk.data(), chunk.size()));
+      chunk_at = at;
+      if (chunk.size() < n) return nullptr;
+    }
+    return chunk.data() + (at - chunk_at);
+  };
+  txlog::StreamDecompressor decompressor;
+  std::string payload;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> found;  // (tx, offset)
+  std::uint64_t last_found = 0;
+  while (const char* head = load(pos, txlog::kFrameHeaderSize)) {
+    auto fh = txlog::decode_frame_header(head);
+    // Damage or a record still being written: the reader will tell which; stop walking here.
+    if (!txlog::is_known_record_type(fh.type) || fh.length > txlog::kMaxRecordSize ||
+        pos + txlog::kFrameHeaderSize + fh.length > size)
+      break;
+    bool compressed = fh.flags & txlog::kFrameFlagCompressed;
+    bool restart = fh.flags & txlog::kFrameFlagRestart;
+    bool worth_noting = restart || (!compressed && (found.empty() || pos >= last_found + kUncompressedSpacing));
+    if (worth_noting && fh.type == static_cast<std::uint8_t>(txlog::RecordType::kTransaction)) {
+      const char* body = load(pos + txlog::kFrameHeaderSize, fh.length);
+      if (!body) break;
+      try {
+        decompressor.decompress(fh.flags, std::string_view(body, fh.length), &payload);
+        found.emplace_back(txlog::peek_tx_id(payload), pos);
+        last_found = pos;
+      } catch (const Error&) {
+        break;  // the reader reports it with its offset
+      }
+    }
+    pos += txlog::kFrameHeaderSize + fh.length;
+  }
+  std::lock_guard lock(mutex_);
+  auto& starts = starts_[segment];
+  for (const auto& [tx, offset] : found) starts.emplace(tx, offset);
+  auto& walked = walked_to_[segment];
+  walked = std::max(walked, pos);
+}
+
+std::uint64_t LogIndex::start_offset(const std::string& path, std::uint64_t segment, std::uint64_t tx) {
+  walk_frames(path, segment);
   std::lock_guard lock(mutex_);
   auto it = starts_.find(segment);
   if (it == starts_.end()) return txlog::kSegmentHeaderSize;

@@ -34,9 +34,11 @@ class LogIndex {
   // header_ok false and is read again next time. Forgets what it knew of pruned segments.
   std::vector<IndexedSegment> segments();
 
-  // An offset in `segment` where decoding can start and still reach the record of `tx`: the
-  // last known restart point whose transaction is at most `tx`, else the end of the header.
-  std::uint64_t start_offset(std::uint64_t segment, std::uint64_t tx);
+  // An offset in `segment` (the file at `path`) where decoding can start and still reach the
+  // record of `tx`: the last restart point whose transaction is at most `tx`, else the end of
+  // the header. The first call for a segment walks its frame headers once (decompressing only
+  // the restart frames, which decode alone); later calls walk only what was appended since.
+  std::uint64_t start_offset(const std::string& path, std::uint64_t segment, std::uint64_t tx);
 
   // A reader passed a frame at `offset` that decodes on its own (a restart point, or any
   // uncompressed frame) and holds transaction `tx`.
@@ -48,6 +50,10 @@ class LogIndex {
   std::map<std::uint64_t, IndexedSegment> headers_;
   // segment -> (tx -> offset of a frame holding it that decodes on its own)
   std::map<std::uint64_t, std::map<std::uint64_t, std::uint64_t>> starts_;
+  // segment -> where the walk of its frame headers stopped
+  std::map<std::uint64_t, std::uint64_t> walked_to_;
+
+  void walk_frames(const std::string& path, std::uint64_t segment);
 };
 
 }  // namespace txgraph::cdc

@@ -42,6 +42,10 @@ TailState LogTail::refresh() {
   }
   for (;;) {
     reader_->refresh();
+    if (reader_->file_size() < reader_->valid_end()) {
+      // The writer cut a record off again (its store commit failed): read the segment anew.
+      reader_ = std::make_unique<txlog::SegmentReader>(reader_->path());
+    }
     if (reader_->header_status() == txlog::HeaderStatus::kTooShort) break;  // being created
     if (reader_->header_status() != txlog::HeaderStatus::kOk) damaged(*reader_);
     if (state_.database_uuid.empty()) {

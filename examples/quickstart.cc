@@ -3,10 +3,15 @@
 #include <txgraph/txgraph.h>
 
 #include <cstdio>
+#include <string>
 
 int main(int argc, char** argv) {
   const char* dir = argc > 1 ? argv[1] : "quickstart-db";
-  auto db = txgraph::Database::open(dir);
+  txgraph::Options options;
+  options.initial_settings.enrichment = txgraph::EnrichmentMode::kDiff;  // capture changes
+  auto db = txgraph::Database::open(dir, options);
+  txgraph::ChangeStream changes(*db);
+  std::string from = changes.current();  // a position: only changes after it
 
   {
     auto tx = db->begin_write({"alice", "", {{"app", txgraph::Value("crm")}}});
@@ -16,6 +21,13 @@ int main(int argc, char** argv) {
     tx.create_relationship("KNOWS", ann, bob, {{"since", txgraph::Value(2020)}});
     std::printf("committed tx %llu\n", static_cast<unsigned long long>(tx.commit()));
   }
+
+  // Every change since `from`, in commit order; keep the result's position for the next query.
+  auto result = changes.query(from, {}, [](const txgraph::ChangeEvent& e) {
+    std::printf("change %s %c\n", e.element_id.c_str(), static_cast<char>(e.operation));
+    return true;
+  });
+  from = result.position;
 
   auto read = db->begin_read();
   auto ann = read.find_node("Person", {{"id", txgraph::Value(1)}});

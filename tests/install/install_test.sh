@@ -14,3 +14,5 @@ out=$("$work/build/quickstart" "$work/db")
 echo "$out"
 grep -q "^committed tx 1$" <<<"$out"
 grep -q "^Ann knows Bob (n:2)$" <<<"$out"
+grep -q "^change n:1 c$" <<<"$out"
+grep -q "^change r:1 c$" <<<"$out"
