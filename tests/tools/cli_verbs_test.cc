@@ -225,8 +225,12 @@ TEST(CliDemoTest, WalksThroughAFolderItNames) {
   EXPECT_EQ(name.rfind("txgraph-demo-", 0), 0u) << name;
   EXPECT_NE(demo.out.find(name), std::string::npos);
   for (const char* verb :
-       {"txgraph init", "txgraph run", "txgraph show", "txgraph export", "txgraph checkpoint"})
+       {"txgraph init", "txgraph run", "txgraph cdc earliest", "txgraph cdc query", "txgraph set", "txgraph show",
+        "txgraph export", "txgraph checkpoint"})
     EXPECT_NE(demo.out.find(verb), std::string::npos) << verb;
+  // It shows change events in DIFF, then the same kind of update in FULL.
+  EXPECT_NE(demo.out.find(R"("captureMode":"DIFF")"), std::string::npos);
+  EXPECT_NE(demo.out.find(R"("captureMode":"FULL")"), std::string::npos);
 
   // What the demo left behind is a database the verbs read.
   Exported exported = parse_export(run_cli({"export", made[0].string()}).out);
