@@ -13,6 +13,7 @@
 #include "engine/database_impl.h"
 #include "engine/change_capture.h"
 #include "engine/graph_store.h"
+#include "engine/import_notices.h"
 #include "engine/recovery.h"
 #include "engine/settings.h"
 #include "txlog/byte_codec.h"
@@ -170,6 +171,8 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     // Every open checkpoints: replayed transactions become durable in the store, and a
     // snapshot is pinned and saved before the first commit of this run.
     impl->checkpoint();
+    // An import committed just before a crash may still owe the log its notice.
+    engine::append_pending_import_notice(*impl, recovered.last_import_notice);
     impl->snapshot->mark_open();
     impl->background = std::thread([raw] { raw->background_loop(); });
   } catch (...) {
@@ -430,6 +433,10 @@ DatabaseStatus Database::status() const {
     auto read = begin_read();
     st.node_count = read.node_count();
     st.relationship_count = read.relationship_count();
+  }
+  {
+    detail::TxnState read(*impl_, false);
+    st.imports = engine::load_imports(read);
   }
   for (const auto& seg : txlog::list_segments((impl_->dir / "txlog").string())) {
     SegmentInfo info;

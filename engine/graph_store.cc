@@ -586,20 +586,32 @@ void create_key(TxnState& s, const KeyConstraint& constraint) {
   s.schema->push_back(std::move(def));
 }
 
+namespace {
+template <class Entity>
+void check_entity_keys(TxnState& s, const Entity& entity, const std::string& who) {
+  for (const auto& def : schema(s)) {
+    if (key_applies(def, entity) && !key_bytes(def, entity.properties))
+      throw Error(ErrorCode::kConstraintViolation,
+                  fmt::format("{} lacks a property of its key {}", who, describe_key(def, entity.properties)));
+  }
+}
+}  // namespace
+
+void check_key_complete(TxnState& s, const Node& node) {
+  if (!schema(s).empty()) check_entity_keys(s, node, describe<Node>(node.id.value));
+}
+
+void check_key_complete(TxnState& s, const Relationship& relationship) {
+  if (!schema(s).empty()) check_entity_keys(s, relationship, describe<Relationship>(relationship.id.value));
+}
+
 void check_keys_complete(TxnState& s) {
   if (schema(s).empty()) return;
-  auto check = [&](const auto& entity, const std::string& who) {
-    for (const auto& def : schema(s)) {
-      if (key_applies(def, entity) && !key_bytes(def, entity.properties))
-        throw Error(ErrorCode::kConstraintViolation,
-                    fmt::format("{} lacks a property of its key {}", who, describe_key(def, entity.properties)));
-    }
-  };
   for (auto id : s.touched_nodes) {
-    if (auto n = load_node(s, id)) check(*n, describe<Node>(id));
+    if (auto n = load_node(s, id)) check_entity_keys(s, *n, describe<Node>(id));
   }
   for (auto id : s.touched_relationships) {
-    if (auto r = load_relationship(s, id)) check(*r, describe<Relationship>(id));
+    if (auto r = load_relationship(s, id)) check_entity_keys(s, *r, describe<Relationship>(id));
   }
 }
 

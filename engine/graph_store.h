@@ -67,6 +67,9 @@ void create_key(TxnState& s, const KeyConstraint& constraint);
 // Before commit: every entity touched that carries a keyed label (type) has every key
 // property. Throws kConstraintViolation naming the entity and the key.
 void check_keys_complete(TxnState& s);
+// The same for one entity, as it is now (bulk import checks each row as it writes it).
+void check_key_complete(TxnState& s, const Node& node);
+void check_key_complete(TxnState& s, const Relationship& relationship);
 
 // Replay of one logged operation.
 void apply_redo(TxnState& s, const txlog::RedoOp& op);

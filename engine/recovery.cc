@@ -1,5 +1,6 @@
 #include "engine/recovery.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -159,6 +160,9 @@ RecoveryResult recover(Database::Impl& db) {
         summary.last_commit_us = txlog::peek_commit_time(frame.payload);
       } else if (frame.type == txlog::RecordType::kEnrichmentChange) {
         result.last_enrichment_change = txlog::decode_enrichment_change(frame.payload);
+      } else if (frame.type == txlog::RecordType::kImportNotice) {
+        result.last_import_notice =
+            std::max(result.last_import_notice, txlog::decode_import_notice(frame.payload).import_number);
       } else if (frame.type == txlog::RecordType::kCheckpoint) {
         auto cp = txlog::decode_checkpoint(frame.payload);
         result.last_checkpoint_tx = cp.last_applied_tx;

@@ -23,6 +23,8 @@ struct RecoveryResult {
   // The last enrichment switch in the log: the log is written before the store, so after a
   // crash it may know of a switch the store does not.
   std::optional<txlog::EnrichmentChangeRecord> last_enrichment_change;
+  // The highest import number of the import notices in the log (0: none).
+  std::uint64_t last_import_notice = 0;
   // What retention needs to know of each segment, oldest first.
   std::vector<txlog::SegmentSummary> segments;
 };

@@ -14,8 +14,8 @@ namespace txgraph::txlog {
 enum class RecordType : std::uint8_t {
   kTransaction = 1,       // a committed transaction (TxRecord)
   kCheckpoint = 2,        // the store was synced up to a tx id (CheckpointRecord)
-  kEnrichmentChange = 3,  // reserved: enrichment mode switch
-  kImportNotice = 4,      // reserved: bulk import that bypassed the log
+  kEnrichmentChange = 3,  // enrichment mode switch (EnrichmentChangeRecord)
+  kImportNotice = 4,      // a bulk import wrote into the store, bypassing the log (ImportNoticeRecord)
 };
 bool is_known_record_type(std::uint8_t type);
 std::string_view record_type_name(RecordType type);

@@ -243,6 +243,35 @@ void encode_create_key(ByteWriter& out, std::uint8_t kind, std::string_view labe
   write_names(out, properties);
 }
 
+std::string encode_import_notice(const ImportNoticeRecord& r) {
+  std::string out;
+  ByteWriter w(out);
+  w.varint(r.import_number);
+  w.i64(r.time_us);
+  w.varint(r.after_tx);
+  w.varint(r.nodes);
+  w.varint(r.relationships);
+  w.varint(r.first_node_id);
+  w.varint(r.first_relationship_id);
+  write_names(w, r.files);
+  return out;
+}
+
+ImportNoticeRecord decode_import_notice(std::string_view payload) {
+  ByteReader in(payload, "import notice record");
+  ImportNoticeRecord r;
+  r.import_number = in.varint();
+  r.time_us = in.i64();
+  r.after_tx = in.varint();
+  r.nodes = in.varint();
+  r.relationships = in.varint();
+  r.first_node_id = in.varint();
+  r.first_relationship_id = in.varint();
+  r.files = read_names(in);
+  if (!in.done()) in.fail("trailing bytes");
+  return r;
+}
+
 std::string encode_checkpoint(const CheckpointRecord& r) {
   std::string out;
   ByteWriter w(out);

@@ -96,6 +96,21 @@ struct EnrichmentChangeRecord {
 std::string encode_enrichment_change(const EnrichmentChangeRecord& record);
 EnrichmentChangeRecord decode_enrichment_change(std::string_view payload);
 
+// A bulk import wrote straight into the store, bypassing the log; the notice tells readers
+// that changes exist which no transaction record carries.
+struct ImportNoticeRecord {
+  std::uint64_t import_number = 0;
+  std::int64_t time_us = 0;
+  std::uint64_t after_tx = 0;  // the last transaction committed before the import
+  std::uint64_t nodes = 0;
+  std::uint64_t relationships = 0;
+  std::uint64_t first_node_id = 0;
+  std::uint64_t first_relationship_id = 0;
+  std::vector<std::string> files;
+};
+std::string encode_import_notice(const ImportNoticeRecord& record);
+ImportNoticeRecord decode_import_notice(std::string_view payload);
+
 struct CheckpointRecord {
   std::uint64_t last_applied_tx = 0;  // every transaction up to this one is in the synced store
   std::int64_t time_us = 0;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "txgraph/error.h"
+#include "txgraph/import.h"
 #include "txgraph/options.h"
 #include "txgraph/value.h"
 
@@ -196,6 +197,8 @@ struct DatabaseStatus {
   // After an unclean shutdown the store was put back to its last checkpoint (the pinned
   // snapshot, see Options::power_loss_protection) before the log was replayed.
   bool rolled_back_at_open = false;
+  // Every bulk import, oldest first: data in the store that the log (and so CDC) never saw.
+  std::vector<ImportNotice> imports;
 };
 
 class Database {
@@ -220,6 +223,14 @@ class Database {
 
   // Syncs the store and records a checkpoint in the log; returns the checkpointed tx id.
   std::uint64_t checkpoint();
+
+  // Bulk import (txgraph/import.h): writes the CSV files' nodes and relationships straight
+  // into the store in one transaction, checkpoints, and appends an import notice to the log.
+  // Throws kInvalidArgument "FILE:LINE:COLUMN: ..." for bad input (unknown type, missing or
+  // duplicate id, a relationship to an unknown id, a broken quote), kConstraintViolation
+  // naming the file and line for a key the rows break, kNotFound for a missing file; the
+  // database is then unchanged.
+  ImportNotice import_csv(const ImportOptions& options);
 
   // Changes a persistent setting by name, with the value as text: "enrichment" ("off",
   // "diff", "full"), "rotation_size" ("64M"), "checkpoint_interval_time" ("15m", "30s", "2h"),

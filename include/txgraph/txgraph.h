@@ -4,5 +4,6 @@
 #include "txgraph/cdc.h"
 #include "txgraph/database.h"
 #include "txgraph/error.h"
+#include "txgraph/import.h"
 #include "txgraph/options.h"
 #include "txgraph/value.h"

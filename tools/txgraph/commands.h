@@ -71,6 +71,19 @@ struct CdcQueryArgs {
 // after printing the position to continue from to `err`.
 void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, std::ostream& out, std::ostream& err);
 
+// txgraph import DIR --nodes FILE... [--relationships FILE...]: Database::import_csv, with a
+// progress line on a terminal; prints a summary and returns the import's notice.
+Verb add_import_verb(CLI::App& app);
+struct ImportArgs {
+  std::vector<std::string> node_files;
+  std::vector<std::string> relationship_files;
+  std::string delimiter = ",";
+  std::string array_delimiter = ";";
+  std::string id_type = "string";
+  bool progress = true;
+};
+ImportNotice import_files(const std::filesystem::path& dir, const ImportArgs& args, std::ostream& out);
+
 // txgraph demo [DIR]: a guided walk through the verbs above on a fresh folder.
 Verb add_demo_verb(CLI::App& app);
 

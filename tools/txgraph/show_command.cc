@@ -6,6 +6,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
@@ -28,6 +29,16 @@ Json status_json(const std::filesystem::path& dir, const DatabaseStatus& status)
                         {"file", segment.file_name},
                         {"bytes", segment.bytes},
                         {"firstTx", segment.first_tx}});
+  Json imports = Json::array();
+  for (const ImportNotice& i : status.imports)
+    imports.push_back({{"importNumber", i.import_number},
+                       {"time", iso8601_utc(i.time_us)},
+                       {"afterTx", i.after_tx},
+                       {"nodes", i.nodes},
+                       {"relationships", i.relationships},
+                       {"firstNodeId", i.first_node_id},
+                       {"firstRelationshipId", i.first_relationship_id},
+                       {"files", i.files}});
   Json checkpoint = nullptr;
   if (has_checkpoint(status))
     checkpoint = {{"txId", status.last_checkpoint_tx}, {"time", iso8601_utc(status.last_checkpoint_time_us)}};
@@ -51,6 +62,7 @@ Json status_json(const std::filesystem::path& dir, const DatabaseStatus& status)
         {"tornBytesCut", status.torn_bytes_cut_at_open},
         {"rolledBackToCheckpoint", status.rolled_back_at_open}}},
       {"segments", segments},
+      {"imports", imports},
       {"pruningSinceOpen",
        {{"segmentsPruned", status.segments_pruned},
         {"lastError", status.last_prune_error.empty() ? Json(nullptr) : Json(status.last_prune_error)}}},
@@ -82,6 +94,17 @@ void print_status_text(const std::filesystem::path& dir, const DatabaseStatus& s
                      status.rolled_back_at_open ? "rolled the store back to its last checkpoint, " : "",
                      status.replayed_at_open, status.torn_bytes_cut_at_open);
   if (!status.last_prune_error.empty()) out << fmt::format("pruning stopped   {}\n", status.last_prune_error);
+  if (status.imports.empty()) {
+    out << "imports           none\n";
+  } else {
+    out << fmt::format("imports           {} (bulk imports wrote into the store without the log: change data\n"
+                       "                  capture did not see their data)\n",
+                       status.imports.size());
+    for (const ImportNotice& i : status.imports)
+      out << fmt::format("  import {} at {} after tx {}: {} nodes (n:{}..), {} relationships; {}\n", i.import_number,
+                         iso8601_utc(i.time_us), i.after_tx, i.nodes, i.first_node_id, i.relationships,
+                         fmt::join(i.files, ", "));
+  }
   out << fmt::format("segments          {}\n", status.segments.size());
   if (status.segments.empty()) return;
   std::size_t file_width = 4;
@@ -119,7 +142,8 @@ Verb add_show_verb(CLI::App& app) {
       "checkpointIntervalTimeMs, checkpointIntervalTx, checkpointIntervalVolume, logCompressionLevel},\n"
       "enrichmentGeneration, lastCommittedTx, lastCheckpoint {txId, time} or null, counts {nodes,\n"
       "relationships}, recoveryAtOpen {replayedTransactions, tornBytesCut, rolledBackToCheckpoint}, segments [{number, file,\n"
-      "bytes, firstTx}] and pruningSinceOpen {segmentsPruned, lastError}. Sizes are in bytes;\n"
+      "bytes, firstTx}], imports [{importNumber, time, afterTx, nodes, relationships, firstNodeId,\n"
+      "firstRelationshipId, files}] and pruningSinceOpen {segmentsPruned, lastError}. Sizes are in bytes;\n"
       "times are ISO-8601 UTC with milliseconds. 'At open' and 'since open' are about this\n"
       "command's own open of the database: recovery after a crash, pruning after a checkpoint.");
   cmd->add_option("DIR", args->dir, "Folder of the database")->required();

@@ -1,0 +1,229 @@
+// Bulk import: CSV in Neo4j's admin-import format, straight into the store, all or nothing,
+// invisible to change data capture but told of by a notice in the log.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "test_dir.h"
+#include "txgraph/txgraph.h"
+#include "txlog/log_directory.h"
+#include "txlog/segment_reader.h"
+#include "txlog/tx_record.h"
+
+namespace txgraph {
+namespace {
+
+using testing::TestDir;
+
+std::filesystem::path write_file(const TestDir& dir, const std::string& name, const std::string& text) {
+  auto path = dir / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+Options diff_options() {
+  Options o;
+  o.durability = Durability::kAsync;
+  o.initial_settings.enrichment = EnrichmentMode::kDiff;
+  return o;
+}
+
+const char* kNodes =
+    "id:ID(Person),name,age:int,score:double,active:boolean,tags:string[],:LABEL\n"
+    "1,Ann,30,1.5,true,a;b,Person\n"
+    "2,\"Bob, \"\"Jr.\"\"\",,,false,,Person;Admin\n"
+    "3,\"two\nlines\",41,-2,TRUE,x,Person\n";
+const char* kRelationships =
+    ":START_ID(Person),:END_ID(Person),:TYPE,since:int\n"
+    "1,2,KNOWS,2020\n"
+    "2,3,LIKES,\n";
+
+std::vector<txlog::ImportNoticeRecord> notices_in_log(const TestDir& dir) {
+  std::vector<txlog::ImportNoticeRecord> out;
+  for (const auto& seg : txlog::list_segments((dir / "txlog").string())) {
+    txlog::SegmentReader reader(seg.path);
+    txlog::Frame frame;
+    while (reader.next(&frame) == txlog::SegmentReader::Next::kRecord)
+      if (frame.type == txlog::RecordType::kImportNotice) out.push_back(txlog::decode_import_notice(frame.payload));
+  }
+  return out;
+}
+
+TEST(BulkImport, NodesAndRelationshipsAreReadableThroughTheApi) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), diff_options());
+  {
+    auto tx = db->begin_write();
+    tx.create_node({"Existing"}, {});
+    tx.commit();
+  }
+  ImportOptions o;
+  o.node_files = {write_file(dir, "nodes.csv", kNodes)};
+  o.relationship_files = {write_file(dir, "rels.csv", kRelationships)};
+  auto notice = db->import_csv(o);
+  EXPECT_EQ(notice.nodes, 3u);
+  EXPECT_EQ(notice.relationships, 2u);
+  EXPECT_EQ(notice.first_node_id, 2u);  // after the existing node
+  EXPECT_EQ(notice.import_number, 1u);
+
+  auto read = db->begin_read();
+  EXPECT_EQ(read.node_count(), 4u);
+  EXPECT_EQ(read.relationship_count(), 2u);
+  auto ann = read.get_node(NodeId{2});
+  ASSERT_TRUE(ann);
+  EXPECT_EQ(ann->labels, (std::vector<std::string>{"Person"}));
+  EXPECT_EQ(ann->properties.at("id"), Value("1"));
+  EXPECT_EQ(ann->properties.at("age"), Value(30));
+  EXPECT_EQ(ann->properties.at("score"), Value(1.5));
+  EXPECT_EQ(ann->properties.at("active"), Value(true));
+  EXPECT_EQ(ann->properties.at("tags"), Value(Value::List{"a", "b"}));
+  auto bob = read.get_node(NodeId{3});
+  EXPECT_EQ(bob->labels, (std::vector<std::string>{"Admin", "Person"}));
+  EXPECT_EQ(bob->properties.at("name"), Value("Bob, \"Jr.\""));
+  EXPECT_EQ(bob->properties.count("age"), 0u);  // empty field: no value
+  EXPECT_EQ(read.get_node(NodeId{4})->properties.at("name"), Value("two\nlines"));
+  EXPECT_EQ(read.get_node(NodeId{4})->properties.at("score"), Value(-2.0));
+  auto knows = read.relationships_of(NodeId{2}, Direction::kOutgoing, "KNOWS");
+  ASSERT_EQ(knows.size(), 1u);
+  auto rel = read.get_relationship(knows[0]);
+  EXPECT_EQ(rel->end, NodeId{3});
+  EXPECT_EQ(rel->properties.at("since"), Value(2020));
+  EXPECT_EQ(read.nodes_with_label("Admin"), (std::vector<NodeId>{NodeId{3}}));
+}
+
+TEST(BulkImport, ChangeCaptureDoesNotSeeTheImportButSeesWhatFollows) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), diff_options());
+  ChangeStream stream(*db);
+  auto before = stream.current();
+  ImportOptions o;
+  o.node_files = {write_file(dir, "nodes.csv", kNodes)};
+  o.relationship_files = {write_file(dir, "rels.csv", kRelationships)};
+  db->import_csv(o);
+  EXPECT_TRUE(stream.query(before).empty());
+  {
+    auto tx = db->begin_write();
+    tx.set_node_properties(NodeId{1}, {{"age", Value(31)}});
+    tx.commit();
+  }
+  auto events = stream.query(before);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].element_id, "n:1");
+  EXPECT_EQ(events[0].operation, ChangeOperation::kUpdate);
+}
+
+TEST(BulkImport, TheLogAndTheStatusTellOfEveryImportOnce) {
+  TestDir dir;
+  {
+    auto db = Database::open(dir.path(), diff_options());
+    ImportOptions o;
+    o.node_files = {write_file(dir, "nodes.csv", kNodes)};
+    db->import_csv(o);
+    auto status = db->status();
+    ASSERT_EQ(status.imports.size(), 1u);
+    EXPECT_EQ(status.imports[0].nodes, 3u);
+    EXPECT_EQ(status.imports[0].files, (std::vector<std::string>{(dir / "nodes.csv").string()}));
+  }
+  // Reopening does not write the notice again.
+  auto db = Database::open(dir.path(), diff_options());
+  auto notices = notices_in_log(dir);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].nodes, 3u);
+  EXPECT_EQ(notices[0].relationships, 0u);
+  EXPECT_EQ(notices[0].first_node_id, 1u);
+  EXPECT_EQ(db->status().imports.size(), 1u);
+  EXPECT_EQ(db->begin_read().node_count(), 3u);  // and the data survived the close
+}
+
+TEST(BulkImport, KeyConstraintsAreEnforced) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), diff_options());
+  {
+    auto tx = db->begin_write();
+    tx.create_key({EntityKind::kNode, "Person", {"id"}});
+    tx.create_node({"Person"}, {{"id", Value("2")}});
+    tx.commit();
+  }
+  ImportOptions o;
+  o.node_files = {write_file(dir, "nodes.csv", kNodes)};
+  try {
+    db->import_csv(o);
+    FAIL() << "a duplicate key was imported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConstraintViolation);
+    EXPECT_NE(std::string(e.what()).find("nodes.csv:3"), std::string::npos) << e.what();
+  }
+  auto read = db->begin_read();
+  EXPECT_EQ(read.node_count(), 1u);
+  EXPECT_EQ(read.find_node("Person", {{"id", Value("2")}}), NodeId{1});
+}
+
+struct BadInput {
+  const char* name;
+  std::string nodes;
+  std::string relationships;
+  std::string where;  // file:line:column the message must name
+};
+
+TEST(BulkImport, BadInputIsNamedAndLeavesTheDatabaseAsItWas) {
+  const std::vector<BadInput> cases = {
+      {"unknown type", "id:ID,age:integer\n1,3\n", "", "nodes.csv:1:7"},
+      {"not an integer", "id:ID,age:int\n1,3\n2,x\n", "", "nodes.csv:3:3"},
+      {"not a boolean", "id:ID,ok:boolean\n1,yes\n", "", "nodes.csv:2:3"},
+      {"missing id", "id:ID,name\n1,a\n,b\n", "", "nodes.csv:3:1"},
+      {"duplicate id", "id:ID,name\n1,a\n1,b\n", "", "nodes.csv:3:1"},
+      {"unknown relationship end", "id:ID\n1\n2\n", ":START_ID,:END_ID,:TYPE\n1,2,R\n1,7,R\n", "rels.csv:3:3"},
+      {"missing type", "id:ID\n1\n", ":START_ID,:END_ID,:TYPE\n1,1,\n", "rels.csv:2:"},
+      {"broken quote", "id:ID,name\n1,\"open\n2,b\n", "", "nodes.csv:2:3"},
+      {"text after a quote", "id:ID,name\n1,\"a\"b\n", "", "nodes.csv:2:6"},
+      {"too many fields", "id:ID,name\n1,a,b\n", "", "nodes.csv:2:"},
+      {"relationship columns in a nodes file", ":START_ID,name\n1,a\n", "", "nodes.csv:1:1"},
+      {"empty file", "", "", "nodes.csv:1:1"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    TestDir dir;
+    auto db = Database::open(dir.path(), diff_options());
+    {
+      auto tx = db->begin_write();
+      tx.create_node({"Keep"}, {{"k", Value(1)}});
+      tx.commit();
+    }
+    ImportOptions o;
+    o.node_files = {write_file(dir, "nodes.csv", c.nodes)};
+    if (!c.relationships.empty()) o.relationship_files = {write_file(dir, "rels.csv", c.relationships)};
+    try {
+      db->import_csv(o);
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find(c.where), std::string::npos) << e.what();
+    }
+    auto status = db->status();
+    EXPECT_EQ(status.node_count, 1u);
+    EXPECT_EQ(status.relationship_count, 0u);
+    EXPECT_TRUE(status.imports.empty());
+    EXPECT_TRUE(notices_in_log(dir).empty());
+    // Ids continue as if the import never ran, and the database takes writes.
+    auto tx = db->begin_write();
+    EXPECT_EQ(tx.create_node({"After"}, {}), NodeId{2});
+    tx.commit();
+  }
+}
+
+TEST(BulkImport, AMissingFileIsNotFound) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), diff_options());
+  ImportOptions o;
+  o.node_files = {dir / "nowhere.csv"};
+  try {
+    db->import_csv(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("nowhere.csv"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace txgraph
