@@ -193,8 +193,41 @@ Header read_header(CsvReader& reader, std::vector<CsvField>& fields, bool nodes)
   return h;
 }
 
-// Ids of the files, per id space, to the element ids given to their nodes.
-using IdMap = std::unordered_map<std::string, std::unordered_map<std::string, std::uint64_t>>;
+// Ids of the files in one id space, to the element ids given to their nodes. Ids written as
+// canonical decimal numbers (most files) are kept as integers: much cheaper to hash and store.
+class IdSpace {
+ public:
+  // False when the id is already taken.
+  bool add(std::string_view id, std::uint64_t node) {
+    if (auto n = canonical_number(id)) return numbers_.emplace(*n, node).second;
+    return texts_.emplace(std::string(id), node).second;
+  }
+  std::optional<std::uint64_t> find(std::string_view id) const {
+    if (auto n = canonical_number(id)) {
+      auto it = numbers_.find(*n);
+      if (it != numbers_.end()) return it->second;
+      return std::nullopt;
+    }
+    auto it = texts_.find(std::string(id));
+    if (it != texts_.end()) return it->second;
+    return std::nullopt;
+  }
+
+ private:
+  // "0", "42", not "042", "+1" or "": those stay text, so "042" and "42" remain two ids.
+  static std::optional<std::uint64_t> canonical_number(std::string_view id) {
+    if (id.empty() || id.size() > 19 || (id.size() > 1 && id[0] == '0')) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : id) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+  }
+  std::unordered_map<std::uint64_t, std::uint64_t> numbers_;
+  std::unordered_map<std::string, std::uint64_t> texts_;
+};
+using IdMap = std::unordered_map<std::string, IdSpace>;
 
 class Importer {
  public:
@@ -224,8 +257,7 @@ class Importer {
             break;
           case ColumnKind::kId: {
             if (f.text.empty()) bad_input(path, f.line, f.column, "a missing id");
-            auto [it, fresh] = ids.emplace(f.text, node.id.value);
-            if (!fresh)
+            if (!ids.add(f.text, node.id.value))
               bad_input(path, f.line, f.column,
                         fmt::format("duplicate id \"{}\"{}", f.text, c.space.empty() ? "" : " in id space " + c.space));
             if (!c.name.empty()) node.properties.insert_or_assign(c.name, id_value(f, path, c));
@@ -238,9 +270,10 @@ class Importer {
             break;
         }
       }
+      std::sort(node.labels.begin(), node.labels.end());
+      node.labels.erase(std::unique(node.labels.begin(), node.labels.end()), node.labels.end());
       at_row(path, fields.front().line, [&] {
-        engine::create_node(s_, node.id.value, node.labels, node.properties);
-        std::sort(node.labels.begin(), node.labels.end());
+        engine::create_fresh_node(s_, node);
         engine::check_key_complete(s_, node);
       });
       ++nodes_;
@@ -279,7 +312,7 @@ class Importer {
         bad_input(path, start.line, column, "a relationship without a type (a :TYPE column is needed)");
       }
       at_row(path, start.line, [&] {
-        engine::create_relationship(s_, rel.id.value, rel.type, rel.start.value, rel.end.value, rel.properties);
+        engine::create_fresh_relationship(s_, rel);
         engine::check_key_complete(s_, rel);
       });
       ++relationships_;
@@ -327,8 +360,7 @@ class Importer {
     if (f.text.empty()) bad_input(path, f.line, f.column, "a missing node id");
     auto space = id_map_.find(c.space);
     if (space != id_map_.end()) {
-      auto it = space->second.find(f.text);
-      if (it != space->second.end()) return it->second;
+      if (auto node = space->second.find(f.text)) return *node;
     }
     bad_input(path, f.line, f.column,
               fmt::format("no node with id \"{}\"{} in the node files of this import", f.text,

@@ -441,6 +441,13 @@ void create_node(TxnState& s, std::uint64_t id, const std::vector<std::string>& 
   if (id >= s.next_node_id) s.next_node_id = id + 1;
 }
 
+void create_fresh_node(TxnState& s, const Node& node) {
+  for (const auto& l : node.labels) check_name(l, "a label");
+  store_node(s, node.id.value, nullptr, &node);
+  s.node_delta++;
+  if (node.id.value >= s.next_node_id) s.next_node_id = node.id.value + 1;
+}
+
 void delete_node(TxnState& s, std::uint64_t id) {
   Node before = require_node(s, id);
   if (has_relationships(s, id))
@@ -501,6 +508,13 @@ void create_relationship(TxnState& s, std::uint64_t id, std::string_view type, s
   store_relationship(s, id, nullptr, &rel);
   s.relationship_delta++;
   if (id >= s.next_relationship_id) s.next_relationship_id = id + 1;
+}
+
+void create_fresh_relationship(TxnState& s, const Relationship& relationship) {
+  check_name(relationship.type, "a relationship type");
+  store_relationship(s, relationship.id.value, nullptr, &relationship);
+  s.relationship_delta++;
+  if (relationship.id.value >= s.next_relationship_id) s.next_relationship_id = relationship.id.value + 1;
 }
 
 void delete_relationship(TxnState& s, std::uint64_t id) {

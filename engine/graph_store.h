@@ -64,6 +64,12 @@ void remove_relationship_properties(TxnState& s, std::uint64_t id, const std::ve
 
 void create_key(TxnState& s, const KeyConstraint& constraint);
 
+// Bulk import's writes: the ids are past every id in use and the endpoints were created by the
+// same import, so the existence checks are skipped. `node.labels` must be sorted and unique and
+// no property null. Key constraints are still enforced.
+void create_fresh_node(TxnState& s, const Node& node);
+void create_fresh_relationship(TxnState& s, const Relationship& relationship);
+
 // Before commit: every entity touched that carries a keyed label (type) has every key
 // property. Throws kConstraintViolation naming the entity and the key.
 void check_keys_complete(TxnState& s);

@@ -63,11 +63,17 @@ void TokenCache::publish(TokenKind kind, std::uint32_t id, const std::string& na
 }
 
 std::optional<std::uint32_t> TxnTokens::find(TokenKind kind, std::string_view name) const {
-  if (auto id = cache_.id(kind, name)) return id;
+  // A transaction uses few names, again and again: remembering them here spares the shared
+  // cache's lock on every property of every entity.
+  for (const auto& m : recent_) {
+    if (m.kind == kind && m.name == name) return m.id;
+  }
   for (const auto& p : pending_) {
     if (p.kind == kind && p.name == name) return p.id;
   }
-  return std::nullopt;
+  auto id = cache_.id(kind, name);
+  if (id && recent_.size() < kRecentNames) recent_.push_back({kind, *id, std::string(name)});
+  return id;
 }
 
 std::uint32_t TxnTokens::get_or_create(MDB_txn* txn, TokenKind kind, std::string_view name) {

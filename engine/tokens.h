@@ -63,9 +63,11 @@ class TxnTokens {
     std::uint32_t id;
     std::string name;
   };
+  static constexpr std::size_t kRecentNames = 16;
   TokenCache& cache_;
   const Tables& tables_;
   std::vector<Pending> pending_;
+  mutable std::vector<Pending> recent_;  // committed tokens this transaction looked up
   std::uint32_t next_id_ = 0;  // loaded from the store on first creation
 };
 
