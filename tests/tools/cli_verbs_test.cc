@@ -226,16 +226,20 @@ TEST(CliDemoTest, WalksThroughAFolderItNames) {
   EXPECT_NE(demo.out.find(name), std::string::npos);
   for (const char* verb :
        {"txgraph init", "txgraph run", "txgraph cdc earliest", "txgraph cdc query", "txgraph set", "txgraph show",
-        "txgraph export", "txgraph checkpoint"})
+        "txgraph export", "txgraph checkpoint", "txgraph import", "--follow"})
     EXPECT_NE(demo.out.find(verb), std::string::npos) << verb;
   // It shows change events in DIFF, then the same kind of update in FULL.
   EXPECT_NE(demo.out.find(R"("captureMode":"DIFF")"), std::string::npos);
   EXPECT_NE(demo.out.find(R"("captureMode":"FULL")"), std::string::npos);
+  // The stale cursor is refused, and the import is listed.
+  EXPECT_NE(demo.out.find("switched off and on since"), std::string::npos);
+  EXPECT_NE(demo.out.find("import 1 at"), std::string::npos);
 
   // What the demo left behind is a database the verbs read.
   Exported exported = parse_export(run_cli({"export", made[0].string()}).out);
-  EXPECT_EQ(exported.nodes.size(), 2u);
+  EXPECT_EQ(exported.nodes.size(), 5u);  // Ann, Cid and the three imported people
   EXPECT_NE(exported.node_with("name", "Ann"), nullptr);
+  EXPECT_NE(exported.node_with("name", "Dana"), nullptr);
   EXPECT_EQ(exported.node_with("name", "Bob"), nullptr);
 }
 

@@ -2,7 +2,13 @@
 // function as the verb it shows, and prints the command line that would do it by hand.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -13,6 +19,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "tools/txgraph/commands.h"
 
@@ -43,6 +50,36 @@ const std::vector<std::string> kFailingLines = {
     R"({"op":"create_node","labels":["Person"],"properties":{"id":4,"name":"Dee"}},)"
     R"({"op":"create_node","labels":["Person"],"properties":{"id":1,"name":"Ann again"}}]})",
 };
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary);
+  file << text;
+  if (!file) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The log's segment files by number, e.g. "4, 5, 6".
+std::string segment_names(const std::string& dir) {
+  std::vector<std::uint64_t> numbers;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(dir) / "txlog"))
+    if (entry.path().extension() == ".seg") numbers.push_back(std::stoull(entry.path().stem().string()));
+  std::sort(numbers.begin(), numbers.end());
+  return fmt::format("{}", fmt::join(numbers, ", "));
+}
+
+// Segments are numbered from 1 and pruned oldest first: those below the oldest are gone.
+std::uint64_t pruned_count(const std::string& dir) {
+  std::uint64_t oldest = UINT64_MAX;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(dir) / "txlog"))
+    if (entry.path().extension() == ".seg") oldest = std::min<std::uint64_t>(oldest, std::stoull(entry.path().stem().string()));
+  return oldest == UINT64_MAX ? 0 : oldest - 1;
+}
 
 std::string make_demo_folder() {
   std::string name = "txgraph-demo-XXXXXX";
@@ -131,22 +168,122 @@ void run_demo(std::string dir, std::ostream& out) {
   full.from = before_update.str().substr(0, before_update.str().find('\n'));
   command(out, fmt::format("txgraph cdc query {} --from {}", dir, full.from));
   query_changes(dir, full, out, out);
-  out << "To follow new changes as they commit, add --follow (Ctrl-C stops it).\n";
 
-  heading(out, "8. Look at the database");
+  heading(out, "8. Follow changes as they commit");
+  out << "--follow keeps waiting for new changes (woken by the commit's file change, no polling)\n"
+         "until Ctrl-C; here --limit 1 ends it after the first change its selector takes. A\n"
+         "follower starts, then another transaction renames Cid.\n";
+  CdcQueryArgs follow;
+  follow.follow = true;
+  follow.limit = 1;
+  follow.selectors = {R"({"select":"n","changesTo":["name"]})"};
+  command(out, fmt::format("txgraph cdc query {} --follow --limit 1 --selector '{}' &", dir, follow.selectors[0]));
+  std::ostringstream followed;
+  std::exception_ptr follow_error;
+  std::thread follower([&] {
+    try {
+      query_changes(dir, follow, followed, followed);
+    } catch (...) {
+      follow_error = std::current_exception();
+    }
+  });
+  // The follower starts at the current position: let it take it before the commit.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  run_step(dir, {R"({"user":"bob","ops":[{"op":"set_properties","node":{"label":"Person","key":{"id":3}},"properties":{"name":"Cid the Second"}}]})"}, out);
+  follower.join();
+  if (follow_error) std::rethrow_exception(follow_error);
+  out << "The follower printed:\n" << followed.str();
+
+  heading(out, "9. Switching capture off breaks the stream for good");
+  out << "With enrichment OFF nothing is captured; switching it on again starts a new generation,\n"
+         "and a position from before is refused, since the changes in between are lost to it.\n";
+  std::ostringstream old_position;
+  print_cdc_position(dir, false, old_position);
+  std::string old_id = old_position.str().substr(0, old_position.str().find('\n'));
+  command(out, fmt::format("txgraph set {} enrichment off", dir));
+  set_setting(dir, "enrichment", "off", out);
+  run_step(dir, {R"({"user":"alice","ops":[{"op":"set_properties","node":{"label":"Person","key":{"id":1}},"properties":{"age":33}}]})"}, out);
+  command(out, fmt::format("txgraph set {} enrichment diff", dir));
+  set_setting(dir, "enrichment", "diff", out);
+  command(out, fmt::format("txgraph cdc query {} --from {}", dir, old_id));
+  try {
+    CdcQueryArgs stale;
+    stale.from = old_id;
+    query_changes(dir, stale, out, out);
+  } catch (const std::exception& e) {
+    out << fmt::format("txgraph: error: {}\n", e.what());
+  }
+
+  heading(out, "10. Bulk import bypasses the log");
+  out << "`import` writes CSV rows straight into the store: fast, but no transaction record, so\n"
+         "change data capture never sees them. The log gets an import notice, and `show` lists it.\n";
+  auto people_csv = std::filesystem::path(dir) / "people.csv";
+  auto knows_csv = std::filesystem::path(dir) / "knows.csv";
+  write_text(people_csv, "id:ID(P),name,age:int,:LABEL\nd1,Dana,28,Person\nd2,Eli,35,Person;Admin\nd3,Flo,41,Person\n");
+  write_text(knows_csv, ":START_ID(P),:END_ID(P),:TYPE,since:int\nd1,d2,KNOWS,2019\nd2,d3,KNOWS,2021\n");
+  out << "people.csv:\n" << read_text(people_csv) << "knows.csv:\n" << read_text(knows_csv);
+  std::ostringstream before_import;
+  print_cdc_position(dir, false, before_import);
+  std::string before_import_id = before_import.str().substr(0, before_import.str().find('\n'));
+  ImportArgs import;
+  import.node_files = {people_csv.string()};
+  import.relationship_files = {knows_csv.string()};
+  import.progress = false;
+  command(out, fmt::format("txgraph import {} --nodes {} --relationships {}", dir, people_csv.string(), knows_csv.string()));
+  import_files(dir, import, out);
+  command(out, fmt::format("txgraph cdc query {} --from {}", dir, before_import_id));
+  CdcQueryArgs after_import;
+  after_import.from = before_import_id;
+  query_changes(dir, after_import, out, out);
+  out << "(nothing: the import is not in the change stream)\n";
   command(out, fmt::format("txgraph show {}", dir));
   show_database(dir, false, out);
 
-  heading(out, "9. Export the graph");
-  out << "Ann (age 32, Admin) and Cid remain; Bob and the KNOWS relationship are gone, Dee never was.\n";
-  command(out, fmt::format("txgraph export {}", dir));
-  export_graph(dir, out);
-
-  heading(out, "10. Checkpoint");
-  out << "A checkpoint syncs the store, so recovery after a crash replays only the log after it.\n"
-         "It prints the tx id it covers.\n";
+  heading(out, "11. Retention: checkpoints prune old segments");
+  out << "With small segments and a policy that keeps only the newest file, each checkpoint removes\n"
+         "the older segments, and `cdc earliest` moves forward with them. (Closing a database\n"
+         "checkpoints too, so the `run` below ends with one.)\n";
+  command(out, fmt::format("txgraph cdc earliest {}", dir));
+  print_cdc_position(dir, true, out);
+  out << fmt::format("segment files: {}\n", segment_names(dir));
+  command(out, fmt::format("txgraph set {} rotation-size 4K", dir));
+  set_setting(dir, "rotation_size", "4K", out);
+  command(out, fmt::format("txgraph set {} retention \"1 files\"", dir));
+  set_setting(dir, "retention_policy", "1 files", out);
+  std::vector<std::string> visits;
+  std::uint64_t seed = 7;
+  for (int i = 1; i <= 60; ++i) {
+    // Notes of random letters, so that compression cannot make the log much smaller.
+    std::string note(200, ' ');
+    for (auto& c : note) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      c = static_cast<char>('a' + (seed >> 33) % 26);
+    }
+    visits.push_back(fmt::format(
+        R"({{"user":"alice","ops":[{{"op":"set_properties","node":{{"label":"Person","key":{{"id":1}}}},"properties":{{"visits":{},"note":"{}"}}}}]}})",
+        i, note));
+  }
+  out << "(60 transactions, each updating Ann's visit count and a 200-byte note)\n";
+  {
+    std::string input;
+    for (const auto& v : visits) input += v + '\n';
+    std::istringstream in(input);
+    std::ostringstream ids;
+    run_transactions(dir, in, ids);
+  }
   command(out, fmt::format("txgraph checkpoint {}", dir));
   checkpoint_database(dir, out);
+  out << fmt::format("segment files: {} ({} pruned so far)\n", segment_names(dir), pruned_count(dir));
+  command(out, fmt::format("txgraph cdc earliest {}", dir));
+  print_cdc_position(dir, true, out);
+  out << "The earliest position moved: changes in the pruned segments are gone for good, and a\n"
+         "position inside them is refused (kCdcPruned) rather than silently skipped.\n";
+
+  heading(out, "12. Export the graph");
+  out << "Ann (Admin, 60 visits), Cid the Second, and the three imported people with their two\n"
+         "KNOWS relationships; Bob and his KNOWS relationship are gone, Dee never was.\n";
+  command(out, fmt::format("txgraph export {}", dir));
+  export_graph(dir, out);
 
   heading(out, "Next");
   out << fmt::format(
