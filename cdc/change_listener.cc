@@ -27,7 +27,10 @@ struct ChangeListener::Impl {
   std::thread thread;
 
   Impl(const ChangeStream& s, ChangeListenerOptions o, Callback cb)
-      : stream(s), options(std::move(o)), callback(std::move(cb)) {}
+      : stream(s), options(std::move(o)), callback(std::move(cb)) {
+    // Taken here, not on the thread: a commit right after the constructor returns is after it.
+    if (options.from.empty()) options.from = stream.current();
+  }
 
   void run() {
     try {
@@ -44,9 +47,9 @@ struct ChangeListener::Impl {
   }
 
   void loop() {
-    std::string position = options.from.empty() ? stream.current() : options.from;
-    std::vector<ChangeEvent> batch;
+    std::string position = options.from;
     ChangeCounts counts;
+    std::vector<ChangeEvent> batch;
     std::chrono::steady_clock::time_point batch_opened;
     auto deliver = [&](const std::string& at) {
       if (batch.empty()) return;
@@ -61,7 +64,9 @@ struct ChangeListener::Impl {
     std::size_t max_batch = std::max<std::size_t>(options.max_batch, 1);
     for (;;) {
       auto room = static_cast<std::uint64_t>(max_batch - batch.size());
-      auto result = stream.query(
+      QueryResult result;
+      try {
+        result = stream.query(
           position, options.selectors,
           [&](const ChangeEvent& e) {
             if (batch.empty()) batch_opened = std::chrono::steady_clock::now();
@@ -80,6 +85,12 @@ struct ChangeListener::Impl {
             return true;
           },
           room);
+      } catch (...) {
+        // What was read before the failure is delivered before the listener stops; the last
+        // change's own id is where to resume.
+        deliver(batch.empty() ? position : batch.back().id);
+        throw;
+      }
       position = result.position;
       bool full = batch.size() >= max_batch;
       bool stopping = stop_requested.load();
@@ -95,7 +106,14 @@ struct ChangeListener::Impl {
                                             std::chrono::steady_clock::now() - batch_opened);
         wait = std::max(std::chrono::milliseconds(0), std::min(wait, left));
       }
-      if (wait.count() > 0) stream.wait(position, wait);
+      if (wait.count() > 0) {
+        try {
+          stream.wait(position, wait);
+        } catch (...) {
+          deliver(position);
+          throw;
+        }
+      }
     }
   }
 };

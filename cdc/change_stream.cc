@@ -174,12 +174,13 @@ class RecordWalker {
       // carry no changes, and the query stops at the first of them.
       if (frame_.type != txlog::RecordType::kTransaction) continue;
       std::uint64_t id = txlog::peek_tx_id(frame_.payload);
+      // Past the visible end a frame may still be cut off again: learn nothing from it.
+      if (id > visible_tx_) return false;
       if (decodes_alone && (frame_.flags & txlog::kFrameFlagRestart || frame_.offset >= last_noted_ + kUncompressedIndexSpacing)) {
         index_.note_start(number_, frame_.offset, id);
         last_noted_ = frame_.offset;
       }
       if (id < skip_below_) continue;
-      if (id > visible_tx_) return false;
       if (last_tx_ != 0 && id != last_tx_ + 1)
         damaged(reader_->path(), frame_.offset,
                 fmt::format("transaction {} follows transaction {}: the transactions between are missing", id, last_tx_));
@@ -213,6 +214,7 @@ class RecordWalker {
   // The current segment ended (or ends in a record still being written): go on to the next,
   // or report the end of what may be read now.
   bool advance(txlog::SegmentReader::Next how) {
+    if (last_tx_ >= visible_tx_ && last_tx_ != 0) return false;  // everything visible was read
     const IndexedSegment* next = successor();
     if (!next && last_tx_ < visible_tx_) {
       segments_ = index_.segments();  // the writer may have rotated since the listing
@@ -236,6 +238,8 @@ class RecordWalker {
     if (how == txlog::SegmentReader::Next::kTornTail)
       damaged(reader_->path(), reader_->problem_offset(),
               fmt::format("{} in a segment that is not the last", reader_->problem()));
+    // A segment being created has no complete header yet: nothing of it is visible.
+    if (!next->header_ok && next == &segments_.back()) return false;
     if (next->number != number_ + 1) {
       bool ours_listed = std::any_of(segments_.begin(), segments_.end(), [&](const auto& seg) { return seg.number == number_; });
       // Pruning removes the oldest segments first: if ours went too, so did the one after it.
@@ -261,9 +265,10 @@ class RecordWalker {
 
   [[noreturn]] void pruned_under_us(std::uint64_t number) {
     cdc_error(ErrorCode::kCdcPruned,
-              fmt::format("log segment {} of database {} was pruned while this read needed it (after transaction "
-                          "{}); start again from the earliest change",
-                          number, stream_.database_name, last_tx_));
+              fmt::format("log segment {} of database {} was pruned while this read needed it{}; start again from "
+                          "the earliest change",
+                          number, stream_.database_name,
+                          last_tx_ == 0 ? "" : fmt::format(" (after transaction {})", last_tx_)));
   }
 
   [[noreturn]] static void damaged(const std::string& path, std::uint64_t offset, std::string_view what) {
@@ -361,26 +366,46 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
   if (start.tx_id == 0 && s.visible_tx == 0) return finish();
 
   RecordWalker walker(*this, s);
-  walker.seek(std::max<std::uint64_t>(start.tx_id, 1));
+  // The id's own transaction is read first, to check that it is the one the log holds under
+  // that id, except for a position after all of a transaction that pruning took away while
+  // everything after it is still there: a consumer that had caught up lost nothing.
+  bool verify = start.tx_id != 0;
+  try {
+    walker.seek(std::max<std::uint64_t>(start.tx_id, 1));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kCdcPruned || !start.after_all() || start.tx_id == 0) throw;
+    walker.seek(start.tx_id + 1);
+    verify = false;
+  }
   ChangePosition id_base = position(s, 0, 0, 0);
   ChangeEvent event;
   std::string_view payload;
   std::uint64_t tx = 0;
   bool first = true;
   while (walker.next(&payload, &tx)) {
-    if (first && start.tx_id != 0) {
-      // The id's transaction must be the one the log holds under that id.
-      if (tx != start.tx_id || txlog::peek_commit_time(payload) != start.commit_time_us)
+    if (first) {
+      std::uint64_t expected = verify ? start.tx_id : std::max<std::uint64_t>(start.tx_id + 1, 1);
+      if (tx != expected)
+        cdc_error(ErrorCode::kCorruption, fmt::format("the log of database {} has no transaction {}: transaction {} "
+                                                      "comes where it should be",
+                                                      database_name, expected, tx));
+      if (verify && txlog::peek_commit_time(payload) != start.commit_time_us)
         cdc_error(ErrorCode::kCdcMismatch,
                   fmt::format("change id \"{}\" says transaction {} committed at {} µs, but the log's transaction {} "
                               "committed at {} µs: the id is not from this log",
                               from, start.tx_id, start.commit_time_us, tx, txlog::peek_commit_time(payload)));
     }
-    bool is_start_tx = first && start.tx_id != 0;
+    bool is_start_tx = first && verify;
     first = false;
     if (is_start_tx && start.after_all()) continue;
-    auto record = txlog::decode_tx_record(payload);
     ++result.transactions;
+    // The header alone decides for selectors on users and metadata: skip the rest unread.
+    auto header = txlog::decode_tx_header(payload);
+    if (!is_start_tx && header.capture_mode != txlog::CaptureMode::kOff && !selectors.may_select_transaction(header)) {
+      last = position(s, tx, ChangePosition::kAfterAll, header.commit_time_us);
+      continue;
+    }
+    auto record = txlog::decode_tx_record(payload);
     if (!record.enrichment || record.enrichment->generation != s.generation) {
       // Not captured in this generation: only the id's own transaction may be such (current()
       // taken just as the generation began); anything later means the stream ended here.
@@ -471,22 +496,42 @@ ChangeStream::ChangeStream(ChangeStream&&) noexcept = default;
 ChangeStream& ChangeStream::operator=(ChangeStream&&) noexcept = default;
 ChangeStream::~ChangeStream() = default;
 
+namespace {
+// earliest() and current() take no id, so a prune that raced with their reading is not the
+// caller's to handle: look again, once.
+template <class Fn>
+std::string retry_once_if_pruned(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kCdcPruned) throw;
+  }
+  return fn();
+}
+}  // namespace
+
 std::string ChangeStream::earliest() const {
-  Snapshot s = impl_->enabled_snapshot();
-  return cdc::encode_change_id(impl_->earliest_position(s));
+  return retry_once_if_pruned([&] {
+    Snapshot s = impl_->enabled_snapshot();
+    return cdc::encode_change_id(impl_->earliest_position(s));
+  });
 }
 
 std::string ChangeStream::current() const {
-  Snapshot s = impl_->enabled_snapshot();
-  return cdc::encode_change_id(impl_->current_position(s));
+  return retry_once_if_pruned([&] {
+    Snapshot s = impl_->enabled_snapshot();
+    return cdc::encode_change_id(impl_->current_position(s));
+  });
 }
 
 QueryResult ChangeStream::query(std::string_view from, const std::vector<ChangeSelector>& selectors,
                                 const std::function<bool(const ChangeEvent&)>& on_event, std::uint64_t limit) const {
   cdc::SelectorSet set(selectors);
   if (limit == 0) {
+    // Nothing to read, but the id is checked all the same.
+    Snapshot s = impl_->enabled_snapshot();
     QueryResult r;
-    r.position = from.empty() ? current() : std::string(from);
+    r.position = cdc::encode_change_id(from.empty() ? impl_->current_position(s) : impl_->validate(from, s));
     return r;
   }
   return impl_->query(from, set, on_event, limit);
@@ -506,6 +551,8 @@ bool ChangeStream::wait(std::string_view from, std::chrono::milliseconds timeout
   auto deadline = std::chrono::steady_clock::now() + timeout;
   Snapshot s = impl_->enabled_snapshot();
   ChangePosition p = from.empty() ? impl_->current_position(s) : impl_->validate(from, s);
+  // Before a transaction's first change, or inside it: its changes are there to read now.
+  if (!p.after_all() && p.tx_id != 0) return true;
   return impl_->wait_after(p.tx_id, deadline);
 }
 

@@ -26,7 +26,7 @@ std::vector<IndexedSegment> LogIndex::segments() {
   std::uint64_t oldest = files.empty() ? UINT64_MAX : files.front().number;
   std::erase_if(headers_, [&](const auto& entry) { return entry.first < oldest; });
   std::erase_if(starts_, [&](const auto& entry) { return entry.first < oldest; });
-  std::erase_if(walked_to_, [&](const auto& entry) { return entry.first < oldest; });
+  std::erase_if(walks_, [&](const auto& entry) { return entry.first < oldest; });
   for (const auto& f : files) {
     auto it = headers_.find(f.number);
     if (it != headers_.end()) {
@@ -54,13 +54,36 @@ std::vector<IndexedSegment> LogIndex::segments() {
   return out;
 }
 
+std::string frame_header_at(const std::string& path, std::uint64_t offset) {
+  try {
+    txlog::File file(path, txlog::File::Mode::kRead);
+    std::string head(txlog::kFrameHeaderSize, '\0');
+    head.resize(file.read_at(offset, head.data(), head.size()));
+    return head.size() == txlog::kFrameHeaderSize ? head : std::string();
+  } catch (const Error&) {
+    return {};
+  }
+}
+
 void LogIndex::walk_frames(const std::string& path, std::uint64_t segment) {
-  std::uint64_t pos;
+  Walk walk;
   {
     std::lock_guard lock(mutex_);
-    auto it = walked_to_.find(segment);
-    pos = it == walked_to_.end() ? txlog::kSegmentHeaderSize : it->second;
+    walk = walks_[segment];
   }
+  // The writer cuts a frame off again when its store commit fails, and the next record goes
+  // where it was: if the last frame walked is not there any more, walk again from it, and
+  // forget what was learned from it on.
+  if (walk.last_frame != 0 && frame_header_at(path, walk.last_frame) != walk.last_header) {
+    std::lock_guard lock(mutex_);
+    auto& starts = starts_[segment];
+    std::erase_if(starts, [&](const auto& entry) { return entry.second >= walk.last_frame; });
+    walk.to = walk.last_frame;
+    walk.last_frame = 0;
+    walks_[segment] = walk;
+  }
+  std::uint64_t pos = walk.to;
+  std::uint64_t last_frame = walk.last_frame;
   std::unique_ptr<txlog::File> file;
   try {
     file = std::make_unique<txlog::File>(path, txlog::File::Mode::kRead);
@@ -105,13 +128,19 @@ void LogIndex::walk_frames(const std::string& path, std::uint64_t segment) {
         break;  // the reader reports it with its offset
       }
     }
+    last_frame = pos;
     pos += txlog::kFrameHeaderSize + fh.length;
   }
+  std::string last_header = last_frame != 0 ? frame_header_at(path, last_frame) : std::string();
   std::lock_guard lock(mutex_);
   auto& starts = starts_[segment];
   for (const auto& [tx, offset] : found) starts.emplace(tx, offset);
-  auto& walked = walked_to_[segment];
-  walked = std::max(walked, pos);
+  auto& stored = walks_[segment];
+  if (pos >= stored.to) {
+    stored.to = pos;
+    stored.last_frame = last_frame;
+    stored.last_header = std::move(last_header);
+  }
 }
 
 std::uint64_t LogIndex::start_offset(const std::string& path, std::uint64_t segment, std::uint64_t tx) {

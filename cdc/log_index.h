@@ -23,6 +23,11 @@ struct IndexedSegment {
   std::string header_problem;
 };
 
+// The 16 header bytes of the frame at `offset` of the file at `path` (empty if they cannot be
+// read). A reader that remembers them for the last frame it read can tell, later, whether the
+// writer cut that frame off again (a failed store commit) and wrote something else there.
+std::string frame_header_at(const std::string& path, std::uint64_t offset);
+
 class LogIndex {
  public:
   explicit LogIndex(std::string log_dir) : log_dir_(std::move(log_dir)) {}
@@ -50,8 +55,13 @@ class LogIndex {
   std::map<std::uint64_t, IndexedSegment> headers_;
   // segment -> (tx -> offset of a frame holding it that decodes on its own)
   std::map<std::uint64_t, std::map<std::uint64_t, std::uint64_t>> starts_;
-  // segment -> where the walk of its frame headers stopped
-  std::map<std::uint64_t, std::uint64_t> walked_to_;
+  // segment -> where the walk of its frame headers stopped, and the last frame it walked
+  struct Walk {
+    std::uint64_t to = txlog::kSegmentHeaderSize;
+    std::uint64_t last_frame = 0;  // 0: none yet
+    std::string last_header;
+  };
+  std::map<std::uint64_t, Walk> walks_;
 
   void walk_frames(const std::string& path, std::uint64_t segment);
 };

@@ -1,7 +1,11 @@
 #include "cdc/log_tail.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 
+#include "cdc/log_index.h"
 #include "txgraph/error.h"
 #include "txlog/log_directory.h"
 #include "txlog/tx_record.h"
@@ -35,16 +39,23 @@ TailState LogTail::refresh() {
   auto segments = txlog::list_segments(log_dir_);
   if (segments.empty()) throw Error(ErrorCode::kNotFound, fmt::format("there is no log in {}", log_dir_));
   if (!started_) {
-    // Only the newest segment: everything before it is history the tail does not need.
-    segment_ = segments.back().number;
-    reader_ = std::make_unique<txlog::SegmentReader>(segments.back().path);
-    started_ = true;
+    // Only the newest segment with a complete header: everything before it is history the
+    // tail does not need, and a segment being created holds nothing yet.
+    for (auto it = segments.rbegin(); it != segments.rend() && !started_; ++it) {
+      auto reader = std::make_unique<txlog::SegmentReader>(it->path);
+      if (reader->header_status() == txlog::HeaderStatus::kTooShort && std::next(it) != segments.rend()) continue;
+      segment_ = it->number;
+      reader_ = std::move(reader);
+      started_ = true;
+    }
   }
   for (;;) {
     reader_->refresh();
-    if (reader_->file_size() < reader_->valid_end()) {
-      // The writer cut a record off again (its store commit failed): read the segment anew.
-      reader_ = std::make_unique<txlog::SegmentReader>(reader_->path());
+    if (reader_->file_size() < reader_->valid_end() ||
+        (last_frame_ != 0 && cdc::frame_header_at(reader_->path(), last_frame_) != last_frame_header_)) {
+      // The writer cut a record off again (its store commit failed), and may have written
+      // another there since: read the segment anew.
+      reread_segment();
     }
     if (reader_->header_status() == txlog::HeaderStatus::kTooShort) break;  // being created
     if (reader_->header_status() != txlog::HeaderStatus::kOk) damaged(*reader_);
@@ -63,13 +74,23 @@ TailState LogTail::refresh() {
     read_on(state_);  // what the writer appended before it rotated
     segment_ = next->number;
     reader_ = std::make_unique<txlog::SegmentReader>(next->path);
+    last_frame_ = 0;
     reader_->refresh();
     if (reader_->header_status() == txlog::HeaderStatus::kOk) {
       state_.enrichment_generation = std::max(state_.enrichment_generation, reader_->header().enrichment_generation);
     }
   }
   if (!mode_known_) settle_mode_from_older_segments();
+  if (state_.database_uuid.empty())
+    throw Error(ErrorCode::kNotFound, fmt::format("the log in {} has no complete segment yet", log_dir_));
   return state_;
+}
+
+void LogTail::reread_segment() {
+  reader_ = std::make_unique<txlog::SegmentReader>(reader_->path());
+  last_frame_ = 0;
+  if (reader_->header_status() == txlog::HeaderStatus::kOk && reader_->header().first_tx > 0)
+    state_.last_tx = reader_->header().first_tx - 1;
 }
 
 void LogTail::read_on(TailState& state) {
@@ -77,7 +98,15 @@ void LogTail::read_on(TailState& state) {
   for (;;) {
     auto next = reader_->next(&frame);
     if (next == txlog::SegmentReader::Next::kCorrupt) damaged(*reader_);
-    if (next != txlog::SegmentReader::Next::kRecord) return;  // the end, or a record being written
+    if (next != txlog::SegmentReader::Next::kRecord) {
+      // The end, or a record being written. Remember the last whole frame, to notice if it
+      // is cut off again.
+      if (frame.stored_size != 0 || frame.offset != 0) {
+        last_frame_ = frame.offset;
+        last_frame_header_ = cdc::frame_header_at(reader_->path(), frame.offset);
+      }
+      return;
+    }
     if (frame.type == txlog::RecordType::kTransaction) {
       state.last_tx = txlog::peek_tx_id(frame.payload);
       state.enrichment = mode_of(peek_capture_mode(frame.payload));

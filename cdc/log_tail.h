@@ -41,6 +41,12 @@ class LogTail {
   TailState state_;
   std::uint64_t segment_ = 0;
   std::unique_ptr<txlog::SegmentReader> reader_;
+  // The last frame read in the open segment, to notice when the writer cut it off again.
+  std::uint64_t last_frame_ = 0;
+  std::string last_frame_header_;
+
+  // Reads the open segment again from its start: what was read of it is not there any more.
+  void reread_segment();
 };
 
 }  // namespace txgraph::cdc

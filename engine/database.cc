@@ -354,9 +354,12 @@ bool Database::wait_for_commit_after(std::uint64_t tx, std::chrono::steady_clock
   if (db.visible_tx.load() > tx) return true;
   std::unique_lock lock(db.visible_mutex);
   ++db.visible_waiters;
-  bool woke = db.visible_cv.wait_until(lock, deadline, [&] { return db.visible_tx.load() > tx || db.closed.load(); });
+  db.visible_cv.wait_until(lock, deadline, [&] { return db.visible_tx.load() > tx || db.closed.load(); });
   --db.visible_waiters;
-  return woke && db.visible_tx.load() > tx;
+  if (db.visible_tx.load() > tx) return true;
+  // A waiter that went on waiting on a closed database would never be woken again.
+  if (db.closed.load()) throw Error(ErrorCode::kTransactionClosed, "the database was closed while waiting for a commit");
+  return false;
 }
 
 std::uint64_t Database::checkpoint() {
@@ -374,8 +377,10 @@ void Database::Impl::store_enrichment(EnrichmentMode mode, std::uint64_t generat
   engine::write_meta_u64(s.txn, t, engine::kMetaEnrichmentGeneration, generation);
   engine::check_mdb(mdb_txn_commit(s.txn), "storing the enrichment mode");
   s.txn = nullptr;
-  enrichment = mode;
+  // The generation first: readers take the mode first (log_visibility), so they never see
+  // the new mode with the old generation.
   enrichment_generation = generation;
+  enrichment = mode;
 }
 
 void Database::set_enrichment(EnrichmentMode mode) {
@@ -401,8 +406,8 @@ void Database::set_enrichment(EnrichmentMode mode) {
     db.log->undo_append(position);
     engine::check_mdb(rc, "storing the enrichment mode");
   }
+  db.enrichment_generation = generation;  // before the mode: see store_enrichment
   db.enrichment = mode;
-  db.enrichment_generation = generation;
   db.log->set_enrichment_generation(generation);
   s.release_writer();
   db.log->sync_to(position);

@@ -172,10 +172,8 @@ std::int64_t peek_commit_time(std::string_view payload) {
   return in.i64();
 }
 
-TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) {
-  ByteReader in(payload, "transaction record");
-  TxRecord rec;
-  auto& h = rec.header;
+namespace {
+void read_tx_header(ByteReader& in, TxHeader& h) {
   h.tx_id = in.varint();
   h.start_time_us = in.i64();
   h.commit_time_us = in.i64();
@@ -186,6 +184,21 @@ TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) {
   h.authenticated_user = std::string(in.str());
   h.metadata = decode_properties(in);
   h.op_count = in.count(2);
+}
+}  // namespace
+
+TxHeader decode_tx_header(std::string_view payload) {
+  ByteReader in(payload, "transaction record");
+  TxHeader h;
+  read_tx_header(in, h);
+  return h;
+}
+
+TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) {
+  ByteReader in(payload, "transaction record");
+  TxRecord rec;
+  auto& h = rec.header;
+  read_tx_header(in, h);
   rec.ops.reserve(static_cast<std::size_t>(h.op_count));
   for (std::uint64_t i = 0; i < h.op_count; ++i) rec.ops.push_back(decode_op(in));
   // Enrichment (DIFF/FULL) follows the operations; an OFF record ends here.

@@ -222,8 +222,10 @@ class ChangeListener {
   // the batch (keep it to restart a listener where this one stopped).
   using Callback = std::function<void(const std::vector<ChangeEvent>& batch, const ChangeCounts& counts,
                                       const std::string& position)>;
-  // Starts the thread. The stream must outlive the listener. An error while reading (the
-  // position pruned, enrichment switched off) stops the listener; error() then says why.
+  // Starts the thread, from options.from or, when that is empty, from current() taken here
+  // (so it throws as current() does). The stream must outlive the listener. An error while
+  // reading (the position pruned, enrichment switched off, the database closed) stops the
+  // listener after delivering what it had read; error() then says why.
   ChangeListener(const ChangeStream& stream, ChangeListenerOptions options, Callback callback);
   ~ChangeListener();  // stop()
   ChangeListener(const ChangeListener&) = delete;

@@ -256,7 +256,7 @@ class Database {
   };
   LogVisibility log_visibility() const;
   // Blocks until a transaction after `tx` is visible or `deadline` passes, woken by the commit
-  // itself; returns whether one is. Returns false at once once the database is closed.
+  // itself; returns whether one is. Throws kTransactionClosed once the database is closed.
   bool wait_for_commit_after(std::uint64_t tx, std::chrono::steady_clock::time_point deadline) const;
 
   const std::filesystem::path& dir() const;
