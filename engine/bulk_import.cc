@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -322,6 +323,11 @@ class Importer {
 
   std::uint64_t nodes() const { return nodes_; }
   std::uint64_t relationships() const { return relationships_; }
+  // Progress counts whole files once they are read.
+  void file_done(std::uint64_t bytes) { done_bytes_ += bytes; }
+  void final_progress() {
+    if (options_.on_progress) options_.on_progress(ImportProgress{rows_, total_bytes_, total_bytes_});
+  }
 
  private:
   static std::uint64_t file_size(const std::filesystem::path& p) {
@@ -383,13 +389,6 @@ class Importer {
     options_.on_progress(ImportProgress{rows_, done_bytes_ + reader.bytes_read(), total_bytes_});
   }
 
- public:
-  void file_done(std::uint64_t bytes) { done_bytes_ += bytes; }
-  void final_progress() {
-    if (options_.on_progress) options_.on_progress(ImportProgress{rows_, total_bytes_, total_bytes_});
-  }
-
- private:
   detail::TxnState& s_;
   const ImportOptions& options_;
   IdMap id_map_;

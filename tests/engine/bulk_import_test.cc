@@ -2,10 +2,15 @@
 // invisible to change data capture but told of by a notice in the log.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <memory>
 
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
+#include "txlog/file.h"
 #include "txlog/log_directory.h"
 #include "txlog/segment_reader.h"
 #include "txlog/tx_record.h"
@@ -208,6 +213,46 @@ TEST(BulkImport, BadInputIsNamedAndLeavesTheDatabaseAsItWas) {
     auto tx = db->begin_write();
     EXPECT_EQ(tx.create_node({"After"}, {}), NodeId{2});
     tx.commit();
+  }
+}
+
+// The process dies after the checkpoint that makes the import durable, at the write of its
+// notice to the log (or after it, before the store clears its mark): the next open has the
+// import and appends the notice, once.
+TEST(BulkImport, ACrashBeforeTheNoticeIsWrittenLeavesTheNextOpenToWriteIt) {
+  for (int crash_at_write : {2, 3}) {
+    SCOPED_TRACE(crash_at_write);
+    TestDir dir;
+    auto nodes = write_file(dir, "nodes.csv", kNodes);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      auto db = Database::open(dir.path(), diff_options());
+      ImportOptions o;
+      o.node_files = {nodes};
+      // Writes to the log during the import: 1 the checkpoint record, 2 the notice. A crash at
+      // "write 3" means after the notice reached the file (the import returns, then the child
+      // dies before anything else is synced).
+      auto writes = std::make_shared<int>(0);
+      txlog::set_fault_hook([writes, crash_at_write](txlog::IoOp op, const std::string& path, std::size_t*) {
+        if (op == txlog::IoOp::kWrite && path.ends_with(".seg") && ++*writes == crash_at_write) ::_exit(0);
+        return 0;
+      });
+      db->import_csv(o);
+      ::_exit(crash_at_write == 3 ? 0 : 3);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child must die at the notice";
+    auto db = Database::open(dir.path(), diff_options());
+    EXPECT_EQ(db->begin_read().node_count(), 3u);
+    EXPECT_EQ(db->status().imports.size(), 1u);
+    auto notices = notices_in_log(dir);
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices[0].nodes, 3u);
+    db.reset();
+    // And a second open does not add another.
+    auto again = Database::open(dir.path(), diff_options());
+    EXPECT_EQ(notices_in_log(dir).size(), 1u);
   }
 }
 
