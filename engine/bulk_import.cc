@@ -80,7 +80,7 @@ Column parse_column(const CsvField& field, const std::string& file, bool nodes) 
     only_for(nodes, ":ID");
     c.kind = ColumnKind::kId;
   } else if (type == "start_id" || type == "end_id") {
-    only_for(!nodes, ":" + std::string(spec));
+    only_for(!nodes, type == "start_id" ? ":START_ID" : ":END_ID");
     c.kind = type == "start_id" ? ColumnKind::kStartId : ColumnKind::kEndId;
   } else if (type == "label") {
     only_for(nodes, ":LABEL");
