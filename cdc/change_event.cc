@@ -17,12 +17,19 @@ void copy_keys(const std::vector<txlog::KeyValues>& from, std::vector<ChangeKey>
   for (const auto& k : from) to.push_back(key_of(k));
 }
 
-std::optional<ChangeState> state_of(const std::optional<txlog::EntityState>& state, bool node) {
-  if (!state) return std::nullopt;
-  ChangeState s;
-  if (node) s.labels = state->labels;
-  s.properties = state->properties;
-  return s;
+void set_state(std::optional<txlog::EntityState>& state, bool node, bool take, std::optional<ChangeState>& out) {
+  if (!state) {
+    out.reset();
+    return;
+  }
+  out.emplace();
+  if (take) {
+    if (node) out->labels = std::move(state->labels);
+    out->properties = std::move(state->properties);
+  } else {
+    if (node) out->labels = state->labels;
+    out->properties = state->properties;
+  }
 }
 
 ChangeOperation operation_of(txlog::ChangeOperation op) {
@@ -89,24 +96,31 @@ Json state_json(const std::optional<ChangeState>& state, bool node) {
 
 namespace cdc {
 
-void build_change_event(const txlog::TxHeader& header, const txlog::Change& change, std::uint32_t seq,
-                        const ChangePosition& id_base, std::string_view database_name, ChangeEvent& out) {
+void build_change_event(const txlog::TxHeader& header, txlog::Change& change, std::uint32_t seq,
+                        const ChangePosition& id_base, std::string_view database_name, bool take_states,
+                        ChangeEvent& out) {
   ChangePosition position = id_base;
   position.tx_id = header.tx_id;
   position.seq = seq;
   position.commit_time_us = header.commit_time_us;
   out.id = encode_change_id(position);
+  // The metadata is the transaction's: built once for all of its changes.
+  bool same_transaction =
+      out.tx_id == header.tx_id && seq > out.seq && out.metadata.tx_commit_time_us == header.commit_time_us;
   out.tx_id = header.tx_id;
   out.seq = seq;
-
-  auto& m = out.metadata;
-  m.capture_mode = mode_of(header.capture_mode);
-  m.database_name.assign(database_name);
-  m.executing_user = header.user;
-  m.authenticated_user = header.authenticated_user;
-  m.tx_start_time_us = header.start_time_us;
-  m.tx_commit_time_us = header.commit_time_us;
-  m.tx_metadata = header.metadata;
+  if (!same_transaction) {
+    auto& m = out.metadata;
+    m.capture_mode = mode_of(header.capture_mode);
+    m.database_name.assign(database_name);
+    m.executing_user = header.user;
+    m.authenticated_user = header.authenticated_user;
+    m.tx_start_time_us = header.start_time_us;
+    m.tx_commit_time_us = header.commit_time_us;
+    m.tx_metadata = header.metadata;
+  } else {
+    out.metadata.capture_mode = mode_of(header.capture_mode);
+  }
 
   bool node = change.entity == txlog::ChangeEntity::kNode;
   out.kind = node ? EntityKind::kNode : EntityKind::kRelationship;
@@ -130,8 +144,8 @@ void build_change_event(const txlog::TxHeader& header, const txlog::Change& chan
     ref(change.start, out.start);
     ref(change.end, out.end);
   }
-  out.before = state_of(change.before, node);
-  out.after = state_of(change.after, node);
+  set_state(change.before, node, take_states, out.before);
+  set_state(change.after, node, take_states, out.after);
 }
 
 }  // namespace cdc

@@ -405,7 +405,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
       last = position(s, tx, ChangePosition::kAfterAll, header.commit_time_us);
       continue;
     }
-    auto record = txlog::decode_tx_record(payload);
+    auto record = txlog::decode_tx_changes(payload);
     if (!record.enrichment || record.enrichment->generation != s.generation) {
       // Not captured in this generation: only the id's own transaction may be such (current()
       // taken just as the generation began); anything later means the stream ended here.
@@ -420,17 +420,21 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
       }
       break;
     }
-    const auto& changes = record.enrichment->changes;
+    auto& changes = record.enrichment->changes;
     if (is_start_tx && start.seq >= static_cast<std::int64_t>(changes.size()))
       cdc_error(ErrorCode::kCdcMismatch, fmt::format("change id \"{}\" names change {} of transaction {}, which has {}",
                                                      from, start.seq, tx, changes.size()));
     bool may_select = selectors.may_select_transaction(record.header);
     std::size_t seq = is_start_tx ? static_cast<std::size_t>(start.seq + 1) : 0;
     for (; may_select && seq < changes.size(); ++seq) {
-      const auto& change = changes[seq];
+      auto& change = changes[seq];
       if (!selectors.selects(record.header, change)) continue;
-      cdc::build_change_event(record.header, change, static_cast<std::uint32_t>(seq), id_base, database_name, event);
-      selectors.project(record.header, change, event);
+      // The record is dropped after this loop: its states move into the event, unless the
+      // projection below still needs to look at them.
+      bool project = selectors.filters_properties();
+      cdc::build_change_event(record.header, change, static_cast<std::uint32_t>(seq), id_base, database_name,
+                              !project, event);
+      if (project) selectors.project(record.header, change, event);
       ++result.events;
       last = position(s, tx, static_cast<std::int64_t>(seq), record.header.commit_time_us);
       bool more = on_event(event);

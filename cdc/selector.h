@@ -23,6 +23,8 @@ class SelectorSet {
   explicit SelectorSet(std::vector<ChangeSelector> selectors);
 
   bool empty() const { return selectors_.empty(); }
+  // Whether project() may change an event (some selector has include/exclude properties).
+  bool filters_properties() const { return filters_properties_; }
 
   // False when no selector can select any change of a transaction with this header (the
   // user and metadata fields decide it): the reader then skips the transaction's changes
