@@ -61,6 +61,8 @@ std::string database_name_of(const std::filesystem::path& dir) {
 
 [[noreturn]] void cdc_error(ErrorCode code, std::string message) { throw Error(code, std::move(message)); }
 
+class RecordWalker;
+
 }  // namespace
 
 struct ChangeStream::Impl {
@@ -70,8 +72,13 @@ struct ChangeStream::Impl {
   mutable cdc::LogIndex index;
   mutable std::unique_ptr<cdc::LogTail> tail;  // open_log() only
   std::string uuid_raw;                        // in-process
+  // The reader left at the end of the last query that read to the end of the log: a
+  // follower's next query goes on from it instead of decoding again from a restart point.
+  mutable std::mutex parked_mutex;
+  mutable std::unique_ptr<RecordWalker> parked;
 
   Impl(std::string dir, std::string name) : log_dir(dir), database_name(std::move(name)), index(std::move(dir)) {}
+  ~Impl();
 
   Snapshot snapshot() const {
     Snapshot s;
@@ -174,8 +181,12 @@ class RecordWalker {
       // carry no changes, and the query stops at the first of them.
       if (frame_.type != txlog::RecordType::kTransaction) continue;
       std::uint64_t id = txlog::peek_tx_id(frame_.payload);
-      // Past the visible end a frame may still be cut off again: learn nothing from it.
-      if (id > visible_tx_) return false;
+      // Past the visible end a frame may still be cut off again: learn nothing from it, and
+      // never go on from here (the frame is consumed).
+      if (id > visible_tx_) {
+        overran_ = true;
+        return false;
+      }
       if (decodes_alone && (frame_.flags & txlog::kFrameFlagRestart || frame_.offset >= last_noted_ + kUncompressedIndexSpacing)) {
         index_.note_start(number_, frame_.offset, id);
         last_noted_ = frame_.offset;
@@ -185,10 +196,21 @@ class RecordWalker {
         damaged(reader_->path(), frame_.offset,
                 fmt::format("transaction {} follows transaction {}: the transactions between are missing", id, last_tx_));
       last_tx_ = id;
+      last_commit_us_ = txlog::peek_commit_time(frame_.payload);
       *payload = frame_.payload;
       *tx = id;
       return true;
     }
+  }
+
+  // A walker that stopped at the end of what was visible can go on from there later.
+  bool parkable() const { return !overran_ && last_tx_ != 0; }
+  std::uint64_t last_tx() const { return last_tx_; }
+  std::int64_t last_commit_us() const { return last_commit_us_; }
+  void resume(const Snapshot& snapshot) {
+    visible_tx_ = snapshot.visible_tx;
+    refreshed_ = false;
+    final_refresh_ = false;
   }
 
  private:
@@ -285,12 +307,16 @@ class RecordWalker {
   txlog::Frame frame_;
   std::uint64_t skip_below_ = 0;
   std::uint64_t last_tx_ = 0;
+  std::int64_t last_commit_us_ = 0;
+  bool overran_ = false;  // read a frame past the visible end
   std::uint64_t last_noted_ = 0;
   bool refreshed_ = false;       // the open segment was looked at again once at its end
   bool final_refresh_ = false;   // ... and once more after a newer segment was seen
 };
 
 }  // namespace
+
+ChangeStream::Impl::~Impl() = default;
 
 ChangePosition ChangeStream::Impl::current_position(const Snapshot& s) const {
   if (s.visible_tx == 0) return position(s, 0, ChangePosition::kAfterAll, 0);
@@ -365,18 +391,36 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
   };
   if (start.tx_id == 0 && s.visible_tx == 0) return finish();
 
-  RecordWalker walker(*this, s);
+  std::unique_ptr<RecordWalker> parked_walker;
+  if (start.after_all() && start.tx_id != 0) {
+    std::lock_guard lock(parked_mutex);
+    if (parked && parked->last_tx() == start.tx_id && parked->last_commit_us() == start.commit_time_us)
+      parked_walker = std::move(parked);
+  }
+  bool resumed = parked_walker != nullptr;
+  std::unique_ptr<RecordWalker> walker_owner = resumed ? std::move(parked_walker) : std::make_unique<RecordWalker>(*this, s);
+  RecordWalker& walker = *walker_owner;
   // The id's own transaction is read first, to check that it is the one the log holds under
   // that id, except for a position after all of a transaction that pruning took away while
-  // everything after it is still there: a consumer that had caught up lost nothing.
-  bool verify = start.tx_id != 0;
-  try {
-    walker.seek(std::max<std::uint64_t>(start.tx_id, 1));
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kCdcPruned || !start.after_all() || start.tx_id == 0) throw;
-    walker.seek(start.tx_id + 1);
-    verify = false;
+  // everything after it is still there: a consumer that had caught up lost nothing. A parked
+  // walker has read it already (and its commit time matched).
+  bool verify = start.tx_id != 0 && !resumed;
+  if (resumed) {
+    walker.resume(s);
+  } else {
+    try {
+      walker.seek(std::max<std::uint64_t>(start.tx_id, 1));
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kCdcPruned || !start.after_all() || start.tx_id == 0) throw;
+      walker.seek(start.tx_id + 1);
+      verify = false;
+    }
   }
+  auto park = [&] {
+    if (!walker.parkable() || !last.after_all() || last.tx_id != walker.last_tx()) return;
+    std::lock_guard lock(parked_mutex);
+    parked = std::move(walker_owner);
+  };
   ChangePosition id_base = position(s, 0, 0, 0);
   ChangeEvent event;
   std::string_view payload;
@@ -442,11 +486,13 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
         // Stopped inside the transaction: continue after this change. At its last change the
         // position after the whole transaction is the same place.
         if (seq + 1 == changes.size()) last.seq = ChangePosition::kAfterAll;
+        park();
         return finish();
       }
     }
     last = position(s, tx, ChangePosition::kAfterAll, record.header.commit_time_us);
   }
+  park();
   return finish();
 }
 
