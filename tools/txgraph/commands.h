@@ -84,6 +84,26 @@ struct ImportArgs {
 };
 ImportNotice import_files(const std::filesystem::path& dir, const ImportArgs& args, std::ostream& out);
 
+// txgraph log ls|dump|verify|stats|retention DIR: inspects the log files read-only
+// (txlog/log_inspect.h); works on a live or damaged log. verify_log returns false when it
+// found damage (the verb then exits 1).
+Verb add_log_verb(CLI::App& app);
+struct LogDumpArgs {
+  std::uint64_t from_tx = 0;
+  std::uint64_t to_tx = UINT64_MAX;
+  std::string since;  // ISO-8601 UTC, or empty
+  std::string until;
+  std::uint64_t segment = 0;  // 0: every segment
+  bool json = false;
+};
+void list_log_segments(const std::filesystem::path& dir, const std::string& policy, std::ostream& out,
+                       std::ostream& err);
+void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::ostream& out, std::ostream& err);
+bool verify_log(const std::filesystem::path& dir, std::ostream& out);
+void print_log_stats(const std::filesystem::path& dir, std::ostream& out, std::ostream& err);
+void preview_retention(const std::filesystem::path& dir, const std::string& policy, std::ostream& out,
+                       std::ostream& err);
+
 // txgraph demo [DIR]: a guided walk through the verbs above on a fresh folder.
 Verb add_demo_verb(CLI::App& app);
 

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   app.footer("Run 'txgraph VERB --help' for a verb's arguments. New here? Try 'txgraph demo'.");
   std::vector<Verb> verbs = {add_init_verb(app),   add_run_verb(app),        add_set_verb(app),
                              add_show_verb(app),   add_export_verb(app),     add_checkpoint_verb(app),
-                             add_cdc_verb(app),    add_import_verb(app),     add_demo_verb(app)};
+                             add_cdc_verb(app),    add_import_verb(app),     add_demo_verb(app),
+                             add_log_verb(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,201 @@
+// txlog/log_inspect.h and log_stats.h: scanning a whole log folder, clean and damaged in each
+// way the tool must survive, never writing to it.
+#include "txlog/log_inspect.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "test_dir.h"
+#include "txgraph/database.h"
+#include "txlog/log_stats.h"
+#include "txlog_test_support.h"
+
+namespace txgraph::txlog {
+namespace {
+
+using testing::read_bytes;
+using testing::write_bytes;
+namespace fs = std::filesystem;
+
+constexpr std::int64_t kStart = 1795000000000000;
+
+class LogInspectTest : public ::testing::Test {
+ protected:
+  // 40 transactions of one node each, small segments so that there are several, checkpoints
+  // every 10 transactions, and a close.
+  void SetUp() override {
+    Options options;
+    std::int64_t now = kStart;
+    options.clock = [now]() mutable { return now += 1000000; };
+    options.initial_settings.rotation_size = 4096;
+    options.initial_settings.log_compression_level = 0;  // so that 40 records fill several segments
+    options.initial_settings.retention_policy = "keep_all";
+    auto db = Database::open(dir_.path(), options);
+    for (int i = 0; i < 40; ++i) {
+      auto tx = db->begin_write({"alice", "", {{"app", Value("crm")}}});
+      tx.create_node({"Person"}, {{"id", Value(std::int64_t{i})}, {"name", Value(std::string(300, 'x'))}});
+      tx.commit();
+      if (i % 10 == 9) db->checkpoint();
+    }
+    db->close();
+    segments_ = list_segments(log_dir());
+    ASSERT_GE(segments_.size(), 3u);
+  }
+
+  std::string log_dir() const { return (dir_.path() / "txlog").string(); }
+
+  std::vector<LogProblem> damage(const LogScan& scan) const {
+    std::vector<LogProblem> out;
+    for (const auto& p : scan.problems)
+      if (p.severity == LogProblem::Severity::kDamage) out.push_back(p);
+    return out;
+  }
+
+  std::uint64_t transactions(const LogScan& scan) const {
+    std::uint64_t n = 0;
+    for (const auto& s : scan.segments) n += s.transactions;
+    return n;
+  }
+
+  txgraph::testing::TestDir dir_;
+  std::vector<SegmentFile> segments_;
+};
+
+TEST_F(LogInspectTest, CleanLogHasNoProblemsAndSummarisesEverySegment) {
+  std::uint64_t visited = 0;
+  LogScan scan = scan_log(log_dir(), [&](const SegmentScan&, const Frame&) { ++visited; });
+  EXPECT_TRUE(scan.problems.empty()) << problem_text(scan.problems.front());
+  EXPECT_FALSE(scan.damaged());
+  ASSERT_EQ(scan.segments.size(), segments_.size());
+  EXPECT_EQ(transactions(scan), 40u);
+  EXPECT_EQ(scan.segments.front().first_tx, 1u);
+  EXPECT_GT(scan.segments.front().first_commit_us, kStart);  // the fixed clock, not the real one
+  EXPECT_LT(scan.segments.front().first_commit_us, kStart + 1000000000);
+  std::uint64_t next = 1, records = 0, checkpoints = 0;
+  for (const auto& s : scan.segments) {
+    records += s.records;
+    checkpoints += s.checkpoints.size();
+    if (s.transactions == 0) continue;
+    EXPECT_EQ(s.first_tx, next);
+    EXPECT_EQ(s.header.first_tx, next);
+    next = s.last_tx + 1;
+    EXPECT_EQ(capture_modes_text(s.capture_modes), "OFF");
+    EXPECT_GT(s.raw_bytes, 0u);
+    EXPECT_TRUE(s.complete);
+  }
+  EXPECT_EQ(next, 41u);
+  EXPECT_EQ(records, visited);
+  EXPECT_GE(checkpoints, 4u);  // every 10 transactions, and at close
+  EXPECT_EQ(scan.last_checkpoint_tx(), 40u);
+  auto summaries = retention_summaries(scan);
+  ASSERT_EQ(summaries.size(), scan.segments.size());
+  auto plan = plan_pruning(RetentionPolicy::parse("1 files"), summaries, 40, kStart);
+  EXPECT_TRUE(plan.front().prune);
+  EXPECT_FALSE(plan.back().prune);
+}
+
+TEST_F(LogInspectTest, FlippedBitInAMiddleSegmentIsDamageAtItsOffsetAndTheNextSegmentsAreStillRead) {
+  const auto& victim = segments_[1];
+  std::string bytes = read_bytes(victim.path);
+  const std::size_t at = kSegmentHeaderSize + 40;  // inside the first record's payload
+  bytes[at] ^= 0x10;
+  write_bytes(victim.path, bytes);
+  LogScan scan = scan_log(log_dir());
+  auto problems = damage(scan);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0].file, victim.path);
+  EXPECT_EQ(problems[0].offset, kSegmentHeaderSize);
+  EXPECT_NE(problems[0].what.find("checksum"), std::string::npos) << problems[0].what;
+  EXPECT_GT(scan.segments[2].transactions, 0u);
+  EXPECT_EQ(scan.segments[1].transactions, 0u);
+  // The file is left as it was.
+  EXPECT_EQ(read_bytes(victim.path), bytes);
+}
+
+TEST_F(LogInspectTest, ZeroFilledRegionInsideASegmentIsDamage) {
+  const auto& victim = segments_[0];
+  std::string bytes = read_bytes(victim.path);
+  std::fill(bytes.begin() + kSegmentHeaderSize, bytes.begin() + kSegmentHeaderSize + 64, '\0');
+  write_bytes(victim.path, bytes);
+  LogScan scan = scan_log(log_dir());
+  auto problems = damage(scan);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0].file, victim.path);
+  EXPECT_EQ(problems[0].offset, kSegmentHeaderSize);
+}
+
+TEST_F(LogInspectTest, TruncatedSegmentIsDamageInTheMiddleAndANoteAtTheEnd) {
+  fs::resize_file(segments_.back().path, segments_.back().bytes - 3);
+  LogScan tail = scan_log(log_dir());
+  EXPECT_FALSE(tail.damaged());
+  ASSERT_FALSE(tail.problems.empty());
+  EXPECT_EQ(tail.problems[0].severity, LogProblem::Severity::kNote);
+  EXPECT_EQ(tail.problems[0].file, segments_.back().path);
+
+  fs::resize_file(segments_[1].path, segments_[1].bytes - 3);
+  LogScan middle = scan_log(log_dir());
+  auto problems = damage(middle);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0].file, segments_[1].path);
+  EXPECT_NE(problems[0].what.find("torn tail in a segment that is not the last"), std::string::npos);
+}
+
+TEST_F(LogInspectTest, MissingSegmentInTheMiddleIsNamed) {
+  fs::remove(segments_[1].path);
+  LogScan scan = scan_log(log_dir());
+  auto problems = damage(scan);
+  ASSERT_EQ(problems.size(), 1u) << problem_text(problems.back());
+  EXPECT_EQ(problems[0].file, segments_[2].path);
+  EXPECT_NE(problems[0].what.find("segment 2 is missing"), std::string::npos) << problems[0].what;
+  EXPECT_GT(scan.segments[1].transactions, 0u);  // segment 3, read on
+}
+
+TEST_F(LogInspectTest, HeaderOfAnotherDatabaseIsRefusedByName) {
+  std::string bytes = read_bytes(segments_[1].path);
+  SegmentHeader header;
+  ASSERT_EQ(decode_segment_header(std::string_view(bytes).substr(0, kSegmentHeaderSize), &header), HeaderStatus::kOk);
+  header.database_uuid = testing::test_uuid('\x22');
+  write_bytes(segments_[1].path, encode_segment_header(header) + bytes.substr(kSegmentHeaderSize));
+  LogScan scan = scan_log(log_dir());
+  auto problems = damage(scan);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0].file, segments_[1].path);
+  EXPECT_NE(problems[0].what.find("another database"), std::string::npos);
+  EXPECT_TRUE(scan.segments[1].foreign);
+}
+
+TEST_F(LogInspectTest, FileThatIsNotASegmentIsDamageAndOtherNamesAreNotes) {
+  write_bytes(segments_[1].path, std::string(500, 'q'));
+  write_bytes(fs::path(log_dir()) / "notes.txt", "hello");
+  LogScan scan = scan_log(log_dir());
+  auto problems = damage(scan);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0].file, segments_[1].path);
+  EXPECT_EQ(problems[0].offset, 0u);
+  EXPECT_NE(problems[0].what.find("not a readable segment"), std::string::npos);
+  bool noted = false;
+  for (const auto& p : scan.problems) noted |= p.file.ends_with("notes.txt") && p.severity == LogProblem::Severity::kNote;
+  EXPECT_TRUE(noted);
+}
+
+TEST_F(LogInspectTest, StatsCountRecordsOperationsAndSizes) {
+  LogStats stats;
+  scan_log(log_dir(), [&](const SegmentScan&, const Frame& frame) { add_to_stats(stats, frame); });
+  EXPECT_EQ(stats.transactions, 40u);
+  EXPECT_EQ(stats.by_record_type[1].records, 40u);
+  EXPECT_EQ(stats.by_capture_mode[0].records, 40u);
+  EXPECT_EQ(stats.ops_by_code[static_cast<int>(OpCode::kCreateNode)], 40u);
+  EXPECT_EQ(stats.largest_tx_ops, 1u);
+  EXPECT_GT(stats.tx_per_second(), 0.0);
+  EXPECT_LE(stats.tx_per_second(), 1.0);  // the clock ticks one second a call, more than once a commit
+  EXPECT_GT(stats.by_record_type[2].records, 0u);
+}
+
+TEST(LogInspectFolderTest, MissingFolderThrows) {
+  EXPECT_THROW(scan_log("/nonexistent/txlog"), Error);
+}
+
+}  // namespace
+}  // namespace txgraph::txlog

@@ -1,0 +1,508 @@
+// txgraph log ls|dump|verify|stats|retention: the log files of a database, read directly and
+// read-only, so every verb works while another process writes and on a damaged log (each
+// problem is printed with its file and byte offset, and reading goes on with what is left).
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cdc/json_values.h"
+#include "tools/txgraph/commands.h"
+#include "txgraph/error.h"
+#include "txlog/log_inspect.h"
+#include "txlog/log_stats.h"
+#include "txlog/retention_policy.h"
+#include "txlog/text_formats.h"
+#include "txlog/tx_record.h"
+
+namespace txgraph::cli {
+
+using namespace json;
+using namespace txlog;
+
+namespace {
+
+// DIR is the database folder; its segments are in DIR/txlog. A txlog folder itself is taken
+// too, so that a copy of the segments alone can be inspected.
+std::string log_folder(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir / "txlog", ec)) return (dir / "txlog").string();
+  if (std::filesystem::is_directory(dir, ec) && !list_segments(dir.string()).empty()) return dir.string();
+  throw Error(ErrorCode::kNotFound, fmt::format("{} holds no log: neither a database folder with a txlog "
+                                                "folder nor a folder of segment files",
+                                                dir.string()));
+}
+
+void print_problems(const LogScan& scan, std::ostream& err) {
+  for (const auto& problem : scan.problems) err << "txgraph: " << problem_text(problem) << '\n';
+}
+
+std::string or_dash(std::uint64_t value) { return value == 0 ? "-" : std::to_string(value); }
+std::string time_or_dash(bool present, std::int64_t us) { return present ? iso8601_utc(us) : "-"; }
+
+// Columns padded to their widest cell, two spaces apart, no trailing blanks.
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "2026-11-18T11:06:40Z", "2026-11-18T11:06:40.250Z", "2026-11-18" (UTC), or microseconds.
+std::int64_t parse_time(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoll(text);
+  std::tm tm{};
+  int consumed = 0;
+  double seconds = 0;
+  int n = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed);
+  if (n != 3) throw std::invalid_argument(fmt::format("'{}' is not a time: use 2026-11-18T11:06:40Z", text));
+  std::string rest = text.substr(static_cast<std::size_t>(consumed));
+  if (!rest.empty()) {
+    int more = 0;
+    if (std::sscanf(rest.c_str(), "T%2d:%2d:%lf%n", &tm.tm_hour, &tm.tm_min, &seconds, &more) != 3 ||
+        (rest.substr(static_cast<std::size_t>(more)) != "Z" && rest.substr(static_cast<std::size_t>(more)) != ""))
+      throw std::invalid_argument(fmt::format("'{}' is not a time: use 2026-11-18T11:06:40Z (UTC)", text));
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(seconds * 1e6 + 0.5);
+}
+
+Json names_json(const std::vector<std::string>& names) {
+  Json out = Json::array();
+  for (const auto& name : names) out.push_back(name);
+  return out;
+}
+
+Json keys_json(const std::vector<KeyValues>& keys) {
+  Json out = Json::array();
+  for (const auto& key : keys) out.push_back(Json{{"label", key.label}, {"properties", json_from_properties(key.properties)}});
+  return out;
+}
+
+Json op_json(const RedoOp& op) {
+  Json out{{"op", op_code_name(op.code)}};
+  switch (op.code) {
+    case OpCode::kCreateNode:
+      out["id"] = op.id;
+      out["labels"] = names_json(op.names);
+      out["properties"] = json_from_properties(op.properties);
+      break;
+    case OpCode::kDeleteNode:
+    case OpCode::kDeleteRelationship:
+      out["id"] = op.id;
+      break;
+    case OpCode::kSetNodeProperties:
+    case OpCode::kSetRelationshipProperties:
+      out["id"] = op.id;
+      out["properties"] = json_from_properties(op.properties);
+      break;
+    case OpCode::kRemoveNodeProperties:
+    case OpCode::kRemoveRelationshipProperties:
+      out["id"] = op.id;
+      out["keys"] = names_json(op.names);
+      break;
+    case OpCode::kAddLabels:
+    case OpCode::kRemoveLabels:
+      out["id"] = op.id;
+      out["labels"] = names_json(op.names);
+      break;
+    case OpCode::kCreateRelationship:
+      out["id"] = op.id;
+      out["type"] = op.type;
+      out["start"] = op.start;
+      out["end"] = op.end;
+      out["properties"] = json_from_properties(op.properties);
+      break;
+    case OpCode::kCreateKey:
+      out["kind"] = op.key_kind == 2 ? "relationship" : "node";
+      out["labelOrType"] = op.type;
+      out["properties"] = names_json(op.names);
+      break;
+  }
+  return out;
+}
+
+Json state_json(const std::optional<EntityState>& state) {
+  if (!state) return nullptr;
+  return Json{{"labels", names_json(state->labels)}, {"properties", json_from_properties(state->properties)}};
+}
+
+Json change_json(const Change& change) {
+  static const char* const kOperations[] = {"?", "create", "update", "delete"};
+  Json out{{"entity", change.entity == ChangeEntity::kNode ? "node" : "relationship"},
+           {"operation", kOperations[static_cast<unsigned>(change.operation) & 3]},
+           {"id", change.id}};
+  if (change.entity == ChangeEntity::kNode) {
+    out["labels"] = names_json(change.labels);
+  } else {
+    out["type"] = change.type;
+    out["start"] = Json{{"id", change.start.id}, {"labels", names_json(change.start.labels)},
+                        {"keys", keys_json(change.start.keys)}};
+    out["end"] = Json{{"id", change.end.id}, {"labels", names_json(change.end.labels)},
+                      {"keys", keys_json(change.end.keys)}};
+  }
+  out["keys"] = keys_json(change.keys);
+  out["before"] = state_json(change.before);
+  out["after"] = state_json(change.after);
+  return out;
+}
+
+// One record as a JSON object; `tx` is the decoded transaction for a transaction record.
+Json record_json(const SegmentScan& segment, const Frame& frame, const TxRecord* tx) {
+  Json out{{"type", record_type_name(frame.type)}, {"segment", segment.file.number}, {"offset", frame.offset}};
+  switch (frame.type) {
+    case RecordType::kTransaction: {
+      out["txId"] = tx->header.tx_id;
+      out["startTime"] = iso8601_utc(tx->header.start_time_us);
+      out["commitTime"] = iso8601_utc(tx->header.commit_time_us);
+      out["captureMode"] = capture_mode_name(tx->header.capture_mode);
+      out["user"] = tx->header.user;
+      out["authenticatedUser"] = tx->header.authenticated_user;
+      out["metadata"] = json_from_properties(tx->header.metadata);
+      Json ops = Json::array();
+      for (const auto& op : tx->ops) ops.push_back(op_json(op));
+      out["ops"] = std::move(ops);
+      if (tx->enrichment) {
+        Json changes = Json::array();
+        for (const auto& change : tx->enrichment->changes) changes.push_back(change_json(change));
+        out["enrichment"] = Json{{"generation", tx->enrichment->generation}, {"changes", std::move(changes)}};
+      }
+      break;
+    }
+    case RecordType::kCheckpoint: {
+      CheckpointRecord r = decode_checkpoint(frame.payload);
+      out["lastAppliedTx"] = r.last_applied_tx;
+      out["time"] = iso8601_utc(r.time_us);
+      break;
+    }
+    case RecordType::kEnrichmentChange: {
+      EnrichmentChangeRecord r = decode_enrichment_change(frame.payload);
+      out["from"] = capture_mode_name(r.from);
+      out["to"] = capture_mode_name(r.to);
+      out["generation"] = r.generation;
+      out["nextTx"] = r.next_tx;
+      out["time"] = iso8601_utc(r.time_us);
+      break;
+    }
+    case RecordType::kImportNotice: {
+      ImportNoticeRecord r = decode_import_notice(frame.payload);
+      out["importNumber"] = r.import_number;
+      out["time"] = iso8601_utc(r.time_us);
+      out["afterTx"] = r.after_tx;
+      out["nodes"] = r.nodes;
+      out["relationships"] = r.relationships;
+      out["firstNodeId"] = r.first_node_id;
+      out["firstRelationshipId"] = r.first_relationship_id;
+      out["files"] = names_json(r.files);
+      break;
+    }
+  }
+  return out;
+}
+
+// The text form: one block per transaction, one line per operation and per change.
+void print_record_text(const Json& record, std::ostream& out) {
+  std::string where = fmt::format("segment {} offset {}", record["segment"].get<std::uint64_t>(),
+                                  record["offset"].get<std::uint64_t>());
+  std::string type = record["type"];
+  if (type == "transaction") {
+    out << fmt::format("tx {}  {}  {}  user {}", record["txId"].get<std::uint64_t>(),
+                       record["commitTime"].get<std::string>(), record["captureMode"].get<std::string>(),
+                       record["user"].get<std::string>());
+    if (record["authenticatedUser"] != record["user"] && record["authenticatedUser"] != "")
+      out << " (as " << record["authenticatedUser"].get<std::string>() << ')';
+    out << "  [" << where << "]\n";
+    out << fmt::format("  {:<30} {}\n", "started", record["startTime"].get<std::string>());
+    if (!record["metadata"].empty()) out << fmt::format("  {:<30} {}\n", "metadata", json_line(record["metadata"]));
+    for (const auto& op : record["ops"]) {
+      Json rest = op;
+      rest.erase("op");
+      out << fmt::format("  {:<30} {}\n", op["op"].get<std::string>(), json_line(rest));
+    }
+    if (record.contains("enrichment")) {
+      out << fmt::format("  {:<30} {}\n", "enrichment generation", record["enrichment"]["generation"].get<std::uint64_t>());
+      for (const auto& change : record["enrichment"]["changes"]) {
+        Json rest = change;
+        for (const char* key : {"entity", "operation", "id"}) rest.erase(key);
+        std::string what = fmt::format("change {} {}{}", change["operation"].get<std::string>(),
+                                       change["entity"] == "node" ? "n:" : "r:", change["id"].get<std::uint64_t>());
+        out << fmt::format("  {:<30} {}\n", what, json_line(rest));
+      }
+    }
+    return;
+  }
+  Json rest = record;
+  for (const char* key : {"type", "segment", "offset"}) rest.erase(key);
+  out << fmt::format("{}  {}  [{}]\n", type, json_line(rest), where);
+}
+
+// The position of a non-transaction record for --from-tx/--to-tx: the transaction before it.
+struct DumpFilter {
+  const LogDumpArgs& args;
+  std::int64_t since_us = INT64_MIN;
+  std::int64_t until_us = INT64_MAX;
+  std::uint64_t last_tx = 0;
+
+  bool wants(const SegmentScan& segment, const Frame& frame, const TxRecord* tx) {
+    if (args.segment != 0 && segment.file.number != args.segment) return false;
+    std::uint64_t position = tx ? tx->header.tx_id : last_tx;
+    std::int64_t time = INT64_MIN;
+    switch (frame.type) {
+      case RecordType::kTransaction:
+        time = tx->header.commit_time_us;
+        break;
+      case RecordType::kCheckpoint:
+        time = decode_checkpoint(frame.payload).time_us;
+        break;
+      case RecordType::kEnrichmentChange:
+        time = decode_enrichment_change(frame.payload).time_us;
+        break;
+      case RecordType::kImportNotice:
+        time = decode_import_notice(frame.payload).time_us;
+        break;
+    }
+    return position >= args.from_tx && position <= args.to_tx && time >= since_us && time <= until_us;
+  }
+};
+
+}  // namespace
+
+void list_log_segments(const std::filesystem::path& dir, const std::string& policy_text, std::ostream& out,
+                       std::ostream& err) {
+  LogScan scan = scan_log(log_folder(dir));
+  std::vector<PruneVerdict> plan;
+  if (!policy_text.empty())
+    plan = plan_pruning(RetentionPolicy::parse(policy_text), retention_summaries(scan), scan.last_checkpoint_tx(),
+                        now_us());
+  std::vector<std::vector<std::string>> rows = {{"SEG", "FILE", "BYTES", "RATIO", "FIRST_TX", "LAST_TX",
+                                                 "FIRST_COMMIT", "LAST_COMMIT", "MODES", "GEN", "CKPTS", "PRUNE"}};
+  for (std::size_t i = 0; i < scan.segments.size(); ++i) {
+    const SegmentScan& s = scan.segments[i];
+    bool header_ok = s.header_status == HeaderStatus::kOk;
+    bool has_tx = s.transactions > 0;
+    rows.push_back({std::to_string(s.file.number), std::filesystem::path(s.file.path).filename().string(),
+                    std::to_string(s.file.bytes), ratio_text(s.raw_bytes, s.stored_bytes),
+                    has_tx ? std::to_string(s.first_tx) : "-", has_tx ? std::to_string(s.last_tx) : "-",
+                    time_or_dash(has_tx, s.first_commit_us), time_or_dash(has_tx, s.last_commit_us),
+                    capture_modes_text(s.capture_modes),
+                    header_ok ? std::to_string(s.header.enrichment_generation) : "?",
+                    std::to_string(s.checkpoints.size()),
+                    plan.empty() ? "?" : (plan[i].prune ? "yes" : "no")});
+  }
+  print_table(rows, out);
+  print_problems(scan, err);
+}
+
+void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::ostream& out, std::ostream& err) {
+  DumpFilter filter{args};
+  if (!args.since.empty()) filter.since_us = parse_time(args.since);
+  if (!args.until.empty()) filter.until_us = parse_time(args.until);
+  LogScan scan = scan_log(log_folder(dir), [&](const SegmentScan& segment, const Frame& frame) {
+    std::optional<TxRecord> tx;
+    if (frame.type == RecordType::kTransaction) tx = decode_tx_record(frame.payload);
+    if (filter.wants(segment, frame, tx ? &*tx : nullptr)) {
+      Json record = record_json(segment, frame, tx ? &*tx : nullptr);
+      if (args.json)
+        out << json_line(record) << '\n';
+      else
+        print_record_text(record, out);
+    }
+    if (tx) filter.last_tx = tx->header.tx_id;
+  });
+  out.flush();
+  print_problems(scan, err);
+}
+
+bool verify_log(const std::filesystem::path& dir, std::ostream& out) {
+  // Decoding every record in full finds payloads that pass their checksum yet do not parse.
+  LogScan scan = scan_log(log_folder(dir), [](const SegmentScan&, const Frame& frame) {
+    if (frame.type == RecordType::kTransaction) decode_tx_record(frame.payload);
+  });
+  std::uint64_t records = 0, damage = 0;
+  for (const auto& s : scan.segments) records += s.records;
+  for (const auto& problem : scan.problems) {
+    out << problem_text(problem) << '\n';
+    if (problem.severity == LogProblem::Severity::kDamage) ++damage;
+  }
+  out << fmt::format("{}: {} segments, {} records, {}\n", scan.dir, scan.segments.size(), records,
+                     damage == 0 ? std::string("no damage") : fmt::format("{} problems", damage));
+  return damage == 0;
+}
+
+void print_log_stats(const std::filesystem::path& dir, std::ostream& out, std::ostream& err) {
+  LogStats stats;
+  LogScan scan = scan_log(log_folder(dir), [&](const SegmentScan&, const Frame& frame) { add_to_stats(stats, frame); });
+  std::uint64_t disk = 0;
+  for (const auto& s : scan.segments) disk += s.file.bytes;
+  ByteCount total = stats.total();
+  out << fmt::format("segments: {}, {} on disk\n", scan.segments.size(), readable_size(disk));
+  out << fmt::format("records: {}, {} raw, {} stored, compression ratio {}\n", total.records, total.raw_bytes,
+                     total.stored_bytes, ratio_text(total.raw_bytes, total.stored_bytes));
+  std::vector<std::vector<std::string>> rows = {{"RECORD_TYPE", "RECORDS", "RAW_BYTES", "STORED_BYTES", "RATIO"}};
+  for (unsigned t = 1; t < stats.by_record_type.size(); ++t) {
+    const ByteCount& c = stats.by_record_type[t];
+    rows.push_back({std::string(record_type_name(static_cast<RecordType>(t))), std::to_string(c.records),
+                    std::to_string(c.raw_bytes), std::to_string(c.stored_bytes), ratio_text(c.raw_bytes, c.stored_bytes)});
+  }
+  for (unsigned m = 0; m < stats.by_capture_mode.size(); ++m) {
+    const ByteCount& c = stats.by_capture_mode[m];
+    rows.push_back({fmt::format("transaction {}", capture_mode_name(static_cast<CaptureMode>(m))),
+                    std::to_string(c.records), std::to_string(c.raw_bytes), std::to_string(c.stored_bytes),
+                    ratio_text(c.raw_bytes, c.stored_bytes)});
+  }
+  out << '\n';
+  print_table(rows, out);
+  rows = {{"OPERATION", "COUNT"}};
+  for (unsigned code = 1; code < stats.ops_by_code.size(); ++code)
+    rows.push_back({std::string(op_code_name(static_cast<OpCode>(code))), std::to_string(stats.ops_by_code[code])});
+  out << '\n';
+  print_table(rows, out);
+  rows = {{"CHANGES", "CREATE", "UPDATE", "DELETE"}};
+  for (unsigned entity = 1; entity < 3; ++entity)
+    rows.push_back({entity == 1 ? "node" : "relationship", std::to_string(stats.changes[entity][1]),
+                    std::to_string(stats.changes[entity][2]), std::to_string(stats.changes[entity][3])});
+  out << '\n';
+  print_table(rows, out);
+  out << '\n';
+  out << fmt::format("transactions: {}", stats.transactions);
+  if (stats.transactions > 0)
+    out << fmt::format(", {} to {}, {:.2f} tx/s\naverage transaction: {} bytes\nlargest transaction: tx {}, {} bytes, "
+                       "{} operations",
+                       iso8601_utc(stats.first_commit_us), iso8601_utc(stats.last_commit_us), stats.tx_per_second(),
+                       stats.tx_raw_bytes / stats.transactions, stats.largest_tx_id, stats.largest_tx_raw_bytes,
+                       stats.largest_tx_ops);
+  out << '\n';
+  out.flush();
+  print_problems(scan, err);
+}
+
+void preview_retention(const std::filesystem::path& dir, const std::string& policy_text, std::ostream& out,
+                       std::ostream& err) {
+  LogScan scan = scan_log(log_folder(dir));
+  // The policy is given, never read from the store: opening the database would checkpoint it,
+  // and a checkpoint prunes, which a preview must never do.
+  const std::string& policy = policy_text;
+  std::string source = "--policy";
+  std::uint64_t last_checkpoint = scan.last_checkpoint_tx();
+  std::string checkpoint_source = "the log's last checkpoint record";
+  RetentionPolicy parsed = RetentionPolicy::parse(policy);
+  auto plan = plan_pruning(parsed, retention_summaries(scan), last_checkpoint, now_us());
+  out << fmt::format("policy: {} (from {})\nlast checkpoint: tx {} (from {})\n", parsed.to_string(), source,
+                     last_checkpoint, checkpoint_source);
+  std::vector<std::vector<std::string>> rows = {{"SEG", "FILE", "BYTES", "LAST_TX", "LAST_COMMIT", "PRUNE", "WHY"}};
+  std::uint64_t pruned = 0, pruned_bytes = 0;
+  auto summaries = retention_summaries(scan);
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const SegmentScan& s = scan.segments[i];
+    if (plan[i].prune) ++pruned, pruned_bytes += s.file.bytes;
+    rows.push_back({std::to_string(s.file.number), std::filesystem::path(s.file.path).filename().string(),
+                    std::to_string(s.file.bytes), or_dash(s.last_tx), iso8601_utc(summaries[i].last_commit_us),
+                    plan[i].prune ? "yes" : "no", plan[i].reason});
+  }
+  print_table(rows, out);
+  out << fmt::format("{} of {} segments ({}) would be pruned at the next checkpoint; nothing was pruned now\n", pruned,
+                     plan.size(), readable_size(pruned_bytes));
+  out.flush();
+  print_problems(scan, err);
+}
+
+Verb add_log_verb(CLI::App& app) {
+  auto dir = std::make_shared<std::string>();
+  auto policy = std::make_shared<std::string>();
+  auto dump_args = std::make_shared<LogDumpArgs>();
+  CLI::App* cmd = app.add_subcommand("log", "Inspect the transaction log: ls, dump, verify, stats, retention");
+  cmd->require_subcommand(1);
+  cmd->footer(
+      "Every verb reads the segment files (DIR/txlog/*.seg) read-only: it works while another\n"
+      "process writes, and on a damaged log it names each problem by file and byte offset and\n"
+      "goes on with what it can read. Problems go to standard error (verify: standard output).");
+
+  CLI::App* ls = cmd->add_subcommand("ls", "One row per segment file");
+  ls->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
+  ls->add_option("--policy", *policy, "Retention policy for the PRUNE column (default: not shown, '?')");
+  ls->footer(
+      "Columns: SEG segment number; FILE; BYTES on disk; RATIO raw record bytes / stored bytes\n"
+      "(1.00 uncompressed); FIRST_TX, LAST_TX and FIRST_COMMIT, LAST_COMMIT of the transactions\n"
+      "in it (UTC); MODES capture modes seen (OFF, DIFF, FULL); GEN enrichment generation from\n"
+      "the header; CKPTS checkpoint records in it; PRUNE whether --policy would prune it at the\n"
+      "next checkpoint (see 'txgraph log retention' for why). '-' means none, '?' unknown.");
+
+  CLI::App* dump = cmd->add_subcommand("dump", "Every record in order, for people or as JSON lines");
+  dump->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
+  dump->add_option("--from-tx", dump_args->from_tx, "First transaction to show");
+  dump->add_option("--to-tx", dump_args->to_tx, "Last transaction to show");
+  dump->add_option("--since", dump_args->since, "Only records at or after this UTC time (2026-11-18T11:06:40Z)");
+  dump->add_option("--until", dump_args->until, "Only records at or before this UTC time");
+  dump->add_option("--segment", dump_args->segment, "Only this segment number")->check(CLI::PositiveNumber);
+  dump->add_flag("--json", dump_args->json, "One JSON object per line");
+  dump->footer(
+      "Records: transaction (tx id, start and commit time, capture mode, user, metadata, its\n"
+      "operations, and in DIFF/FULL its enrichment changes), checkpoint (lastAppliedTx),\n"
+      "enrichment_change (from, to, generation, nextTx), import_notice. Each names its segment\n"
+      "and byte offset. Text: one block per transaction, an operation or change per line.\n"
+      "--from-tx/--to-tx place other records by the transaction before them.");
+
+  CLI::App* verify = cmd->add_subcommand("verify", "Check every frame, header and tx id; exit 1 if damaged");
+  verify->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
+  verify->footer(
+      "Checks every frame's checksum and decoding, the segment headers (same database UUID,\n"
+      "number equal to the file name, contiguous numbering), tx id continuity across segments,\n"
+      "and that checkpoints point inside the log. Prints one line per problem, 'FILE: offset N:\n"
+      "what', then a summary. A torn last record in the last segment (a writer mid-append, or a\n"
+      "crash) is a 'note:', not damage. Exit status: 0 clean, 1 damaged, 2 bad usage.");
+
+  CLI::App* stats = cmd->add_subcommand("stats", "Counts and bytes by record type, capture mode, operation");
+  stats->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
+  stats->footer(
+      "Prints records and bytes (raw = uncompressed payload, stored = on disk, without frame\n"
+      "headers) per record type and per capture mode, operations per type, enrichment changes\n"
+      "on nodes and relationships per operation, transactions per second between the first\n"
+      "and last retained commit, and the average and largest transaction.");
+
+  CLI::App* retention = cmd->add_subcommand("retention", "Which segments the next checkpoint would prune, and why");
+  retention->add_option("DIR", *dir, "Folder of the database")->required();
+  retention->add_option("--policy", *policy,
+                        "Policy to try; `txgraph show DIR` prints the database's own (this verb never opens the "
+                        "database: opening checkpoints, and a checkpoint prunes)")
+      ->required();
+  retention->footer(
+      "Prunes nothing. Columns: SEG, FILE, BYTES, LAST_TX, LAST_COMMIT (of its last transaction,\n"
+      "or its creation), PRUNE yes/no and WHY (the policy's or a safety rule's reason). The last\n"
+      "checkpoint comes from the log.");
+
+  return {cmd, [=] {
+            if (ls->parsed()) list_log_segments(*dir, *policy, std::cout, std::cerr);
+            if (dump->parsed()) dump_log(*dir, *dump_args, std::cout, std::cerr);
+            if (stats->parsed()) print_log_stats(*dir, std::cout, std::cerr);
+            if (retention->parsed()) preview_retention(*dir, *policy, std::cout, std::cerr);
+            if (verify->parsed() && !verify_log(*dir, std::cout)) {
+              std::cout.flush();
+              throw std::runtime_error(fmt::format("the log in {} is damaged", *dir));
+            }
+          }};
+}
+
+}  // namespace txgraph::cli
