@@ -135,8 +135,21 @@ void complete_creates(TxRecord& rec, bool take_values, ByteReader& in) {
   auto entity_key = [](bool node, std::uint64_t id) { return id << 1 | (node ? 0 : 1); };
   bool grouped = false;
   static const std::vector<std::size_t> kNone;
+  // Most transactions are small: a pass over their few operations per change costs less than
+  // building the grouping.
+  constexpr std::size_t kGroupAbove = 16;
+  std::vector<std::size_t> mine;
   for (auto& change : rec.enrichment->changes) {
     if (!change.after_from_operations) continue;
+    if (rec.ops.size() <= kGroupAbove) {
+      bool node = change.entity == ChangeEntity::kNode;
+      mine.clear();
+      for (std::size_t i = 0; i < rec.ops.size(); ++i)
+        if (rec.ops[i].code != OpCode::kCreateKey && rec.ops[i].id == change.id && is_node_op(rec.ops[i].code) == node)
+          mine.push_back(i);
+      complete_from_operations(change, rec.ops, mine, take_values, in);
+      continue;
+    }
     if (!grouped) {
       for (std::size_t i = 0; i < rec.ops.size(); ++i)
         if (rec.ops[i].code != OpCode::kCreateKey)
