@@ -1,6 +1,8 @@
 // txgraph log ls|dump|verify|stats|retention: the log files of a database, read directly and
 // read-only, so every verb works while another process writes and on a damaged log (each
 // problem is printed with its file and byte offset, and reading goes on with what is left).
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
 #include "txgraph/error.h"
+#include "txlog/log_directory.h"
 #include "txlog/log_inspect.h"
 #include "txlog/log_stats.h"
 #include "txlog/retention_policy.h"
@@ -337,10 +340,30 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
 }
 
 bool verify_log(const std::filesystem::path& dir, std::ostream& out) {
+  // A progress line for a person watching a large log on a terminal; scripts get none.
+  bool show_progress = ::isatty(STDERR_FILENO);
+  std::uint64_t total = 0;
+  if (show_progress)
+    for (const auto& f : list_segments(log_folder(dir))) total += f.bytes;
+  std::uint64_t done_before = 0, current = 0, current_bytes = 0;
+  auto last_print = std::chrono::steady_clock::now();
   // Decoding every record in full finds payloads that pass their checksum yet do not parse.
-  LogScan scan = scan_log(log_folder(dir), [](const SegmentScan&, const Frame& frame) {
+  LogScan scan = scan_log(log_folder(dir), [&](const SegmentScan& segment, const Frame& frame) {
     if (frame.type == RecordType::kTransaction) decode_tx_record(frame.payload);
+    if (!show_progress || total == 0) return;
+    if (segment.file.number != current) {
+      done_before += current_bytes;
+      current = segment.file.number;
+      current_bytes = segment.file.bytes;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_print < std::chrono::milliseconds(200)) return;
+    last_print = now;
+    std::cerr << fmt::format("\rverifying: segment {}, {:.0f}%   ", current,
+                             100.0 * static_cast<double>(done_before + frame.offset) / static_cast<double>(total))
+              << std::flush;
   });
+  if (show_progress) std::cerr << "\r" << std::string(40, ' ') << "\r" << std::flush;
   std::uint64_t records = 0, damage = 0;
   for (const auto& s : scan.segments) records += s.records;
   for (const auto& problem : scan.problems) {
