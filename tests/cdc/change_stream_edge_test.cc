@@ -283,10 +283,10 @@ TEST(ChangeStreamEdge, AListenerSeesACommitMadeRightAfterItStarts) {
     lo.max_delay = std::chrono::milliseconds(1);
     ChangeListener listener(stream, lo, [&](const std::vector<ChangeEvent>& batch, const ChangeCounts&,
                                             const std::string&) { seen_tx = batch.back().tx_id; });
-    if (std::getenv("REVIEW_LISTENER_CONTROL")) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     commit_one(*db, round, 10);
     std::uint64_t tx = db->status().last_committed_tx;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    // Generous: this asserts delivery, not speed, and must hold on a loaded machine.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (seen_tx.load() != tx && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     if (seen_tx.load() != tx) ++missed;

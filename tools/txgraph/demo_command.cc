@@ -176,8 +176,16 @@ void run_demo(std::string dir, std::ostream& out) {
   CdcQueryArgs follow;
   follow.follow = true;
   follow.limit = 1;
+  // The follower would start at the current position; it is taken here, before the commit,
+  // so that the demo never depends on how fast the follower starts.
+  {
+    std::ostringstream current;
+    print_cdc_position(dir, false, current);
+    follow.from = current.str().substr(0, current.str().find('\n'));
+  }
   follow.selectors = {R"({"select":"n","changesTo":["name"]})"};
-  command(out, fmt::format("txgraph cdc query {} --follow --limit 1 --selector '{}' &", dir, follow.selectors[0]));
+  command(out, fmt::format("txgraph cdc query {} --from {} --follow --limit 1 --selector '{}' &", dir, follow.from,
+                           follow.selectors[0]));
   std::ostringstream followed;
   std::exception_ptr follow_error;
   std::thread follower([&] {
@@ -187,7 +195,7 @@ void run_demo(std::string dir, std::ostream& out) {
       follow_error = std::current_exception();
     }
   });
-  // The follower starts at the current position: let it take it before the commit.
+  // Let the follower be waiting when the commit comes (it would catch up anyway).
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   run_step(dir, {R"({"user":"bob","ops":[{"op":"set_properties","node":{"label":"Person","key":{"id":3}},"properties":{"name":"Cid the Second"}}]})"}, out);
   follower.join();
