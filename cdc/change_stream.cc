@@ -25,8 +25,6 @@ namespace {
 using cdc::ChangePosition;
 using cdc::IndexedSegment;
 
-// Uncompressed frames each decode on their own; the index keeps one per this many bytes.
-constexpr std::uint64_t kUncompressedIndexSpacing = 64 * 1024;
 
 std::string uuid_raw_from_text(std::string_view text) {
   std::string raw;
@@ -175,21 +173,15 @@ class RecordWalker {
         case txlog::SegmentReader::Next::kCorrupt:
           damaged(reader_->path(), reader_->problem_offset(), reader_->problem());
       }
-      bool decodes_alone =
-          (frame_.flags & txlog::kFrameFlagRestart) || !(frame_.flags & txlog::kFrameFlagCompressed);
       // Switches of enrichment need no attention here: the transactions after a switch to OFF
       // carry no changes, and the query stops at the first of them.
       if (frame_.type != txlog::RecordType::kTransaction) continue;
       std::uint64_t id = txlog::peek_tx_id(frame_.payload);
-      // Past the visible end a frame may still be cut off again: learn nothing from it, and
-      // never go on from here (the frame is consumed).
+      // Past the visible end a frame may still be cut off again: never go on from here (the
+      // frame is consumed). The index learns restart points by its own walk of the segment.
       if (id > visible_tx_) {
         overran_ = true;
         return false;
-      }
-      if (decodes_alone && (frame_.flags & txlog::kFrameFlagRestart || frame_.offset >= last_noted_ + kUncompressedIndexSpacing)) {
-        index_.note_start(number_, frame_.offset, id);
-        last_noted_ = frame_.offset;
       }
       if (id < skip_below_) continue;
       if (last_tx_ != 0 && id != last_tx_ + 1)
@@ -228,7 +220,6 @@ class RecordWalker {
       throw Error(ErrorCode::kWrongDatabase,
                   fmt::format("log segment {} belongs to database {}, not to this database {}", seg.path,
                               txlog::uuid_to_text(reader_->header().database_uuid), txlog::uuid_to_text(database_uuid_)));
-    last_noted_ = 0;
     refreshed_ = false;
     final_refresh_ = false;
   }
@@ -309,7 +300,6 @@ class RecordWalker {
   std::uint64_t last_tx_ = 0;
   std::int64_t last_commit_us_ = 0;
   bool overran_ = false;  // read a frame past the visible end
-  std::uint64_t last_noted_ = 0;
   bool refreshed_ = false;       // the open segment was looked at again once at its end
   bool final_refresh_ = false;   // ... and once more after a newer segment was seen
 };

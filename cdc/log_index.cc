@@ -153,9 +153,4 @@ std::uint64_t LogIndex::start_offset(const std::string& path, std::uint64_t segm
   return std::prev(start)->second;
 }
 
-void LogIndex::note_start(std::uint64_t segment, std::uint64_t offset, std::uint64_t tx) {
-  std::lock_guard lock(mutex_);
-  starts_[segment].emplace(tx, offset);
-}
-
 }  // namespace txgraph::cdc

@@ -1,8 +1,8 @@
 // What a change reader knows about a log folder: its segments with their headers, and where
 // inside a segment decoding can start to reach a given transaction (the compression restart
-// points, learned as reads pass them). It lets a query seek to its cursor instead of scanning
-// from the first segment, and a follower that re-queries near the end decode at most one
-// restart interval (256 KiB) before the record it wants.
+// points, learned by walking each segment's frame headers once). It lets a query seek to its
+// cursor instead of scanning from the first segment, decoding at most one restart interval
+// (256 KiB) before the record it wants.
 #pragma once
 
 #include <cstdint>
@@ -45,9 +45,6 @@ class LogIndex {
   // the restart frames, which decode alone); later calls walk only what was appended since.
   std::uint64_t start_offset(const std::string& path, std::uint64_t segment, std::uint64_t tx);
 
-  // A reader passed a frame at `offset` that decodes on its own (a restart point, or any
-  // uncompressed frame) and holds transaction `tx`.
-  void note_start(std::uint64_t segment, std::uint64_t offset, std::uint64_t tx);
 
  private:
   std::string log_dir_;

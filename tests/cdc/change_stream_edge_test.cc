@@ -14,6 +14,7 @@
 #include "cdc/change_id.h"
 #include "cdc/log_index.h"
 #include "cdc/log_tail.h"
+#include "cdc_test_support.h"
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
 #include "txlog/log_directory.h"
@@ -26,21 +27,10 @@ namespace {
 
 using testing::TestDir;
 
-Options edge_options(EnrichmentMode mode = EnrichmentMode::kDiff) {
-  Options o;
-  o.durability = Durability::kAsync;
-  o.initial_settings.enrichment = mode;
-  return o;
-}
+using testing::small_segments;
 
-Options small_segments(const std::string& policy) {
-  Options o = edge_options();
-  o.initial_settings.rotation_size = 4096;
-  o.initial_settings.retention_policy = policy;
-  o.initial_settings.checkpoint_interval_tx = 0;
-  o.initial_settings.checkpoint_interval_volume = 0;
-  return o;
-}
+Options edge_options(EnrichmentMode mode = EnrichmentMode::kDiff) { return testing::capture_options(mode); }
+
 
 void commit_one(Database& db, int i, std::size_t pad = 300) {
   auto tx = db.begin_write();

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cdc/change_id.h"
+#include "cdc_test_support.h"
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
 #include "txlog/log_directory.h"
@@ -16,12 +17,10 @@ namespace {
 
 using testing::TestDir;
 
-Options options(EnrichmentMode mode = EnrichmentMode::kDiff) {
-  Options o;
-  o.durability = Durability::kAsync;
-  o.initial_settings.enrichment = mode;
-  return o;
-}
+using testing::noise;
+using testing::small_segments;
+
+Options options(EnrichmentMode mode = EnrichmentMode::kDiff) { return testing::capture_options(mode); }
 
 NodeId create_person(Database& db, std::int64_t id, const std::string& user = "alice") {
   auto tx = db.begin_write(TxInfo{user, "", {}});
@@ -222,24 +221,6 @@ TEST(ChangeStream, SwitchingBetweenDiffAndFullKeepsIdsValid) {
   EXPECT_EQ(events[0].after->properties.size(), 2u);  // FULL: id and age
 }
 
-Options small_segments(const std::string& policy) {
-  Options o = options();
-  o.initial_settings.rotation_size = 4096;
-  o.initial_settings.retention_policy = policy;
-  o.initial_settings.checkpoint_interval_tx = 0;
-  o.initial_settings.checkpoint_interval_volume = 0;
-  return o;
-}
-
-// Padding that compression cannot shrink much, so that segments fill at a known pace.
-std::string noise(std::size_t n, std::uint64_t seed) {
-  std::string out(n, '\0');
-  for (auto& c : out) {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    c = static_cast<char>('a' + (seed >> 59));
-  }
-  return out;
-}
 
 void commit_padded(Database& db, int n) {
   static std::uint64_t seed = 1;

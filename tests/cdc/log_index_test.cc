@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cdc_test_support.h"
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
 #include "txlog/segment_reader.h"
@@ -14,14 +15,7 @@ namespace {
 
 using testing::TestDir;
 
-std::string noise(std::size_t n, std::uint64_t seed) {
-  std::string out(n, '\0');
-  for (auto& c : out) {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    c = static_cast<char>('a' + (seed >> 59));
-  }
-  return out;
-}
+using testing::noise;
 
 void build_log(const std::filesystem::path& dir, int compression_level, int transactions) {
   Options o;

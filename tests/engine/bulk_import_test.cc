@@ -256,6 +256,48 @@ TEST(BulkImport, ACrashBeforeTheNoticeIsWrittenLeavesTheNextOpenToWriteIt) {
   }
 }
 
+TEST(BulkImport, DelimitersIntegerIdsAndProgressAreAsAsked) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), diff_options());
+  ImportOptions o;
+  o.node_files = {write_file(dir, "nodes.tsv", "id:ID\ttags:string[]\t:LABEL\n7\ta|b\tPerson|Admin\n8\tc\tPerson\n")};
+  o.relationship_files = {write_file(dir, "rels.tsv", ":START_ID\t:END_ID\t:TYPE\n7\t8\tKNOWS\n")};
+  o.delimiter = '\t';
+  o.array_delimiter = '|';
+  o.id_type = ImportOptions::IdType::kInteger;
+  std::vector<ImportProgress> progress;
+  o.on_progress = [&](const ImportProgress& p) { progress.push_back(p); };
+  db->import_csv(o);
+  auto read = db->begin_read();
+  auto first = read.get_node(NodeId{1});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->properties.at("id"), Value(7));  // an integer, not the text "7"
+  EXPECT_EQ(first->properties.at("tags"), Value(Value::List{"a", "b"}));
+  EXPECT_EQ(first->labels, (std::vector<std::string>{"Admin", "Person"}));
+  EXPECT_EQ(read.relationships_of(NodeId{1}, Direction::kOutgoing, "KNOWS").size(), 1u);
+  // At least the closing report, which says every row and byte was read.
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back().rows, 3u);
+  EXPECT_EQ(progress.back().bytes_read, progress.back().total_bytes);
+  EXPECT_GT(progress.back().total_bytes, 0u);
+}
+
+TEST(BulkImport, IntegerIdsRefuseText) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), diff_options());
+  ImportOptions o;
+  o.node_files = {write_file(dir, "nodes.csv", "id:ID\n1\nx2\n")};
+  o.id_type = ImportOptions::IdType::kInteger;
+  try {
+    db->import_csv(o);
+    FAIL() << "a text id was stored as an integer";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("nodes.csv:3:1"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(db->begin_read().node_count(), 0u);
+}
+
 TEST(BulkImport, AMissingFileIsNotFound) {
   TestDir dir;
   auto db = Database::open(dir.path(), diff_options());

@@ -1,6 +1,7 @@
 // libFuzzer target: SegmentReader and the log scan on arbitrary segment bytes. Whatever the
 // bytes, reading must end (kEnd, kTornTail or kCorrupt) without a crash, a sanitizer report,
-// or an exception other than txgraph::Error from decoding.
+// or an exception other than txgraph::Error from decoding, and the frames it returns must keep
+// the invariants checked below (a broken one traps, which libFuzzer reports).
 //
 // Build and run long (clang only):
 //   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DTXGRAPH_BUILD_FUZZ=ON \
@@ -10,6 +11,7 @@
 //   build-fuzz/tests/fuzz/segment_reader_fuzz corpus -max_len=65536 -max_total_time=3600
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
@@ -41,14 +43,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
+  // What every reader of the log relies on, whatever the bytes: frames come in file order,
+  // lie inside the file after the header, and the good data never ends past the file.
+  auto check = [](bool holds) {
+    if (!holds) __builtin_trap();
+  };
+  std::uint64_t records = 0;
   {
     SegmentReader reader(path);
     Frame frame;
+    std::uint64_t previous_end = kSegmentHeaderSize;
     for (int i = 0; i < 100000 && reader.next(&frame) == SegmentReader::Next::kRecord; ++i) {
+      check(reader.header_status() == HeaderStatus::kOk);
+      check(frame.offset == previous_end);
+      previous_end = frame.offset + kFrameHeaderSize + frame.stored_size;
+      check(previous_end <= size);
+      check(reader.valid_end() == previous_end);
+      check(frame.type != static_cast<RecordType>(0));
+      ++records;
     }
+    check(reader.valid_end() <= std::max<std::uint64_t>(size, kSegmentHeaderSize));
   }
-  // The full inspection path: header checks, continuity, and decoding every record.
+  // The full inspection path: header checks, continuity, and decoding every record. It must
+  // see the same whole frames as the reader, and count no more bytes than the file holds.
   LogStats stats;
-  scan_log(fuzz_dir(), [&](const SegmentScan&, const Frame& frame) { add_to_stats(stats, frame); });
+  std::uint64_t visited = 0;
+  LogScan scan = scan_log(fuzz_dir(), [&](const SegmentScan&, const Frame& frame) {
+    add_to_stats(stats, frame);
+    ++visited;
+  });
+  check(visited <= records);
+  for (const auto& segment : scan.segments) check(segment.valid_end <= std::max<std::uint64_t>(size, kSegmentHeaderSize));
   return 0;
 }

@@ -41,6 +41,21 @@ TEST_F(ImportCommandTest, ImportsAndCaptureSeesNothingOfIt) {
   EXPECT_EQ(show["imports"][0]["relationships"], 1);
 }
 
+TEST_F(ImportCommandTest, TabsAndAnotherListDelimiter) {
+  auto nodes = file("people.tsv", "id:ID\tname\t:LABEL\n1\tAnn\tPerson|Admin\n");
+  CliResult r = run_cli({"import", db_, "--nodes", nodes, "--delimiter", "TAB", "--array-delimiter", "|", "--id-type",
+                         "integer"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Exported exported = parse_export(run_cli({"export", db_}).out);
+  const auto* ann = exported.node_with("name", "Ann");
+  ASSERT_NE(ann, nullptr);
+  EXPECT_EQ((*ann)["labels"], nlohmann::json::parse(R"(["Admin","Person"])"));
+  EXPECT_EQ((*ann)["properties"]["id"], 1);
+  CliResult wide = run_cli({"import", db_, "--nodes", nodes, "--delimiter", "ab"});
+  EXPECT_EQ(wide.exit_code, 1);
+  EXPECT_NE(wide.err.find("--delimiter takes one character"), std::string::npos) << wide.err;
+}
+
 TEST_F(ImportCommandTest, BadInputNamesFileLineAndColumnAndChangesNothing) {
   auto nodes = file("bad.csv", "id:ID,age:int\n1,12\n2,twelve\n");
   CliResult r = run_cli({"import", db_, "--nodes", nodes});
