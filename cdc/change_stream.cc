@@ -596,4 +596,24 @@ bool ChangeStream::wait(std::string_view from, std::chrono::milliseconds timeout
   return impl_->wait_after(p.tx_id, deadline);
 }
 
+std::string ChangeStream::position_at_time(std::int64_t time_us) const {
+  return retry_once_if_pruned([&] {
+    Snapshot s = impl_->enabled_snapshot();
+    ChangePosition earliest = impl_->earliest_position(s);
+    if (earliest.after_all()) return cdc::encode_change_id(earliest);  // nothing captured yet
+    RecordWalker walker(*impl_, s);
+    walker.seek(earliest.tx_id);
+    std::string_view payload;
+    std::uint64_t tx = 0;
+    while (walker.next(&payload, &tx)) {
+      std::int64_t commit_us = txlog::peek_commit_time(payload);
+      if (commit_us >= time_us)
+        return cdc::encode_change_id(impl_->position(s, tx, ChangePosition::kBeforeFirst, commit_us));
+    }
+    return cdc::encode_change_id(impl_->current_position(s));
+  });
+}
+
+std::filesystem::path ChangeStream::dir() const { return std::filesystem::path(impl_->log_dir).parent_path(); }
+
 }  // namespace txgraph

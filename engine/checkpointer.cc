@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "engine/database_impl.h"
+#include "txlog/consumer_records.h"
+#include "txlog/retention_holds.h"
 #include "txlog/log_directory.h"
 #include "txlog/retention_policy.h"
 #include "txlog/segment_format.h"
@@ -132,7 +134,23 @@ void Database::Impl::prune_log() {
   std::string log_dir = (dir / "txlog").string();
   bool removed = false;
   try {
-    auto plan = txlog::plan_pruning(policy, segment_summaries(), last_checkpoint_tx.load(), now_us());
+    // Held across planning and removal: no group commits, resets or is created in between,
+    // so a hold is judged on the position it has while its segments go.
+    std::string groups_dir = txlog::consumers_dir(dir.string());
+    txlog::ConsumerLock groups_lock(groups_dir, false);
+    auto summaries = segment_summaries();
+    auto plan = txlog::plan_pruning(policy, summaries, last_checkpoint_tx.load(), now_us());
+    std::vector<txlog::RetentionHold> holds;
+    for (const auto& group : txlog::read_consumer_records(groups_dir))
+      if (group.hold_bytes && group.lost.empty()) holds.push_back({group.name, group.needs_tx, *group.hold_bytes});
+    for (const auto& lost : txlog::apply_retention_holds(plan, summaries, holds)) {
+      // Marked before its segments go: a crash in between leaves a lost group whose log is
+      // still there, never a holding group whose log is gone.
+      if (auto group = txlog::read_consumer_record(groups_dir, lost.group)) {
+        group->lost = lost.reason;
+        txlog::write_consumer_record(groups_dir, *group);
+      }
+    }
     for (const auto& verdict : plan) {
       if (!verdict.prune) break;  // pruned segments are a prefix
       // Oldest first, so a crash part-way leaves a contiguous log.

@@ -200,6 +200,15 @@ class ChangeStream {
   // stream waits on file change notification (inotify). Validates `from` as query() does.
   bool wait(std::string_view from, std::chrono::milliseconds timeout) const;
 
+  // The position just before the first transaction of the current generation committed at or
+  // after `time_us` (microseconds since the Unix epoch): query() from it returns that
+  // transaction's changes first. current() when none committed since; earliest() when the
+  // oldest retained change is already later. Reads the log from the earliest change on.
+  std::string position_at_time(std::int64_t time_us) const;
+
+  // The database folder this stream reads (where its consumer groups live too).
+  std::filesystem::path dir() const;
+
   struct Impl;
 
  private:

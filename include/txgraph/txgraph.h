@@ -2,6 +2,7 @@
 #pragma once
 
 #include "txgraph/cdc.h"
+#include "txgraph/consumer.h"
 #include "txgraph/database.h"
 #include "txgraph/error.h"
 #include "txgraph/import.h"

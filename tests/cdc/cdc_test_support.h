@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "txgraph/txgraph.h"
@@ -35,6 +36,17 @@ inline std::string noise(std::size_t n, std::uint64_t seed) {
     c = static_cast<char>('a' + (seed >> 33) % 26);
   }
   return out;
+}
+
+// The code of the txgraph::Error that `f` throws, if it throws one.
+template <typename F>
+std::optional<ErrorCode> error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return std::nullopt;
 }
 
 }  // namespace txgraph::testing

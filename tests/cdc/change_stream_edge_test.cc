@@ -40,15 +40,7 @@ void commit_one(Database& db, int i, std::size_t pad = 300) {
 
 std::uint64_t active_segment(Database& db) { return db.status().segments.back().number; }
 
-template <typename F>
-std::optional<ErrorCode> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return std::nullopt;
-}
+using testing::error_of;
 
 std::string describe(const std::optional<ErrorCode>& code) {
   return code ? std::string(error_code_name(*code)) : std::string("no error");

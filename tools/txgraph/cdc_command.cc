@@ -19,9 +19,11 @@ namespace txgraph::cli {
 
 namespace {
 
-std::atomic<bool> interrupted{false};
+std::atomic<bool> interrupt_seen{false};
 
-extern "C" void on_interrupt(int) { interrupted = true; }
+extern "C" void on_interrupt(int) { interrupt_seen = true; }
+
+}  // namespace
 
 // SIGINT and SIGTERM end --follow cleanly: no SA_RESTART, so the wait for file changes
 // returns at once and the loop sees the flag.
@@ -33,6 +35,10 @@ void catch_interrupts() {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 }
+
+bool interrupted() { return interrupt_seen; }
+
+namespace {
 
 // How long one wait for file changes lasts before the loop looks at the stop flag again; a
 // change wakes it at once.
@@ -64,9 +70,9 @@ void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, s
     position = result.position;
     left -= result.events;
     if (!args.follow || left == 0) return;
-    while (!interrupted && !stream.wait(position, kFollowWait)) {
+    while (!interrupted() && !stream.wait(position, kFollowWait)) {
     }
-    if (interrupted) {
+    if (interrupted()) {
       // Where to pick up again, for people and for scripts that restart the follower.
       err << "txgraph: stopped; continue with --from " << position << '\n';
       return;
@@ -111,7 +117,10 @@ Verb add_cdc_verb(CLI::App& app) {
       "plus includeProperties / excludeProperties to trim the states. With --follow, Ctrl-C stops\n"
       "and prints the id to continue from on standard error.");
 
+  auto run_group = add_cdc_group_verbs(*cmd);
+
   return {cmd, [=] {
+            run_group();
             if (earliest->parsed()) print_cdc_position(*dir, true, std::cout);
             if (current->parsed()) print_cdc_position(*dir, false, std::cout);
             if (query->parsed()) query_changes(*dir, *args, std::cout, std::cerr);

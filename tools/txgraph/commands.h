@@ -71,6 +71,34 @@ struct CdcQueryArgs {
 // after printing the position to continue from to `err`.
 void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, std::ostream& out, std::ostream& err);
 
+// SIGINT and SIGTERM set a flag instead of ending the process, so followers stop cleanly.
+void catch_interrupts();
+bool interrupted();
+
+// txgraph cdc group create|list|poll|commit|reset|delete (txgraph/consumer.h); declared
+// under `cdc` by add_cdc_verb. The returned function runs whichever was parsed.
+std::function<void()> add_cdc_group_verbs(CLI::App& cdc);
+struct CdcGroupArgs {
+  std::string name;
+  std::string start = "latest";        // create: parse_start_location text
+  std::string reset_start = "earliest";
+  std::vector<std::string> selectors;  // JSON objects
+  bool manual_commit = false;
+  std::string hold;   // a size, or empty for no hold
+  std::size_t limit = 100;
+  std::string wait;   // a duration, or empty
+  bool follow = false;
+  std::string position;  // commit
+};
+void create_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std::ostream& out);
+void list_groups(const std::filesystem::path& dir, bool json, std::ostream& out);
+// Prints the next batch (with follow, every batch until SIGINT) as JSON lines, then closes the
+// consumer: an automatic-commit group commits what was printed.
+void poll_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std::ostream& out, std::ostream& err);
+void commit_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std::ostream& out);
+void reset_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std::ostream& out);
+void delete_group(const std::filesystem::path& dir, const std::string& name, std::ostream& out);
+
 // txgraph import DIR --nodes FILE... [--relationships FILE...]: Database::import_csv, with a
 // progress line on a terminal; prints a summary and returns the import's notice.
 Verb add_import_verb(CLI::App& app);

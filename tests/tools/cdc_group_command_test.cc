@@ -1,0 +1,117 @@
+// `txgraph cdc group ...` as scripts drive it: create, poll (automatic and manual commit),
+// commit, list, reset, delete, and the errors a user can cause.
+#include <nlohmann/json.hpp>
+
+#include "cli_fixture.h"
+
+namespace txgraph::testing {
+namespace {
+
+using nlohmann::json;
+
+class CdcGroupCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CliResult init = run_cli({"init", db_, "--enrichment", "diff"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+  }
+
+  void add_person(int id) {
+    CliResult r = run_cli({"run", db_}, join_lines({fmt_person(id)}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static std::string fmt_person(int id) {
+    return R"({"ops":[{"op":"create_node","labels":["Person"],"properties":{"id":)" + std::to_string(id) + "}}]}";
+  }
+
+  CliResult group(std::vector<std::string> args) {
+    args.insert(args.begin(), {"cdc", "group"});
+    return run_cli(args);
+  }
+
+  std::vector<int> poll_ids(const std::string& name, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"poll", db_, name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CliResult r = group(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<int> ids;
+    for (const auto& line : split_lines(r.out))
+      ids.push_back(json::parse(line)["event"]["state"]["after"]["properties"]["id"].get<int>());
+    last_err_ = r.err;
+    return ids;
+  }
+
+  TestDir dir_;
+  std::string db_ = (dir_ / "db").string();
+  std::string last_err_;
+};
+
+TEST_F(CdcGroupCommandTest, PollCommitsWhatItPrinted) {
+  add_person(1);
+  ASSERT_EQ(group({"create", db_, "all", "--start", "earliest"}).exit_code, 0);
+  add_person(2);
+  add_person(3);
+  EXPECT_EQ(poll_ids("all", {"--limit", "2"}), (std::vector<int>{1, 2}));
+  EXPECT_EQ(poll_ids("all"), (std::vector<int>{3}));
+  EXPECT_EQ(poll_ids("all"), (std::vector<int>{}));
+}
+
+TEST_F(CdcGroupCommandTest, ManualCommitRedeliversUntilCommitted) {
+  ASSERT_EQ(group({"create", db_, "m", "--start", "earliest", "--manual-commit", "--selector",
+                   R"({"select":"n","labels":["Person"]})"})
+                .exit_code,
+            0);
+  add_person(1);
+  add_person(2);
+  EXPECT_EQ(poll_ids("m", {"--limit", "1"}), (std::vector<int>{1}));
+  EXPECT_EQ(poll_ids("m", {"--limit", "1"}), (std::vector<int>{1})) << "an uncommitted change was not redelivered";
+  auto at = last_err_.find("commit with: ");
+  ASSERT_NE(at, std::string::npos) << last_err_;
+  std::string position = last_err_.substr(last_err_.rfind(' ') + 1);
+  position.erase(position.find_last_not_of("\n") + 1);
+  CliResult commit = group({"commit", db_, "m", position});
+  ASSERT_EQ(commit.exit_code, 0) << commit.err;
+  EXPECT_EQ(poll_ids("m"), (std::vector<int>{2}));
+}
+
+TEST_F(CdcGroupCommandTest, ListResetDelete) {
+  add_person(1);
+  ASSERT_EQ(group({"create", db_, "a", "--hold", "1G"}).exit_code, 0);
+  add_person(2);
+  CliResult list = group({"list", db_, "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto rows = split_lines(list.out);
+  ASSERT_EQ(rows.size(), 1u);
+  json row = json::parse(rows[0]);
+  EXPECT_EQ(row["name"], "a");
+  EXPECT_EQ(row["lagChanges"], 1);
+  EXPECT_EQ(row["holdBytes"], 1024 * 1024 * 1024);
+  EXPECT_EQ(row["commit"], "auto");
+  EXPECT_NE(group({"list", db_}).out.find("hold 1G"), std::string::npos);
+
+  EXPECT_EQ(poll_ids("a"), (std::vector<int>{2}));
+  ASSERT_EQ(group({"reset", db_, "a"}).exit_code, 0);  // to earliest
+  EXPECT_EQ(poll_ids("a"), (std::vector<int>{1, 2}));
+  ASSERT_EQ(group({"delete", db_, "a"}).exit_code, 0);
+  EXPECT_EQ(group({"list", db_}).out, "no consumer groups\n");
+}
+
+TEST_F(CdcGroupCommandTest, BadInputIsRefusedByName) {
+  ASSERT_EQ(group({"create", db_, "g"}).exit_code, 0);
+  auto refused = [&](std::vector<std::string> args, const std::string& says) {
+    CliResult r = group(args);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+  };
+  refused({"create", db_, "g"}, "exists already");
+  refused({"create", db_, "bad/name"}, "is not a consumer group name");
+  refused({"create", db_, "h", "--start", "soon"}, "is not a start location");
+  refused({"create", db_, "h", "--selector", R"({"select":"n","colour":1})"}, "colour");
+  refused({"create", db_, "h", "--hold", "lots"}, "lots");
+  refused({"poll", db_, "nope"}, "no consumer group \"nope\"");
+  refused({"commit", db_, "g", "not-an-id"}, "not-an-id");
+  refused({"delete", db_, "nope"}, "no consumer group \"nope\"");
+}
+
+}  // namespace
+}  // namespace txgraph::testing
