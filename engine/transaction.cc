@@ -193,8 +193,18 @@ WriteTransaction::~WriteTransaction() = default;
 
 // Each mutation runs the engine operation (which validates before it writes) and then logs it.
 NodeId WriteTransaction::create_node(const std::vector<std::string>& labels, const Properties& properties) {
+  return create_node_with_id(NodeId{writable(state_).next_node_id}, labels, properties);
+}
+
+NodeId WriteTransaction::create_node_with_id(NodeId wanted, const std::vector<std::string>& labels,
+                                             const Properties& properties) {
   auto& s = writable(state_);
-  std::uint64_t id = s.next_node_id;
+  std::uint64_t id = wanted.value;
+  if (id < s.next_node_id)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("node id {} was already handed out in this database (the next free one is {}): ids are "
+                            "never reused",
+                            element_id(wanted), element_id(NodeId{s.next_node_id})));
   engine::create_node(s, id, labels, properties);
   ByteWriter w(s.ops);
   txlog::encode_create_node(w, id, labels, properties);
@@ -252,8 +262,19 @@ void WriteTransaction::remove_labels(NodeId id, const std::vector<std::string>& 
 
 RelationshipId WriteTransaction::create_relationship(std::string_view type, NodeId start, NodeId end,
                                                      const Properties& properties) {
+  return create_relationship_with_id(RelationshipId{writable(state_).next_relationship_id}, type, start, end,
+                                     properties);
+}
+
+RelationshipId WriteTransaction::create_relationship_with_id(RelationshipId wanted, std::string_view type,
+                                                             NodeId start, NodeId end, const Properties& properties) {
   auto& s = writable(state_);
-  std::uint64_t id = s.next_relationship_id;
+  std::uint64_t id = wanted.value;
+  if (id < s.next_relationship_id)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("relationship id {} was already handed out in this database (the next free one is {}): "
+                            "ids are never reused",
+                            element_id(wanted), element_id(RelationshipId{s.next_relationship_id})));
   engine::create_relationship(s, id, type, start.value, end.value, properties);
   ByteWriter w(s.ops);
   txlog::encode_create_relationship(w, id, type, start.value, end.value, properties);

@@ -140,6 +140,10 @@ class WriteTransaction : public TransactionView {
   ~WriteTransaction();  // aborts if neither committed nor aborted
 
   NodeId create_node(const std::vector<std::string>& labels, const Properties& properties);
+  // The same with a chosen id, for replicas that keep their source's ids (txgraph/replication.h).
+  // The id must not have been handed out yet here: at or after every id this database assigned
+  // (else kInvalidArgument); the ids between are then never assigned.
+  NodeId create_node_with_id(NodeId id, const std::vector<std::string>& labels, const Properties& properties);
   // Throws kHasRelationships if the node has relationships and `detach` is false; with detach
   // its relationships are deleted first.
   void delete_node(NodeId id, bool detach = false);
@@ -151,6 +155,9 @@ class WriteTransaction : public TransactionView {
 
   RelationshipId create_relationship(std::string_view type, NodeId start, NodeId end,
                                      const Properties& properties);
+  // The same with a chosen id, under the rule of create_node_with_id.
+  RelationshipId create_relationship_with_id(RelationshipId id, std::string_view type, NodeId start, NodeId end,
+                                             const Properties& properties);
   void delete_relationship(RelationshipId id);
   void set_relationship_properties(RelationshipId id, const Properties& properties);
   void remove_relationship_properties(RelationshipId id, const std::vector<std::string>& keys);

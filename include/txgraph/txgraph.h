@@ -7,4 +7,5 @@
 #include "txgraph/error.h"
 #include "txgraph/import.h"
 #include "txgraph/options.h"
+#include "txgraph/replication.h"
 #include "txgraph/value.h"

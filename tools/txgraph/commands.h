@@ -99,6 +99,12 @@ void commit_group(const std::filesystem::path& dir, const CdcGroupArgs& args, st
 void reset_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std::ostream& out);
 void delete_group(const std::filesystem::path& dir, const std::string& name, std::ostream& out);
 
+// txgraph replicate SRC DST [--follow]: txgraph::replicate from SRC's log into DST; with
+// follow, until SIGINT / SIGTERM. Prints what it applied and the position reached.
+Verb add_replicate_verb(CLI::App& app);
+void replicate_database(const std::filesystem::path& source_dir, const std::filesystem::path& replica_dir,
+                        bool follow, std::ostream& out, std::ostream& err);
+
 // txgraph import DIR --nodes FILE... [--relationships FILE...]: Database::import_csv, with a
 // progress line on a terminal; prints a summary and returns the import's notice.
 Verb add_import_verb(CLI::App& app);

@@ -1,0 +1,259 @@
+// A replica fed by CDC (txgraph/replication.h): each source transaction's changes applied as
+// one replica transaction that also carries the source position it reaches.
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "cdc/change_id.h"
+#include "txgraph/replication.h"
+#include "txlog/log_directory.h"
+#include "txlog/segment_format.h"
+#include "txlog/segment_reader.h"
+#include "txlog/tx_record.h"
+
+namespace txgraph {
+
+namespace {
+
+constexpr const char* kFromKey = "txgraph.replicatedFrom";
+constexpr const char* kPositionKey = "txgraph.sourcePosition";
+
+NodeId node_id_of(const std::string& element_id) {
+  auto id = parse_node_element_id(element_id);
+  if (!id) throw Error(ErrorCode::kInvalidArgument, fmt::format("change names node \"{}\", not a node id", element_id));
+  return *id;
+}
+
+RelationshipId relationship_id_of(const std::string& element_id) {
+  auto id = parse_relationship_element_id(element_id);
+  if (!id)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("change names relationship \"{}\", not a relationship id", element_id));
+  return *id;
+}
+
+const ChangeState kEmptyState;
+
+// What an update changes, in either capture mode: in DIFF the states hold removed labels and
+// old values before, added labels and new values after; in FULL the whole entity. Either way,
+// what is before and not after goes, and what is after is set.
+std::vector<std::string> removed_properties(const ChangeState& before, const ChangeState& after) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : before.properties)
+    if (!after.properties.contains(key)) out.push_back(key);
+  return out;
+}
+
+std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& x : a)
+    if (std::find(b.begin(), b.end(), x) == b.end()) out.push_back(x);
+  return out;
+}
+
+void apply_node(WriteTransaction& tx, const ChangeEvent& e) {
+  NodeId id = node_id_of(e.element_id);
+  const ChangeState& before = e.before ? *e.before : kEmptyState;
+  const ChangeState& after = e.after ? *e.after : kEmptyState;
+  switch (e.operation) {
+    case ChangeOperation::kCreate:
+      tx.create_node_with_id(id, after.labels, after.properties);
+      break;
+    case ChangeOperation::kUpdate: {
+      if (!tx.get_node(id))
+        throw Error(ErrorCode::kNotFound,
+                    fmt::format("the replica has no node {} to update (was it bulk imported into the source?)",
+                                e.element_id));
+      if (auto gone = removed_properties(before, after); !gone.empty()) tx.remove_node_properties(id, gone);
+      if (!after.properties.empty()) tx.set_node_properties(id, after.properties);
+      if (auto gone = minus(before.labels, after.labels); !gone.empty()) tx.remove_labels(id, gone);
+      if (auto added = minus(after.labels, before.labels); !added.empty()) tx.add_labels(id, added);
+      break;
+    }
+    case ChangeOperation::kDelete:
+      tx.delete_node(id, false);
+      break;
+  }
+}
+
+void apply_relationship(WriteTransaction& tx, const ChangeEvent& e) {
+  RelationshipId id = relationship_id_of(e.element_id);
+  const ChangeState& before = e.before ? *e.before : kEmptyState;
+  const ChangeState& after = e.after ? *e.after : kEmptyState;
+  switch (e.operation) {
+    case ChangeOperation::kCreate: {
+      NodeId start = node_id_of(e.start.element_id);
+      NodeId end = node_id_of(e.end.element_id);
+      for (const auto& [node, name] : {std::pair{start, &e.start.element_id}, std::pair{end, &e.end.element_id}})
+        if (!tx.get_node(node))
+          throw Error(ErrorCode::kNotFound,
+                      fmt::format("the replica has no node {} for relationship {} (was it bulk imported into the "
+                                  "source?)",
+                                  *name, e.element_id));
+      tx.create_relationship_with_id(id, e.type, start, end, after.properties);
+      break;
+    }
+    case ChangeOperation::kUpdate:
+      if (auto gone = removed_properties(before, after); !gone.empty()) tx.remove_relationship_properties(id, gone);
+      if (!after.properties.empty()) tx.set_relationship_properties(id, after.properties);
+      break;
+    case ChangeOperation::kDelete:
+      tx.delete_relationship(id);
+      break;
+  }
+}
+
+// The order that never needs what is not there yet: nodes created and updated, relationships
+// deleted, created and updated, and nodes deleted last.
+int apply_rank(const ChangeEvent& e) {
+  bool node = e.kind == EntityKind::kNode;
+  switch (e.operation) {
+    case ChangeOperation::kCreate:
+      return node ? 0 : 3;
+    case ChangeOperation::kUpdate:
+      return node ? 1 : 4;
+    case ChangeOperation::kDelete:
+      return node ? 5 : 2;
+  }
+  return 6;
+}
+
+std::string source_uuid_of(const ChangeStream& source) {
+  return txlog::uuid_to_text(cdc::decode_change_id(source.current()).database_uuid);
+}
+
+// The source's import notices after transaction `after_tx`, from the segments that can hold
+// them (those that hold or follow that transaction).
+std::vector<ImportNotice> imports_after(const ChangeStream& source, std::uint64_t after_tx) {
+  std::vector<ImportNotice> out;
+  auto segments = txlog::list_segments((source.dir() / "txlog").string());
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    try {
+      txlog::SegmentReader reader(segments[i].path);
+      if (reader.header_status() == txlog::HeaderStatus::kOk && reader.header().first_tx <= after_tx + 1) from = i;
+    } catch (const Error&) {
+      // pruned or being created meanwhile: it holds nothing we look for
+    }
+  }
+  for (std::size_t i = from; i < segments.size(); ++i) {
+    try {
+      txlog::SegmentReader reader(segments[i].path);
+      txlog::Frame frame;
+      while (reader.next(&frame) == txlog::SegmentReader::Next::kRecord) {
+        if (frame.type != txlog::RecordType::kImportNotice) continue;
+        auto n = txlog::decode_import_notice(frame.payload);
+        if (n.after_tx < after_tx) continue;
+        ImportNotice notice;
+        notice.import_number = n.import_number;
+        notice.time_us = n.time_us;
+        notice.after_tx = n.after_tx;
+        notice.nodes = n.nodes;
+        notice.relationships = n.relationships;
+        notice.first_node_id = n.first_node_id;
+        notice.first_relationship_id = n.first_relationship_id;
+        notice.files = n.files;
+        out.push_back(std::move(notice));
+      }
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<ReplicaPosition> replica_position(const Database& replica) {
+  auto segments = txlog::list_segments((replica.dir() / "txlog").string());
+  // The newest replicated transaction: look in the newest segment first, then back.
+  for (std::size_t i = segments.size(); i-- > 0;) {
+    std::optional<ReplicaPosition> found;
+    txlog::SegmentReader reader(segments[i].path);
+    txlog::Frame frame;
+    while (reader.next(&frame) == txlog::SegmentReader::Next::kRecord) {
+      if (frame.type != txlog::RecordType::kTransaction) continue;
+      auto header = txlog::decode_tx_header(frame.payload);
+      auto from = header.metadata.find(kFromKey);
+      auto position = header.metadata.find(kPositionKey);
+      if (from == header.metadata.end() || position == header.metadata.end() ||
+          from->second.kind() != ValueKind::kString || position->second.kind() != ValueKind::kString)
+        continue;
+      ReplicaPosition p;
+      p.source_uuid = from->second.as_string();
+      p.position = position->second.as_string();
+      p.source_tx = cdc::decode_change_id(p.position).tx_id;
+      found = std::move(p);
+    }
+    if (found) return found;
+  }
+  return std::nullopt;
+}
+
+ReplicationResult replicate(const ChangeStream& source, Database& replica, const ReplicationOptions& options) {
+  std::string source_uuid = source_uuid_of(source);
+  ReplicationResult result;
+  std::string position;
+  if (auto stored = replica_position(replica)) {
+    if (stored->source_uuid != source_uuid)
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("database {} is a replica of database {}, not of {} ({})", replica.dir().string(),
+                              stored->source_uuid, source.dir().string(), source_uuid));
+    position = stored->position;
+  } else {
+    auto status = replica.status();
+    if (status.node_count != 0 || status.relationship_count != 0)
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("database {} holds data but no replication position: a replica must start empty",
+                              replica.dir().string()));
+    position = source.earliest();
+  }
+  result.position = position;
+  result.imports = imports_after(source, cdc::decode_change_id(position).tx_id);
+
+  std::vector<ChangeEvent> pending;  // the changes of one source transaction
+  auto apply_pending = [&] {
+    if (pending.empty()) return;
+    const ChangeEvent& last = pending.back();
+    TxInfo info;
+    info.user = last.metadata.executing_user;
+    info.authenticated_user = last.metadata.authenticated_user;
+    info.metadata = last.metadata.tx_metadata;
+    info.metadata[kFromKey] = Value(source_uuid);
+    info.metadata[kPositionKey] = Value(last.id);
+    std::stable_sort(pending.begin(), pending.end(),
+                     [](const ChangeEvent& a, const ChangeEvent& b) { return apply_rank(a) < apply_rank(b); });
+    auto tx = replica.begin_write(std::move(info));
+    for (const auto& e : pending) {
+      if (e.kind == EntityKind::kNode)
+        apply_node(tx, e);
+      else
+        apply_relationship(tx, e);
+    }
+    std::uint64_t replica_tx = tx.commit();
+    ++result.transactions;
+    result.changes += pending.size();
+    result.position = last.id;
+    if (options.on_applied) options.on_applied(last.tx_id, replica_tx);
+    pending.clear();
+  };
+
+  for (;;) {
+    // Read to the end of what is visible, so the last transaction is whole. The query's own
+    // position (after the last transaction read) is where the next one starts and waits.
+    position = source.query(position, {}, [&](const ChangeEvent& e) {
+      if (!pending.empty() && pending.back().tx_id != e.tx_id) apply_pending();
+      pending.push_back(e);
+      return true;
+    }).position;
+    apply_pending();
+    if (!options.follow) break;
+    while (!(options.stop && options.stop()) && !source.wait(position, options.stop_check)) {
+    }
+    if (options.stop && options.stop()) break;
+  }
+  return result;
+}
+
+}  // namespace txgraph
