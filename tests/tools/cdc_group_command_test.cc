@@ -88,6 +88,13 @@ TEST_F(CdcGroupCommandTest, ListResetDelete) {
   EXPECT_EQ(row["holdBytes"], 1024 * 1024 * 1024);
   EXPECT_EQ(row["commit"], "auto");
   EXPECT_NE(group({"list", db_}).out.find("hold 1G"), std::string::npos);
+  CliResult show = run_cli({"show", db_, "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  json shown = json::parse(show.out)["consumerGroups"];
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0]["name"], "a");
+  EXPECT_EQ(shown[0]["holdBytes"], 1024 * 1024 * 1024);
+  EXPECT_NE(run_cli({"show", db_}).out.find("a: holds the log from tx"), std::string::npos);
 
   EXPECT_EQ(poll_ids("a"), (std::vector<int>{2}));
   ASSERT_EQ(group({"reset", db_, "a"}).exit_code, 0);  // to earliest

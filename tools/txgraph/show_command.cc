@@ -11,12 +11,39 @@
 #include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
 #include "tools/txgraph/text_formats.h"
+#include "txlog/consumer_records.h"
 
 namespace txgraph::cli {
 
 using namespace json;  // the JSON conventions shared with change events
 
 namespace {
+
+// Consumer groups (txgraph/consumer.h) and the log they hold from pruning.
+Json groups_json(const std::vector<txlog::ConsumerRecord>& groups) {
+  Json out = Json::array();
+  for (const auto& g : groups)
+    out.push_back({{"name", g.name},
+                   {"needsTx", g.needs_tx},
+                   {"commit", g.auto_commit ? "auto" : "manual"},
+                   {"holdBytes", g.hold_bytes ? Json(*g.hold_bytes) : Json(nullptr)},
+                   {"lost", g.lost.empty() ? Json(nullptr) : Json(g.lost)}});
+  return out;
+}
+
+void print_groups_text(const std::vector<txlog::ConsumerRecord>& groups, std::ostream& out) {
+  if (groups.empty()) {
+    out << "consumer groups   none\n";
+    return;
+  }
+  out << fmt::format("consumer groups   {}\n", groups.size());
+  for (const auto& g : groups) {
+    std::string hold = g.hold_bytes ? fmt::format("holds the log from tx {} up to {}", g.needs_tx, size_text(*g.hold_bytes))
+                                    : fmt::format("needs tx {} onward, holds nothing", g.needs_tx);
+    out << fmt::format("  {}: {}{}\n", g.name, g.lost.empty() ? hold : "LOST: " + g.lost,
+                       g.auto_commit ? "" : " (manual commit)");
+  }
+}
 
 bool has_checkpoint(const DatabaseStatus& status) {
   return status.last_checkpoint_tx != 0 || status.last_checkpoint_time_us != 0;
@@ -121,10 +148,15 @@ void print_status_text(const std::filesystem::path& dir, const DatabaseStatus& s
 void show_database(const std::filesystem::path& dir, bool json, std::ostream& out) {
   auto db = open_existing(dir);
   DatabaseStatus status = db->status();
-  if (json)
-    out << json_line(status_json(dir, status)) << '\n';
-  else
+  auto groups = txlog::read_consumer_records(txlog::consumers_dir(dir.string()));
+  if (json) {
+    Json j = status_json(dir, status);
+    j["consumerGroups"] = groups_json(groups);
+    out << json_line(j) << '\n';
+  } else {
     print_status_text(dir, status, out);
+    print_groups_text(groups, out);
+  }
   out.flush();
   db->close();
 }
@@ -143,7 +175,8 @@ Verb add_show_verb(CLI::App& app) {
       "enrichmentGeneration, lastCommittedTx, lastCheckpoint {txId, time} or null, counts {nodes,\n"
       "relationships}, recoveryAtOpen {replayedTransactions, tornBytesCut, rolledBackToCheckpoint}, segments [{number, file,\n"
       "bytes, firstTx}], imports [{importNumber, time, afterTx, nodes, relationships, firstNodeId,\n"
-      "firstRelationshipId, files}] and pruningSinceOpen {segmentsPruned, lastError}. Sizes are in bytes;\n"
+      "firstRelationshipId, files}], pruningSinceOpen {segmentsPruned, lastError} and consumerGroups\n"
+      "[{name, needsTx, commit, holdBytes, lost}]. Sizes are in bytes;\n"
       "times are ISO-8601 UTC with milliseconds. 'At open' and 'since open' are about this\n"
       "command's own open of the database: recovery after a crash, pruning after a checkpoint.");
   cmd->add_option("DIR", args->dir, "Folder of the database")->required();
