@@ -226,7 +226,8 @@ TEST(CliDemoTest, WalksThroughAFolderItNames) {
   EXPECT_NE(demo.out.find(name), std::string::npos);
   for (const char* verb :
        {"txgraph init", "txgraph run", "txgraph cdc earliest", "txgraph cdc query", "txgraph set", "txgraph show",
-        "txgraph export", "txgraph checkpoint", "txgraph import", "--follow"})
+        "txgraph export", "txgraph checkpoint", "txgraph import", "--follow", "txgraph replicate",
+        "txgraph cdc group create", "txgraph cdc group commit"})
     EXPECT_NE(demo.out.find(verb), std::string::npos) << verb;
   // It shows change events in DIFF, then the same kind of update in FULL.
   EXPECT_NE(demo.out.find(R"("captureMode":"DIFF")"), std::string::npos);
@@ -234,6 +235,9 @@ TEST(CliDemoTest, WalksThroughAFolderItNames) {
   // The stale cursor is refused, and the import is listed.
   EXPECT_NE(demo.out.find("switched off and on since"), std::string::npos);
   EXPECT_NE(demo.out.find("import 1 at"), std::string::npos);
+  // The replica's second run applies nothing; the uncommitted group poll is delivered again.
+  EXPECT_NE(demo.out.find("replicated 0 transactions"), std::string::npos);
+  EXPECT_NE(demo.out.find("(the same two changes: nothing was committed)"), std::string::npos);
 
   // What the demo left behind is a database the verbs read.
   Exported exported = parse_export(run_cli({"export", made[0].string()}).out);

@@ -202,7 +202,20 @@ void run_demo(std::string dir, std::ostream& out) {
   if (follow_error) std::rethrow_exception(follow_error);
   out << "The follower printed:\n" << followed.str();
 
-  heading(out, "9. Switching capture off breaks the stream for good");
+  heading(out, "9. A replica fed by CDC");
+  out << "`replicate` applies every change of the source to another database, one replica\n"
+         "transaction per source transaction, keeping the element ids. It stores the source\n"
+         "position in the replica with each transaction, so a second run (or a restart after a\n"
+         "crash) goes on where it stopped and applies nothing twice.\n";
+  std::string replica = (std::filesystem::path(dir) / "replica").string();
+  command(out, fmt::format("txgraph replicate {} {}", dir, replica));
+  replicate_database(dir, replica, false, out, out);
+  command(out, fmt::format("txgraph replicate {} {}", dir, replica));
+  replicate_database(dir, replica, false, out, out);
+  command(out, fmt::format("txgraph export {}", replica));
+  export_graph(replica, out);
+
+  heading(out, "10. Switching capture off breaks the stream for good");
   out << "With enrichment OFF nothing is captured; switching it on again starts a new generation,\n"
          "and a position from before is refused, since the changes in between are lost to it.\n";
   std::ostringstream old_position;
@@ -222,7 +235,7 @@ void run_demo(std::string dir, std::ostream& out) {
     out << fmt::format("txgraph: error: {}\n", e.what());
   }
 
-  heading(out, "10. Bulk import bypasses the log");
+  heading(out, "11. Bulk import bypasses the log");
   out << "`import` writes CSV rows straight into the store: fast, but no transaction record, so\n"
          "change data capture never sees them. The log gets an import notice, and `show` lists it.\n";
   auto people_csv = std::filesystem::path(dir) / "people.csv";
@@ -247,7 +260,7 @@ void run_demo(std::string dir, std::ostream& out) {
   command(out, fmt::format("txgraph show {}", dir));
   show_database(dir, false, out);
 
-  heading(out, "11. Retention: checkpoints prune old segments");
+  heading(out, "12. Retention: checkpoints prune old segments");
   out << "With small segments and a policy that keeps only the newest file, each checkpoint removes\n"
          "the older segments, and `cdc earliest` moves forward with them. (Closing a database\n"
          "checkpoints too, so the `run` below ends with one.)\n";
@@ -287,7 +300,36 @@ void run_demo(std::string dir, std::ostream& out) {
   out << "The earliest position moved: changes in the pruned segments are gone for good, and a\n"
          "position inside them is refused (kCdcPruned) rather than silently skipped.\n";
 
-  heading(out, "12. Export the graph");
+  heading(out, "13. Consumer groups keep their place");
+  out << "A consumer group is a named reader whose position is stored beside the database, so a\n"
+         "consumer that stops goes on where its group left off. This one reads updates of Person\n"
+         "nodes and commits by hand: until it commits, each poll gets the same changes again.\n";
+  CdcGroupArgs audit;
+  audit.name = "audit";
+  audit.start = "earliest";
+  audit.selectors = {R"({"select":"n","labels":["Person"],"operation":"u","includeProperties":["visits"]})"};
+  audit.manual_commit = true;
+  audit.limit = 2;
+  command(out, fmt::format("txgraph cdc group create {} audit --start earliest --selector '{}' --manual-commit", dir,
+                           audit.selectors[0]));
+  create_group(dir, audit, out);
+  command(out, fmt::format("txgraph cdc group poll {} audit --limit 2", dir));
+  std::ostringstream poll_note;
+  poll_group(dir, audit, out, poll_note);
+  out << poll_note.str();
+  command(out, fmt::format("txgraph cdc group poll {} audit --limit 2", dir));
+  std::ostringstream again_note;
+  poll_group(dir, audit, out, again_note);
+  out << again_note.str() << "(the same two changes: nothing was committed)\n";
+  std::string note = again_note.str();
+  audit.position = note.substr(note.rfind(' ') + 1);
+  audit.position.erase(audit.position.find_last_not_of('\n') + 1);
+  command(out, fmt::format("txgraph cdc group commit {} audit {}", dir, audit.position));
+  commit_group(dir, audit, out);
+  command(out, fmt::format("txgraph cdc group list {}", dir));
+  list_groups(dir, false, out);
+
+  heading(out, "14. Export the graph");
   out << "Ann (Admin, 60 visits), Cid the Second, and the three imported people with their two\n"
          "KNOWS relationships; Bob and his KNOWS relationship are gone, Dee never was.\n";
   command(out, fmt::format("txgraph export {}", dir));
