@@ -297,8 +297,6 @@ TxRecord decode(std::string_view payload, bool with_enrichment) {
 
 TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) { return decode(payload, with_enrichment); }
 
-TxRecord decode_tx_changes(std::string_view payload) { return decode(payload, true); }
-
 
 void encode_create_node(ByteWriter& out, std::uint64_t id, const std::vector<std::string>& labels,
                         const Properties& properties) {

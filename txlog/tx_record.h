@@ -99,8 +99,6 @@ void encode_tx_header(std::string& out, const TxHeader& header);
 // Throws Error(kCorruption) when the payload does not decode. With `with_enrichment` false,
 // the enrichment of a DIFF/FULL record is skipped (recovery needs only the operations).
 TxRecord decode_tx_record(std::string_view payload, bool with_enrichment = true);
-// For change readers: the same.
-TxRecord decode_tx_changes(std::string_view payload);
 // Only the header: who, when, the capture mode and the metadata, without the operations.
 TxHeader decode_tx_header(std::string_view payload);
 // Only the tx id, without decoding the operations.
