@@ -80,11 +80,9 @@ namespace {
 
 // "n:42" / "r:7", as txgraph::element_id writes them, into a reused string.
 void write_element_id(char prefix, std::uint64_t id, std::string& out) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
-  out.assign(1, prefix);
-  out += ':';
-  out.append(digits, end);
+  char text[24] = {prefix, ':'};
+  auto end = std::to_chars(text + 2, text + sizeof text, id).ptr;
+  out.assign(text, end);
 }
 
 }  // namespace
@@ -149,7 +147,16 @@ void EventBuilder::build_state(const txlog::StateView& from, bool node, std::opt
 // its state at commit (txlog/FORMAT.md, "Enrichment").
 void EventBuilder::build_created_state(txlog::TxRecordView& record, std::size_t seq, bool node, ChangeState& out) {
   out.labels.clear();
-  maps_.clear(out.properties);
+  // `out` still holds the previous event's properties, to be refilled in place: until the
+  // first operation with properties, they stand for an empty state.
+  bool empty = true;
+  auto set_properties = [&](std::string_view properties) {
+    if (!empty) return maps_.merge(properties, out.properties);
+    maps_.decode(properties, out.properties);
+    empty = false;
+    for (auto it = out.properties.begin(); it != out.properties.end();)
+      it = it->second.is_null() ? maps_.erase(out.properties, it) : std::next(it);
+  };
   const auto& operations = record.operations();
   auto add_labels = [&](std::string_view names) {
     txlog::NameCursor cursor(names);
@@ -160,17 +167,17 @@ void EventBuilder::build_created_state(txlog::TxRecordView& record, std::size_t 
     switch (op.code) {
       case txlog::OpCode::kCreateNode:
         add_labels(op.names);
-        maps_.merge(op.properties, out.properties);
+        set_properties(op.properties);
         break;
       case txlog::OpCode::kCreateRelationship:
       case txlog::OpCode::kSetNodeProperties:
       case txlog::OpCode::kSetRelationshipProperties:
-        maps_.merge(op.properties, out.properties);
+        set_properties(op.properties);
         break;
       case txlog::OpCode::kRemoveNodeProperties:
       case txlog::OpCode::kRemoveRelationshipProperties: {
         txlog::NameCursor cursor(op.names);
-        while (cursor.next()) maps_.erase(out.properties, cursor.name());
+        while (!empty && cursor.next()) maps_.erase(out.properties, cursor.name());
         break;
       }
       case txlog::OpCode::kAddLabels:
@@ -183,6 +190,7 @@ void EventBuilder::build_created_state(txlog::TxRecordView& record, std::size_t 
         break;
     }
   }
+  if (empty) maps_.clear(out.properties);
   if (!node) {
     out.labels.clear();
     return;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -316,26 +317,43 @@ void PropertyMapDecoder::clear(Properties& map) {
   while (!map.empty()) keep(map.extract(map.begin()));
 }
 
+Properties::iterator PropertyMapDecoder::erase(Properties& out, Properties::iterator entry) {
+  auto next = std::next(entry);
+  keep(out.extract(entry));
+  return next;
+}
+
 void PropertyMapDecoder::erase(Properties& out, std::string_view key) {
   auto found = out.find(std::string(key));
   if (found != out.end()) keep(out.extract(found));
 }
 
+// Walks `out` along the entries, which come in key order: an entry whose key `out` holds at
+// that place takes its value there, so that a map refilled with the keys it had (the same kind
+// of change again) sees no insertion or removal at all. Keys out of order or repeated (not
+// written by txgraph) still end as decode_properties leaves them: the last value of each key.
 void PropertyMapDecoder::decode(std::string_view properties, Properties& out) {
-  clear(out);
   ByteReader in(properties, "properties");
   std::uint64_t n = in.count(2);
+  auto at = out.begin();
   for (std::uint64_t i = 0; i < n; ++i) {
     std::string_view key = in.str();
+    // Equal keys first: the usual case, and one comparison.
+    while (at != out.end() && at->first != key && at->first.compare(key) < 0) at = erase(out, at);
+    if (at != out.end() && at->first == key) {
+      at->second = decode_value(in);
+      ++at;
+      continue;
+    }
     Properties::node_type node = node_for(key);
     node.mapped() = decode_value(in);
-    // Written in key order, so the end is the place; a repeated key keeps its last value.
-    auto result = out.insert(out.end(), std::move(node));
-    if (node) {
-      result->second = std::move(node.mapped());
+    auto placed = out.insert(at, std::move(node));
+    if (node) {  // the key came before
+      placed->second = std::move(node.mapped());
       keep(std::move(node));
     }
   }
+  while (at != out.end()) at = erase(out, at);
 }
 
 void PropertyMapDecoder::merge(std::string_view properties, Properties& out) {

@@ -82,6 +82,7 @@ class PropertyMapDecoder {
   // value sets it (a set_properties operation).
   void merge(std::string_view properties, Properties& out);
   void erase(Properties& out, std::string_view key);
+  Properties::iterator erase(Properties& out, Properties::iterator entry);  // the entry after it
   // Takes every node of `map`, leaving it empty.
   void clear(Properties& map);
 
