@@ -22,29 +22,49 @@ constexpr auto kDecode = make_decode_table();
 
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+namespace {
+
+// Appends the base64 of `bytes` in `alphabet`, with '=' padding or without. Writes into the
+// string's own buffer, grown once: change ids are written one per event.
+void append_base64(std::string_view bytes, std::string_view alphabet, bool pad, std::string& out) {
+  std::size_t whole = bytes.size() / 3, rest = bytes.size() % 3;
+  std::size_t length = whole * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
+  std::size_t at = out.size();
+  out.resize(at + length);
+  char* to = out.data() + at;
+  auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])); };
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                          static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                          static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
-    out += kAlphabet[group >> 18 & 63];
-    out += kAlphabet[group >> 12 & 63];
-    out += kAlphabet[group >> 6 & 63];
-    out += kAlphabet[group & 63];
+    std::uint32_t group = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    *to++ = alphabet[group >> 18 & 63];
+    *to++ = alphabet[group >> 12 & 63];
+    *to++ = alphabet[group >> 6 & 63];
+    *to++ = alphabet[group & 63];
   }
-  std::size_t rest = bytes.size() - i;
   if (rest > 0) {
-    std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) group |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kAlphabet[group >> 18 & 63];
-    out += kAlphabet[group >> 12 & 63];
-    out += rest == 2 ? kAlphabet[group >> 6 & 63] : '=';
-    out += '=';
+    std::uint32_t group = byte(i) << 16;
+    if (rest == 2) group |= byte(i + 1) << 8;
+    *to++ = alphabet[group >> 18 & 63];
+    *to++ = alphabet[group >> 12 & 63];
+    if (rest == 2) *to++ = alphabet[group >> 6 & 63];
+    if (pad) *to++ = '=';
+    if (pad && rest == 1) *to++ = '=';
   }
+}
+
+constexpr std::string_view kUrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  append_base64(bytes, kAlphabet, /*pad=*/true, out);
   return out;
+}
+
+void base64url_unpadded(std::string_view bytes, std::string& out) {
+  out.clear();
+  append_base64(bytes, kUrlAlphabet, /*pad=*/false, out);
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {

@@ -1,5 +1,8 @@
 #include "cdc/change_event.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include "cdc/json_values.h"
 #include "txlog/text_formats.h"
 
@@ -8,29 +11,6 @@ namespace txgraph {
 namespace {
 
 using json::Json;
-
-ChangeKey key_of(const txlog::KeyValues& key) { return ChangeKey{key.label, key.properties}; }
-
-void copy_keys(const std::vector<txlog::KeyValues>& from, std::vector<ChangeKey>& to) {
-  to.clear();
-  to.reserve(from.size());
-  for (const auto& k : from) to.push_back(key_of(k));
-}
-
-void set_state(std::optional<txlog::EntityState>& state, bool node, bool take, std::optional<ChangeState>& out) {
-  if (!state) {
-    out.reset();
-    return;
-  }
-  out.emplace();
-  if (take) {
-    if (node) out->labels = std::move(state->labels);
-    out->properties = std::move(state->properties);
-  } else {
-    if (node) out->labels = state->labels;
-    out->properties = state->properties;
-  }
-}
 
 ChangeOperation operation_of(txlog::ChangeOperation op) {
   switch (op) {
@@ -96,56 +76,177 @@ Json state_json(const std::optional<ChangeState>& state, bool node) {
 
 namespace cdc {
 
-void build_change_event(const txlog::TxHeader& header, txlog::Change& change, std::uint32_t seq,
-                        const ChangePosition& id_base, std::string_view database_name, bool take_states,
-                        ChangeEvent& out) {
-  ChangePosition position = id_base;
-  position.tx_id = header.tx_id;
-  position.seq = seq;
-  position.commit_time_us = header.commit_time_us;
-  out.id = encode_change_id(position);
+namespace {
+
+// "n:42" / "r:7", as txgraph::element_id writes them, into a reused string.
+void write_element_id(char prefix, std::uint64_t id, std::string& out) {
+  char text[24] = {prefix, ':'};
+  auto end = std::to_chars(text + 2, text + sizeof text, id).ptr;
+  out.assign(text, end);
+}
+
+}  // namespace
+
+EventBuilder::EventBuilder(const ChangePosition& id_base, std::string_view database_name)
+    : position_(id_base), database_name_(database_name) {}
+
+void EventBuilder::build_keys(std::string_view keys, std::vector<ChangeKey>& out) {
+  txlog::ByteReader in(keys, "keys");
+  std::size_t n = keys.empty() ? 0 : static_cast<std::size_t>(in.varint());
+  for (std::size_t i = n; i < out.size(); ++i) maps_.clear(out[i].properties);
+  out.resize(n);
+  for (auto& key : out) {
+    key.label.assign(in.str());
+    maps_.decode(txlog::skip_properties(in), key.properties);
+  }
+}
+
+void EventBuilder::build_node_reference(const txlog::NodeReferenceView& from, ChangeNodeRef& out) {
+  write_element_id('n', from.id, out.element_id);
+  txlog::decode_names_into(from.labels, out.labels);
+  build_keys(from.keys, out.keys);
+}
+
+void EventBuilder::clear_node_reference(ChangeNodeRef& out) {
+  out.element_id.clear();
+  out.labels.clear();
+  build_keys({}, out.keys);
+}
+
+// States of earlier events are kept aside rather than destroyed, with their buffers.
+ChangeState& EventBuilder::present(std::optional<ChangeState>& state) {
+  if (!state) {
+    if (spare_states_.empty()) {
+      state.emplace();
+    } else {
+      state.emplace(std::move(spare_states_.back()));
+      spare_states_.pop_back();
+    }
+  }
+  return *state;
+}
+
+void EventBuilder::absent(std::optional<ChangeState>& state) {
+  if (!state) return;
+  spare_states_.push_back(std::move(*state));
+  state.reset();
+}
+
+void EventBuilder::build_state(const txlog::StateView& from, bool node, std::optional<ChangeState>& out) {
+  if (!from.present) return absent(out);
+  ChangeState& state = present(out);
+  // Relationships have no labels.
+  if (node)
+    txlog::decode_names_into(from.labels, state.labels);
+  else
+    state.labels.clear();
+  maps_.decode(from.properties, state.properties);
+}
+
+// The entity did not exist before the transaction: its operations, applied in order, give
+// its state at commit (txlog/FORMAT.md, "Enrichment").
+void EventBuilder::build_created_state(txlog::TxRecordView& record, std::size_t seq, bool node, ChangeState& out) {
+  out.labels.clear();
+  // `out` still holds the previous event's properties, to be refilled in place: until the
+  // first operation with properties, they stand for an empty state.
+  bool empty = true;
+  auto set_properties = [&](std::string_view properties) {
+    if (!empty) return maps_.merge(properties, out.properties);
+    maps_.decode(properties, out.properties);
+    empty = false;
+    for (auto it = out.properties.begin(); it != out.properties.end();)
+      it = it->second.is_null() ? maps_.erase(out.properties, it) : std::next(it);
+  };
+  const auto& operations = record.operations();
+  auto add_labels = [&](std::string_view names) {
+    txlog::NameCursor cursor(names);
+    while (cursor.next()) out.labels.emplace_back(cursor.name());
+  };
+  for (std::uint32_t index : record.operations_on(seq)) {
+    const txlog::OperationView& op = operations[index];
+    switch (op.code) {
+      case txlog::OpCode::kCreateNode:
+        add_labels(op.names);
+        set_properties(op.properties);
+        break;
+      case txlog::OpCode::kCreateRelationship:
+      case txlog::OpCode::kSetNodeProperties:
+      case txlog::OpCode::kSetRelationshipProperties:
+        set_properties(op.properties);
+        break;
+      case txlog::OpCode::kRemoveNodeProperties:
+      case txlog::OpCode::kRemoveRelationshipProperties: {
+        txlog::NameCursor cursor(op.names);
+        while (!empty && cursor.next()) maps_.erase(out.properties, cursor.name());
+        break;
+      }
+      case txlog::OpCode::kAddLabels:
+        add_labels(op.names);
+        break;
+      case txlog::OpCode::kRemoveLabels:
+        std::erase_if(out.labels, [&](const std::string& label) { return txlog::names_contain(op.names, label); });
+        break;
+      default:
+        break;
+    }
+  }
+  if (empty) maps_.clear(out.properties);
+  if (!node) {
+    out.labels.clear();
+    return;
+  }
+  // Labels as the store keeps them: sorted, each once.
+  std::sort(out.labels.begin(), out.labels.end());
+  out.labels.erase(std::unique(out.labels.begin(), out.labels.end()), out.labels.end());
+}
+
+void EventBuilder::build(txlog::TxRecordView& record, std::size_t seq, ChangeEvent& out) {
+  const txlog::TxHeaderView& header = record.header();
+  const txlog::ChangeView& change = record.changes()[seq];
+  position_.tx_id = header.tx_id;
+  position_.seq = static_cast<std::int64_t>(seq);
+  position_.commit_time_us = header.commit_time_us;
+  encode_change_id(position_, id_bytes_, out.id);
   // The metadata is the transaction's: built once for all of its changes.
   bool same_transaction =
       out.tx_id == header.tx_id && seq > out.seq && out.metadata.tx_commit_time_us == header.commit_time_us;
   out.tx_id = header.tx_id;
-  out.seq = seq;
+  out.seq = static_cast<std::uint32_t>(seq);
+  auto& m = out.metadata;
+  m.capture_mode = mode_of(header.capture_mode);
   if (!same_transaction) {
-    auto& m = out.metadata;
-    m.capture_mode = mode_of(header.capture_mode);
-    m.database_name.assign(database_name);
-    m.executing_user = header.user;
-    m.authenticated_user = header.authenticated_user;
+    m.database_name.assign(database_name_);
+    m.executing_user.assign(header.user);
+    m.authenticated_user.assign(header.authenticated_user);
     m.tx_start_time_us = header.start_time_us;
     m.tx_commit_time_us = header.commit_time_us;
-    m.tx_metadata = header.metadata;
-  } else {
-    out.metadata.capture_mode = mode_of(header.capture_mode);
+    maps_.decode(header.metadata, m.tx_metadata);
   }
 
   bool node = change.entity == txlog::ChangeEntity::kNode;
   out.kind = node ? EntityKind::kNode : EntityKind::kRelationship;
   out.operation = operation_of(change.operation);
-  copy_keys(change.keys, out.keys);
+  build_keys(change.keys, out.keys);
+  write_element_id(node ? 'n' : 'r', change.id, out.element_id);
   if (node) {
-    out.element_id = element_id(NodeId{change.id});
-    out.labels = change.labels;
     out.type.clear();
-    out.start = {};
-    out.end = {};
+    clear_node_reference(out.start);
+    clear_node_reference(out.end);
   } else {
-    out.element_id = element_id(RelationshipId{change.id});
     out.labels.clear();
-    out.type = change.type;
-    auto ref = [](const txlog::NodeReference& r, ChangeNodeRef& to) {
-      to.element_id = element_id(NodeId{r.id});
-      to.labels = r.labels;
-      copy_keys(r.keys, to.keys);
-    };
-    ref(change.start, out.start);
-    ref(change.end, out.end);
+    out.type.assign(change.type);
+    build_node_reference(change.start, out.start);
+    build_node_reference(change.end, out.end);
   }
-  set_state(change.before, node, take_states, out.before);
-  set_state(change.after, node, take_states, out.after);
+  build_state(change.before, node, out.before);
+  if (change.after_from_operations) {
+    ChangeState& after = present(out.after);
+    build_created_state(record, seq, node, after);
+    if (node) out.labels = after.labels;
+  } else {
+    build_state(change.after, node, out.after);
+    if (node) txlog::decode_names_into(change.labels, out.labels);
+  }
 }
 
 }  // namespace cdc

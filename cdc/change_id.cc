@@ -30,21 +30,23 @@ std::uint64_t checksum(std::string_view bytes) { return XXH3_64bits(bytes.data()
 }  // namespace
 
 std::string encode_change_id(const ChangePosition& p) {
-  std::string bytes;
-  txlog::ByteWriter w(bytes);
+  std::string bytes, text;
+  encode_change_id(p, bytes, text);
+  return text;
+}
+
+void encode_change_id(const ChangePosition& p, std::string& scratch, std::string& out) {
+  scratch.clear();
+  txlog::ByteWriter w(scratch);
   w.u8(kChangeIdVersion);
   w.raw(p.database_uuid);
   w.varint(p.generation);
   w.varint(p.tx_id);
   w.varint(static_cast<std::uint64_t>(p.seq + 1));
   w.zigzag(p.commit_time_us);
-  w.u64(checksum(bytes));
+  w.u64(checksum(scratch));
   // URL-safe alphabet, no padding: the id goes into URLs and command lines unquoted.
-  std::string text = json::base64_encode(bytes);
-  while (!text.empty() && text.back() == '=') text.pop_back();
-  std::replace(text.begin(), text.end(), '+', '-');
-  std::replace(text.begin(), text.end(), '/', '_');
-  return text;
+  json::base64url_unpadded(scratch, out);
 }
 
 ChangePosition decode_change_id(std::string_view id) {

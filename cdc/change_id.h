@@ -28,6 +28,9 @@ struct ChangePosition {
 // base64url (no padding) of: u8 version 1, uuid[16], varint generation, varint tx_id,
 // varint seq + 1, zigzag commit_time_us, u64 XXH3-64 of the bytes before it.
 std::string encode_change_id(const ChangePosition& position);
+// The same into `out`, with `scratch` for the bytes: reusing both, a reader that writes id
+// after id allocates nothing.
+void encode_change_id(const ChangePosition& position, std::string& scratch, std::string& out);
 
 // Throws Error(kCdcInvalidId) naming the id for anything that is not an id this code wrote:
 // a bad alphabet or length, an unknown version, a checksum mismatch, trailing bytes.

@@ -17,6 +17,7 @@
 #include "txgraph/cdc.h"
 #include "txlog/segment_reader.h"
 #include "txlog/tx_record.h"
+#include "txlog/tx_record_view.h"
 
 namespace txgraph {
 
@@ -411,8 +412,17 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     std::lock_guard lock(parked_mutex);
     parked = std::move(walker_owner);
   };
-  ChangePosition id_base = position(s, 0, 0, 0);
+  // Every position of this query has the database and generation of `start`: only the place
+  // in the log moves (in place, so that no id's uuid is copied per change).
+  auto move_to = [&](std::uint64_t tx_id, std::int64_t seq, std::int64_t commit_us) {
+    last.tx_id = tx_id;
+    last.seq = seq;
+    last.commit_time_us = commit_us;
+  };
+  cdc::EventBuilder builder(position(s, 0, 0, 0), database_name);
   ChangeEvent event;
+  txlog::TxRecordView record;
+  std::optional<txlog::TxRecord> decoded;  // only for include/exclude projection
   std::string_view payload;
   std::uint64_t tx = 0;
   bool first = true;
@@ -433,14 +443,17 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     first = false;
     if (is_start_tx && start.after_all()) continue;
     ++result.transactions;
-    // The header alone decides for selectors on users and metadata: skip the rest unread.
-    auto header = txlog::decode_tx_header(payload);
-    if (!is_start_tx && header.capture_mode != txlog::CaptureMode::kOff && !selectors.may_select_transaction(header)) {
-      last = position(s, tx, ChangePosition::kAfterAll, header.commit_time_us);
+    // The header decides for selectors on users and metadata, a search of the bytes for those
+    // that name labels, types or properties: skip the rest unread.
+    auto header = txlog::read_tx_header_view(payload);
+    if (!is_start_tx && header.capture_mode != txlog::CaptureMode::kOff &&
+        !selectors.may_select_transaction(header, payload)) {
+      move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
       continue;
     }
-    auto record = txlog::decode_tx_changes(payload);
-    if (!record.enrichment || record.enrichment->generation != s.generation) {
+    // Read in place: only the changes the selectors select are decoded, into the event.
+    record.read(payload);
+    if (!record.has_enrichment() || record.generation() != s.generation) {
       // Not captured in this generation: only the id's own transaction may be such (current()
       // taken just as the generation began); anything later means the stream ended here.
       if (is_start_tx && !start.before_first()) {
@@ -449,28 +462,27 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
                               from, start.seq, tx));
       }
       if (is_start_tx) {
-        last = position(s, tx, ChangePosition::kAfterAll, record.header.commit_time_us);
+        move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
         continue;
       }
       break;
     }
-    auto& changes = record.enrichment->changes;
+    const auto& changes = record.changes();
     if (is_start_tx && start.seq >= static_cast<std::int64_t>(changes.size()))
       cdc_error(ErrorCode::kCdcMismatch, fmt::format("change id \"{}\" names change {} of transaction {}, which has {}",
                                                      from, start.seq, tx, changes.size()));
-    bool may_select = selectors.may_select_transaction(record.header);
+    bool may_select = selectors.may_select_transaction(header, payload);
+    decoded.reset();
     std::size_t seq = is_start_tx ? static_cast<std::size_t>(start.seq + 1) : 0;
     for (; may_select && seq < changes.size(); ++seq) {
-      auto& change = changes[seq];
-      if (!selectors.selects(record.header, change)) continue;
-      // The record is dropped after this loop: its states move into the event, unless the
-      // projection below still needs to look at them.
-      bool project = selectors.filters_properties();
-      cdc::build_change_event(record.header, change, static_cast<std::uint32_t>(seq), id_base, database_name,
-                              !project, event);
-      if (project) selectors.project(record.header, change, event);
+      if (!selectors.selects(record, seq)) continue;
+      builder.build(record, seq, event);
+      if (selectors.filters_properties()) {
+        if (!decoded) decoded = txlog::decode_tx_record(payload);
+        selectors.project(decoded->header, decoded->enrichment->changes[seq], event);
+      }
       ++result.events;
-      last = position(s, tx, static_cast<std::int64_t>(seq), record.header.commit_time_us);
+      move_to(tx, static_cast<std::int64_t>(seq), header.commit_time_us);
       bool more = on_event(event);
       if (!more || result.events >= limit) {
         // Stopped inside the transaction: continue after this change. At its last change the
@@ -480,7 +492,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
         return finish();
       }
     }
-    last = position(s, tx, ChangePosition::kAfterAll, record.header.commit_time_us);
+    move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
   }
   park();
   return finish();

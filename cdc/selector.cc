@@ -1,6 +1,8 @@
 // Selectors matched against the log's change records. What depends on the selector alone
-// (element ids parsed, which kinds of entity it can select) is worked out once in the
-// constructor; matching then only compares in place: it allocates nothing and copies no map.
+// (element ids parsed, which kinds of entity it can select, its values encoded as the log
+// encodes them) is worked out once in the constructor; matching then only compares in place:
+// it allocates nothing and copies no map. One matching flow serves both forms of a change
+// record, the decoded one and the encoded one the reader looks at before decoding anything.
 #include "cdc/selector.h"
 
 #include <fmt/format.h>
@@ -8,6 +10,8 @@
 #include <algorithm>
 #include <map>
 #include <string_view>
+
+#include "txlog/value_codec.h"
 
 namespace txgraph::cdc {
 
@@ -166,22 +170,8 @@ bool property_changed(const txlog::Change& change, const std::string& name) {
   return !(*before == *after);
 }
 
-bool all_changed(const txlog::Change& change, const std::vector<std::string>& names) {
-  return std::all_of(names.begin(), names.end(),
-                     [&](const std::string& name) { return property_changed(change, name); });
-}
-
 bool state_has_label(const std::optional<txlog::EntityState>& state, const std::string& label) {
   return state && contains(state->labels, label);
-}
-
-// The node's labels at commit, plus those its states list: in DIFF the states hold the labels
-// removed (before) and added (after), so a label removed in this change still counts.
-bool node_carries_all(const txlog::Change& change, const std::vector<std::string>& labels) {
-  return std::all_of(labels.begin(), labels.end(), [&](const std::string& label) {
-    return contains(change.labels, label) || state_has_label(change.before, label) ||
-           state_has_label(change.after, label);
-  });
 }
 
 bool node_reference_matches(const NodeMatch& match, std::optional<std::uint64_t> node_id,
@@ -191,6 +181,152 @@ bool node_reference_matches(const NodeMatch& match, std::optional<std::uint64_t>
     if (!contains(node.labels, label)) return false;
   return any_key_holds(node.keys, match.key);
 }
+
+// A decoded change record, as matches() asks it. Each question gets the selector's values in
+// both forms, decoded and encoded, and uses the one that fits.
+class DecodedRecord {
+ public:
+  DecodedRecord(const txlog::TxHeader& header, const txlog::Change& change) : header_(header), change_(change) {}
+
+  bool node() const { return change_.entity == txlog::ChangeEntity::kNode; }
+  txlog::ChangeOperation operation() const { return change_.operation; }
+  std::uint64_t id() const { return change_.id; }
+  bool transaction_matches(const ChangeSelector& selector, const EncodedValues&) const {
+    return cdc::transaction_matches(selector, header_);
+  }
+  bool key_holds(const Properties& wanted, const EncodedValues&) const { return any_key_holds(change_.keys, wanted); }
+  bool changed(const std::string& name) const { return property_changed(change_, name); }
+  // The node's labels at commit, plus those its states list: in DIFF the states hold the
+  // labels removed (before) and added (after), so a label removed in this change still counts.
+  bool carries(const std::string& label) const {
+    return contains(change_.labels, label) || state_has_label(change_.before, label) ||
+           state_has_label(change_.after, label);
+  }
+  bool has_type(const std::string& type) const { return change_.type == type; }
+  bool endpoint_matches(bool start, const NodeMatch& match, std::optional<std::uint64_t> node_id,
+                        const EncodedValues&) const {
+    return node_reference_matches(match, node_id, start ? change_.start : change_.end);
+  }
+
+ private:
+  const txlog::TxHeader& header_;
+  const txlog::Change& change_;
+};
+
+// ---- Matching encoded records ---------------------------------------------------------------
+
+// Every wanted entry is in the encoded `properties` with an equal value.
+bool holds_all_encoded(std::string_view properties, const EncodedValues& wanted) {
+  for (const auto& [name, value] : wanted)
+    if (!txlog::encoded_values_equal(txlog::find_encoded_property(properties, name), value)) return false;
+  return true;
+}
+
+bool any_encoded_key_holds(std::string_view keys, const EncodedValues& wanted) {
+  if (wanted.empty()) return true;
+  txlog::ByteReader in(keys, "keys");
+  std::uint64_t n = keys.empty() ? 0 : in.varint();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    in.str();  // the key's label
+    if (holds_all_encoded(txlog::skip_properties(in), wanted)) return true;
+  }
+  return false;
+}
+
+bool header_matches(const ChangeSelector& selector, const EncodedValues& metadata, const txlog::TxHeaderView& header) {
+  if (selector.executing_user && *selector.executing_user != header.user) return false;
+  if (selector.authenticated_user && *selector.authenticated_user != header.authenticated_user) return false;
+  return holds_all_encoded(header.metadata, metadata);
+}
+
+bool encoded_null(std::string_view value) { return value.size() == 1 && value[0] == 0; }
+
+// A change of a record read in place, as matches() asks it: the same answers as DecodedRecord
+// gives for the record decode_tx_record makes of the same bytes.
+class EncodedRecord {
+ public:
+  EncodedRecord(txlog::TxRecordView& record, std::size_t index)
+      : record_(record), index_(index), change_(record.changes()[index]) {}
+
+  bool node() const { return change_.entity == txlog::ChangeEntity::kNode; }
+  txlog::ChangeOperation operation() const { return change_.operation; }
+  std::uint64_t id() const { return change_.id; }
+  bool transaction_matches(const ChangeSelector& selector, const EncodedValues& metadata) const {
+    return header_matches(selector, metadata, record_.header());
+  }
+  bool key_holds(const Properties&, const EncodedValues& wanted) const {
+    return any_encoded_key_holds(change_.keys, wanted);
+  }
+  // As property_changed(): absence counts as a value of its own.
+  bool changed(const std::string& name) const {
+    std::string_view before = change_.before.present ? txlog::find_encoded_property(change_.before.properties, name)
+                                                     : std::string_view();
+    std::string_view after = change_.after_from_operations ? created_value(name)
+                             : change_.after.present ? txlog::find_encoded_property(change_.after.properties, name)
+                                                     : std::string_view();
+    if (before.empty() || after.empty()) return before.empty() != after.empty();
+    return !txlog::encoded_values_equal(before, after);
+  }
+  bool carries(const std::string& label) const {
+    if (txlog::names_contain(change_.labels, label)) return true;
+    if (change_.before.present && txlog::names_contain(change_.before.labels, label)) return true;
+    if (change_.after.present && txlog::names_contain(change_.after.labels, label)) return true;
+    return change_.after_from_operations && created_with_label(label);
+  }
+  bool has_type(const std::string& type) const { return change_.type == type; }
+  bool endpoint_matches(bool start, const NodeMatch& match, std::optional<std::uint64_t> node_id,
+                        const EncodedValues& key) const {
+    const txlog::NodeReferenceView& node = start ? change_.start : change_.end;
+    if (node_id && *node_id != node.id) return false;
+    for (const auto& label : match.labels)
+      if (!txlog::names_contain(node.labels, label)) return false;
+    return any_encoded_key_holds(node.keys, key);
+  }
+
+ private:
+  // A create by reference has its after-state in the record's operations on the entity, which
+  // apply in order (txlog/FORMAT.md, "Enrichment"): follow one property or label through them.
+  std::string_view created_value(const std::string& name) const {
+    std::string_view value;
+    for (std::uint32_t index : record_.operations_on(index_)) {
+      const txlog::OperationView& op = record_.operations()[index];
+      switch (op.code) {
+        case txlog::OpCode::kCreateNode:
+        case txlog::OpCode::kCreateRelationship:
+        case txlog::OpCode::kSetNodeProperties:
+        case txlog::OpCode::kSetRelationshipProperties: {
+          std::string_view set = txlog::find_encoded_property(op.properties, name);
+          if (!set.empty()) value = encoded_null(set) ? std::string_view() : set;
+          break;
+        }
+        case txlog::OpCode::kRemoveNodeProperties:
+        case txlog::OpCode::kRemoveRelationshipProperties:
+          if (txlog::names_contain(op.names, name)) value = {};
+          break;
+        default:
+          break;
+      }
+    }
+    return value;
+  }
+
+  bool created_with_label(const std::string& label) const {
+    bool carried = false;
+    for (std::uint32_t index : record_.operations_on(index_)) {
+      const txlog::OperationView& op = record_.operations()[index];
+      if (op.code == txlog::OpCode::kCreateNode || op.code == txlog::OpCode::kAddLabels) {
+        carried = carried || txlog::names_contain(op.names, label);
+      } else if (op.code == txlog::OpCode::kRemoveLabels && txlog::names_contain(op.names, label)) {
+        carried = false;
+      }
+    }
+    return carried;
+  }
+
+  txlog::TxRecordView& record_;
+  std::size_t index_;
+  const txlog::ChangeView& change_;
+};
 
 bool keeps_property(const ChangeSelector& selector, const std::string& name) {
   if (!selector.include_properties.empty() && !contains(selector.include_properties, name)) return false;
@@ -221,6 +357,12 @@ class SelectorMask {
   std::vector<bool> overflow_;
 };
 
+EncodedValues encoded(const Properties& properties) {
+  EncodedValues out;
+  for (const auto& [name, value] : properties) out.emplace_back(name, txlog::encoded_value(value));
+  return out;
+}
+
 }  // namespace
 
 SelectorSet::Compiled SelectorSet::compile(const ChangeSelector& selector, std::size_t index) {
@@ -241,6 +383,24 @@ SelectorSet::Compiled SelectorSet::compile(const ChangeSelector& selector, std::
   if (selector.end) compiled.end_id = compile_node_match(index, "end", *selector.end);
   check_property_filters(index, selector);
   compiled.filters_properties = !selector.include_properties.empty() || !selector.exclude_properties.empty();
+  compiled.tx_metadata = encoded(selector.tx_metadata);
+  compiled.key = encoded(selector.key);
+  if (selector.start) compiled.start_key = encoded(selector.start->key);
+  if (selector.end) compiled.end_key = encoded(selector.end->key);
+  auto& names = compiled.names_in_record;
+  auto add_names = [&](const std::vector<std::string>& more) { names.insert(names.end(), more.begin(), more.end()); };
+  auto add_keys = [&](const Properties& key) {
+    for (const auto& entry : key) names.push_back(entry.first);
+  };
+  add_names(selector.labels);
+  add_names(selector.changes_to);
+  add_keys(selector.key);
+  if (selector.type) names.push_back(*selector.type);
+  for (const auto& endpoint : {selector.start, selector.end}) {
+    if (!endpoint) continue;
+    add_names(endpoint->labels);
+    add_keys(endpoint->key);
+  }
   return compiled;
 }
 
@@ -258,6 +418,18 @@ bool SelectorSet::may_select_transaction(const txlog::TxHeader& header) const {
                      [&](const ChangeSelector& selector) { return transaction_matches(selector, header); });
 }
 
+bool SelectorSet::may_select_transaction(const txlog::TxHeaderView& header, std::string_view payload) const {
+  if (selectors_.empty()) return true;
+  for (std::size_t index = 0; index < selectors_.size(); ++index) {
+    const Compiled& compiled = compiled_[index];
+    if (!header_matches(selectors_[index], compiled.tx_metadata, header)) continue;
+    if (std::all_of(compiled.names_in_record.begin(), compiled.names_in_record.end(),
+                    [&](const std::string& name) { return payload.find(name) != std::string_view::npos; }))
+      return true;
+  }
+  return false;
+}
+
 bool SelectorSet::selects(const txlog::TxHeader& header, const txlog::Change& change) const {
   if (selectors_.empty()) return true;
   for (std::size_t index = 0; index < selectors_.size(); ++index)
@@ -265,24 +437,41 @@ bool SelectorSet::selects(const txlog::TxHeader& header, const txlog::Change& ch
   return false;
 }
 
+bool SelectorSet::selects(txlog::TxRecordView& record, std::size_t index) const {
+  if (selectors_.empty()) return true;
+  EncodedRecord change(record, index);
+  for (std::size_t i = 0; i < selectors_.size(); ++i)
+    if (matches(selectors_[i], compiled_[i], change)) return true;
+  return false;
+}
+
+bool SelectorSet::selector_selects(std::size_t index, const txlog::TxHeader& header,
+                                   const txlog::Change& change) const {
+  return matches(selectors_[index], compiled_[index], DecodedRecord(header, change));
+}
+
 // Cheap comparisons first; the kind-specific fields were reduced to selects_nodes /
 // selects_relationships by compile(), so a node change never meets `type` and a relationship
 // change never meets `labels`.
-bool SelectorSet::selector_selects(std::size_t index, const txlog::TxHeader& header,
-                                   const txlog::Change& change) const {
-  const ChangeSelector& selector = selectors_[index];
-  const Compiled& compiled = compiled_[index];
-  bool node = change.entity == txlog::ChangeEntity::kNode;
+template <class Record>
+bool SelectorSet::matches(const ChangeSelector& selector, const Compiled& compiled, const Record& record) {
+  bool node = record.node();
   if (node ? !compiled.selects_nodes : !compiled.selects_relationships) return false;
-  if (selector.operation && log_operation(*selector.operation) != change.operation) return false;
-  if (compiled.entity_id && *compiled.entity_id != change.id) return false;
-  if (!transaction_matches(selector, header)) return false;
-  if (!any_key_holds(change.keys, selector.key)) return false;
-  if (!all_changed(change, selector.changes_to)) return false;
-  if (node) return node_carries_all(change, selector.labels);
-  if (selector.type && *selector.type != change.type) return false;
-  if (selector.start && !node_reference_matches(*selector.start, compiled.start_id, change.start)) return false;
-  if (selector.end && !node_reference_matches(*selector.end, compiled.end_id, change.end)) return false;
+  if (selector.operation && log_operation(*selector.operation) != record.operation()) return false;
+  if (compiled.entity_id && *compiled.entity_id != record.id()) return false;
+  if (!record.transaction_matches(selector, compiled.tx_metadata)) return false;
+  if (!selector.key.empty() && !record.key_holds(selector.key, compiled.key)) return false;
+  for (const auto& name : selector.changes_to)
+    if (!record.changed(name)) return false;
+  if (node) {
+    for (const auto& label : selector.labels)
+      if (!record.carries(label)) return false;
+    return true;
+  }
+  if (selector.type && !record.has_type(*selector.type)) return false;
+  if (selector.start && !record.endpoint_matches(true, *selector.start, compiled.start_id, compiled.start_key))
+    return false;
+  if (selector.end && !record.endpoint_matches(false, *selector.end, compiled.end_id, compiled.end_key)) return false;
   return true;
 }
 

@@ -1,19 +1,27 @@
-// Selectors prepared for the read path: they are matched against the log's own change records
-// (txlog::TxHeader and txlog::Change), before any ChangeEvent is built, so that a selective
-// query pays for building and printing only the changes it returns.
+// Selectors prepared for the read path: they are matched against the log's own change records,
+// before any ChangeEvent is built, so that a selective query pays for building and printing
+// only the changes it returns. The reader matches them against the encoded record itself
+// (txlog::TxRecordView), so that a change it does not return is never decoded; the same
+// selectors match decoded records (txlog::TxHeader and txlog::Change) with the same result.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "txgraph/cdc.h"
 #include "txlog/enrichment.h"
 #include "txlog/tx_record.h"
+#include "txlog/tx_record_view.h"
 
 namespace txgraph::cdc {
+
+// Property values as the log encodes them (txlog/value_codec.h): name, encoded value.
+using EncodedValues = std::vector<std::pair<std::string, std::string>>;
 
 class SelectorSet {
  public:
@@ -30,9 +38,16 @@ class SelectorSet {
   // user and metadata fields decide it): the reader then skips the transaction's changes
   // without looking at them. Always true for an empty set.
   bool may_select_transaction(const txlog::TxHeader& header) const;
+  // The same for a record not read yet, from its header and its bytes: also false when every
+  // selector names something (a label, a type, a property) whose name is nowhere in the bytes,
+  // so that a selective query passes by most records with a search instead of reading them.
+  bool may_select_transaction(const txlog::TxHeaderView& header, std::string_view payload) const;
 
   // Whether any selector selects this change of this transaction. Always true for an empty set.
   bool selects(const txlog::TxHeader& header, const txlog::Change& change) const;
+  // The same for change `index` of a record read in place: nothing of it is decoded, names
+  // and values are compared as they are encoded (the encoding is canonical).
+  bool selects(txlog::TxRecordView& record, std::size_t index) const;
 
   // Applies includeProperties / excludeProperties to the event built from a selected change:
   // a property stays in `before` / `after` if any selector that selects the change keeps it.
@@ -50,10 +65,21 @@ class SelectorSet {
     std::optional<std::uint64_t> start_id;   // from start.elementId
     std::optional<std::uint64_t> end_id;     // from end.elementId
     bool filters_properties = false;         // includeProperties or excludeProperties
+    // The selector's values as the log encodes them, for matching encoded records.
+    EncodedValues tx_metadata;
+    EncodedValues key;
+    EncodedValues start_key;
+    EncodedValues end_key;
+    // Names that any change this selector selects has somewhere in its record's bytes, since
+    // a record writes every label, type and property name it holds as it is.
+    std::vector<std::string> names_in_record;
   };
 
   static Compiled compile(const ChangeSelector& selector, std::size_t index);
   bool selector_selects(std::size_t index, const txlog::TxHeader& header, const txlog::Change& change) const;
+  // What a selector's fields ask of a change, answered by one form of the change record.
+  template <class Record>
+  static bool matches(const ChangeSelector& selector, const Compiled& compiled, const Record& record);
 
   std::vector<ChangeSelector> selectors_;
   std::vector<Compiled> compiled_;

@@ -98,6 +98,8 @@ class ByteReader {
     if (min_item_bytes > 0 && n > remaining() / min_item_bytes) fail("count past the end");
     return n;
   }
+  // The bytes read since position `start`.
+  std::string_view consumed_since(std::size_t start) const { return in_.substr(start, pos_ - start); }
   std::size_t remaining() const { return in_.size() - pos_; }
   std::size_t position() const { return pos_; }
   bool done() const { return pos_ == in_.size(); }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,7 +63,39 @@ struct Enrichment {
   std::vector<Change> changes;   // in the order the transaction first touched each entity
 };
 
+// A change read in place (txlog/tx_record_view.h): names, keys and properties are views of
+// their encoded bytes (`names`, `keys` and `properties` of txlog/FORMAT.md, count included;
+// txlog/value_codec.h reads them). Valid while the payload is.
+struct NodeReferenceView {
+  std::uint64_t id = 0;
+  std::string_view labels;  // names
+  std::string_view keys;
+};
+
+struct StateView {
+  bool present = false;
+  std::string_view labels;      // names
+  std::string_view properties;  // properties
+};
+
+struct ChangeView {
+  ChangeEntity entity = ChangeEntity::kNode;
+  ChangeOperation operation = ChangeOperation::kCreate;
+  std::uint64_t id = 0;
+  std::string_view labels;  // names; empty names for a create whose after-state is by reference
+  std::string_view type;    // the type's bytes (relationships)
+  NodeReferenceView start;  // relationships
+  NodeReferenceView end;    // relationships
+  std::string_view keys;
+  StateView before;
+  StateView after;  // not present when after_from_operations: the operations give it
+  bool after_from_operations = false;
+};
+
 void encode_enrichment(ByteWriter& out, const Enrichment& enrichment);
+// Reads one change in place, with every check decode_enrichment makes (it decodes what this
+// reads). Throws Error(kCorruption).
+void read_change(ByteReader& in, ChangeView& change);
 // Throws Error(kCorruption) when the bytes do not decode. Changes written with
 // after_from_operations come back with that flag set and no after-state: decode_tx_record
 // (tx_record.h) completes them from the record's operations.

@@ -37,34 +37,39 @@ std::string_view op_code_name(OpCode code) {
   return "unknown";
 }
 
+bool is_node_operation(OpCode code) {
+  switch (code) {
+    case OpCode::kCreateNode:
+    case OpCode::kDeleteNode:
+    case OpCode::kSetNodeProperties:
+    case OpCode::kRemoveNodeProperties:
+    case OpCode::kAddLabels:
+    case OpCode::kRemoveLabels:
+      return true;
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 // A created entity's state at commit is what this record's operations on it (`mine`, in
-// order) produce. With `take_values` the property values are moved out of the operations.
-void complete_from_operations(Change& change, std::vector<RedoOp>& ops, const std::vector<std::size_t>& mine,
-                              bool take_values, ByteReader& in) {
+// order) produce.
+void complete_from_operations(Change& change, const std::vector<RedoOp>& ops, const std::vector<std::size_t>& mine,
+                              ByteReader& in) {
   bool node = change.entity == ChangeEntity::kNode;
   EntityState state;
   bool created = false;
-  auto merge = [&](Properties& props) {
-    if (take_values && state.properties.empty()) {
-      // The usual case, a create with its properties: take the whole map.
-      state.properties = std::move(props);
-      std::erase_if(state.properties, [](const auto& entry) { return entry.second.is_null(); });
-      return;
-    }
-    for (auto& [k, v] : props) {
-      if (v.is_null()) {
+  auto merge = [&](const Properties& props) {
+    for (const auto& [k, v] : props) {
+      if (v.is_null())
         state.properties.erase(k);
-      } else if (take_values) {
-        state.properties.insert_or_assign(k, std::move(v));
-      } else {
+      else
         state.properties.insert_or_assign(k, v);
-      }
     }
   };
   for (std::size_t i : mine) {
-    auto& op = ops[i];
+    const auto& op = ops[i];
     switch (op.code) {
       case OpCode::kCreateNode:
         if (!node) break;
@@ -113,24 +118,10 @@ void complete_from_operations(Change& change, std::vector<RedoOp>& ops, const st
   change.after_from_operations = false;
 }
 
-bool is_node_op(OpCode code) {
-  switch (code) {
-    case OpCode::kCreateNode:
-    case OpCode::kDeleteNode:
-    case OpCode::kSetNodeProperties:
-    case OpCode::kRemoveNodeProperties:
-    case OpCode::kAddLabels:
-    case OpCode::kRemoveLabels:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Fills in the after-state of every create from the record's operations. The operations are
 // grouped by entity once, so a transaction creating many entities costs no more per entity
 // than one creating a few.
-void complete_creates(TxRecord& rec, bool take_values, ByteReader& in) {
+void complete_creates(TxRecord& rec, ByteReader& in) {
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> by_entity;
   auto entity_key = [](bool node, std::uint64_t id) { return id << 1 | (node ? 0 : 1); };
   bool grouped = false;
@@ -145,63 +136,37 @@ void complete_creates(TxRecord& rec, bool take_values, ByteReader& in) {
       bool node = change.entity == ChangeEntity::kNode;
       mine.clear();
       for (std::size_t i = 0; i < rec.ops.size(); ++i)
-        if (rec.ops[i].code != OpCode::kCreateKey && rec.ops[i].id == change.id && is_node_op(rec.ops[i].code) == node)
+        if (rec.ops[i].code != OpCode::kCreateKey && rec.ops[i].id == change.id && is_node_operation(rec.ops[i].code) == node)
           mine.push_back(i);
-      complete_from_operations(change, rec.ops, mine, take_values, in);
+      complete_from_operations(change, rec.ops, mine, in);
       continue;
     }
     if (!grouped) {
       for (std::size_t i = 0; i < rec.ops.size(); ++i)
         if (rec.ops[i].code != OpCode::kCreateKey)
-          by_entity[entity_key(is_node_op(rec.ops[i].code), rec.ops[i].id)].push_back(i);
+          by_entity[entity_key(is_node_operation(rec.ops[i].code), rec.ops[i].id)].push_back(i);
       grouped = true;
     }
     auto it = by_entity.find(entity_key(change.entity == ChangeEntity::kNode, change.id));
-    complete_from_operations(change, rec.ops, it == by_entity.end() ? kNone : it->second, take_values, in);
+    complete_from_operations(change, rec.ops, it == by_entity.end() ? kNone : it->second, in);
   }
 }
 
 RedoOp decode_op(ByteReader& in) {
+  OperationView view;
+  read_operation(in, view);
   RedoOp op;
-  auto code = in.u8();
-  if (code < 1 || code > static_cast<std::uint8_t>(OpCode::kCreateKey)) in.fail(fmt::format("unknown operation code {}", code));
-  op.code = static_cast<OpCode>(code);
-  switch (op.code) {
-    case OpCode::kCreateNode:
-      op.id = in.varint();
-      op.names = read_names(in);
-      op.properties = decode_properties(in);
-      break;
-    case OpCode::kCreateRelationship:
-      op.id = in.varint();
-      op.type = std::string(in.str());
-      op.start = in.varint();
-      op.end = in.varint();
-      op.properties = decode_properties(in);
-      break;
-    case OpCode::kDeleteNode:
-    case OpCode::kDeleteRelationship:
-      op.id = in.varint();
-      break;
-    case OpCode::kSetNodeProperties:
-    case OpCode::kSetRelationshipProperties:
-      op.id = in.varint();
-      op.properties = decode_properties(in);
-      break;
-    case OpCode::kRemoveNodeProperties:
-    case OpCode::kRemoveRelationshipProperties:
-    case OpCode::kAddLabels:
-    case OpCode::kRemoveLabels:
-      op.id = in.varint();
-      op.names = read_names(in);
-      break;
-    case OpCode::kCreateKey:
-      op.key_kind = in.u8();
-      if (op.key_kind != 1 && op.key_kind != 2) in.fail("bad key kind");
-      op.type = std::string(in.str());
-      op.names = read_names(in);
-      break;
+  op.code = view.code;
+  op.id = view.id;
+  decode_names_into(view.names, op.names);
+  if (!view.properties.empty()) {
+    ByteReader properties(view.properties, "transaction record");
+    op.properties = decode_properties(properties);
   }
+  op.type = std::string(view.type);
+  op.start = view.start;
+  op.end = view.end;
+  op.key_kind = view.key_kind;
   return op;
 }
 
@@ -231,18 +196,76 @@ std::int64_t peek_commit_time(std::string_view payload) {
   return in.i64();
 }
 
-namespace {
-void read_tx_header(ByteReader& in, TxHeader& h) {
+void read_tx_header(ByteReader& in, TxHeaderView& h) {
   h.tx_id = in.varint();
   h.start_time_us = in.i64();
   h.commit_time_us = in.i64();
   auto mode = in.u8();
   if (mode > static_cast<std::uint8_t>(CaptureMode::kFull)) in.fail(fmt::format("unknown capture mode {}", mode));
   h.capture_mode = static_cast<CaptureMode>(mode);
-  h.user = std::string(in.str());
-  h.authenticated_user = std::string(in.str());
-  h.metadata = decode_properties(in);
+  h.user = in.str();
+  h.authenticated_user = in.str();
+  h.metadata = skip_properties(in);
   h.op_count = in.count(2);
+}
+
+void read_operation(ByteReader& in, OperationView& op) {
+  auto code = in.u8();
+  if (code < 1 || code > static_cast<std::uint8_t>(OpCode::kCreateKey)) in.fail(fmt::format("unknown operation code {}", code));
+  // Every field is assigned: views are reused from record to record.
+  op = OperationView{};
+  op.code = static_cast<OpCode>(code);
+  switch (op.code) {
+    case OpCode::kCreateNode:
+      op.id = in.varint();
+      op.names = skip_names(in);
+      op.properties = skip_properties(in);
+      break;
+    case OpCode::kCreateRelationship:
+      op.id = in.varint();
+      op.type = in.str();
+      op.start = in.varint();
+      op.end = in.varint();
+      op.properties = skip_properties(in);
+      break;
+    case OpCode::kDeleteNode:
+    case OpCode::kDeleteRelationship:
+      op.id = in.varint();
+      break;
+    case OpCode::kSetNodeProperties:
+    case OpCode::kSetRelationshipProperties:
+      op.id = in.varint();
+      op.properties = skip_properties(in);
+      break;
+    case OpCode::kRemoveNodeProperties:
+    case OpCode::kRemoveRelationshipProperties:
+    case OpCode::kAddLabels:
+    case OpCode::kRemoveLabels:
+      op.id = in.varint();
+      op.names = skip_names(in);
+      break;
+    case OpCode::kCreateKey:
+      op.key_kind = in.u8();
+      if (op.key_kind != 1 && op.key_kind != 2) in.fail("bad key kind");
+      op.type = in.str();
+      op.names = skip_names(in);
+      break;
+  }
+}
+
+namespace {
+void read_tx_header(ByteReader& in, TxHeader& h) {
+  TxHeaderView view;
+  read_tx_header(in, view);
+  h.tx_id = view.tx_id;
+  h.start_time_us = view.start_time_us;
+  h.commit_time_us = view.commit_time_us;
+  h.capture_mode = view.capture_mode;
+  h.user = std::string(view.user);
+  h.authenticated_user = std::string(view.authenticated_user);
+  ByteReader metadata(view.metadata, "transaction record");
+  h.metadata = decode_properties(metadata);
+  h.op_count = view.op_count;
 }
 }  // namespace
 
@@ -254,7 +277,7 @@ TxHeader decode_tx_header(std::string_view payload) {
 }
 
 namespace {
-TxRecord decode(std::string_view payload, bool with_enrichment, bool take_values) {
+TxRecord decode(std::string_view payload, bool with_enrichment) {
   ByteReader in(payload, "transaction record");
   TxRecord rec;
   auto& h = rec.header;
@@ -264,7 +287,7 @@ TxRecord decode(std::string_view payload, bool with_enrichment, bool take_values
   // Enrichment (DIFF/FULL) follows the operations; an OFF record ends here.
   if (h.capture_mode != CaptureMode::kOff && with_enrichment) {
     rec.enrichment = decode_enrichment(in);
-    complete_creates(rec, take_values, in);
+    complete_creates(rec, in);
   }
   if ((h.capture_mode == CaptureMode::kOff || with_enrichment) && !in.done())
     in.fail("trailing bytes after the record");
@@ -272,11 +295,8 @@ TxRecord decode(std::string_view payload, bool with_enrichment, bool take_values
 }
 }  // namespace
 
-TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) {
-  return decode(payload, with_enrichment, /*take_values=*/false);
-}
+TxRecord decode_tx_record(std::string_view payload, bool with_enrichment) { return decode(payload, with_enrichment); }
 
-TxRecord decode_tx_changes(std::string_view payload) { return decode(payload, true, /*take_values=*/true); }
 
 void encode_create_node(ByteWriter& out, std::uint64_t id, const std::vector<std::string>& labels,
                         const Properties& properties) {

@@ -33,6 +33,8 @@ enum class OpCode : std::uint8_t {
   kCreateKey = 11,
 };
 std::string_view op_code_name(OpCode code);
+// Whether the operation is on a node (not on a relationship, nor kCreateKey).
+bool is_node_operation(OpCode code);
 
 // One redo operation, decoded. Which fields mean something depends on `code`.
 struct RedoOp {
@@ -57,6 +59,36 @@ struct TxHeader {
   std::uint64_t op_count = 0;
 };
 
+// The same header and operations read in place (txlog/tx_record_view.h): fields that hold
+// names or properties are views of their encoded bytes (`names` and `properties` of
+// txlog/FORMAT.md, count included; txlog/value_codec.h reads them). Valid while the payload is.
+struct TxHeaderView {
+  std::uint64_t tx_id = 0;
+  std::int64_t start_time_us = 0;
+  std::int64_t commit_time_us = 0;
+  CaptureMode capture_mode = CaptureMode::kOff;
+  std::string_view user;
+  std::string_view authenticated_user;
+  std::string_view metadata;  // properties
+  std::uint64_t op_count = 0;
+};
+
+struct OperationView {
+  OpCode code = OpCode::kCreateNode;
+  std::uint64_t id = 0;         // the node or relationship (0 for kCreateKey)
+  std::string_view names;       // labels, removed property keys, or a key's properties
+  std::string_view properties;  // if the code has them
+  std::string_view type;        // relationship type, or the label/type of a key (the bytes)
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  std::uint8_t key_kind = 0;
+};
+
+// Read one header / operation in place, with every check the decoders make: they decode what
+// these read. Throw Error(kCorruption).
+void read_tx_header(ByteReader& in, TxHeaderView& header);
+void read_operation(ByteReader& in, OperationView& op);
+
 struct TxRecord {
   TxHeader header;
   std::vector<RedoOp> ops;
@@ -67,9 +99,6 @@ void encode_tx_header(std::string& out, const TxHeader& header);
 // Throws Error(kCorruption) when the payload does not decode. With `with_enrichment` false,
 // the enrichment of a DIFF/FULL record is skipped (recovery needs only the operations).
 TxRecord decode_tx_record(std::string_view payload, bool with_enrichment = true);
-// For change readers: the record with its enrichment complete, but the property values of its
-// operations may have been moved into the changes' after-states (cheaper than copying them).
-TxRecord decode_tx_changes(std::string_view payload);
 // Only the header: who, when, the capture mode and the metadata, without the operations.
 TxHeader decode_tx_header(std::string_view payload);
 // Only the tx id, without decoding the operations.

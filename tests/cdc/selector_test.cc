@@ -1,5 +1,8 @@
 // Selectors (cdc/selector.h) and their JSON (parse_change_selector) against a fixed set of
-// change records: each table row is a selector list and the exact set of changes it selects.
+// change records: each table row is a selector list and the exact set of changes it selects,
+// matched against the decoded records and against the same records read in place (as the
+// change reader matches them, before it decodes anything), creates also written by reference
+// to their operations.
 #include "cdc/selector.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "cdc/json_values.h"
+#include "txlog/tx_record_view.h"
 
 namespace txgraph::cdc {
 namespace {
@@ -221,6 +225,113 @@ TEST(SelectorTest, SelectsExactlyTheChangesOfEachRow) {
     SelectorSet set(parse_list(row.selectors));
     EXPECT_EQ(selected_by(set), row.selected);
   }
+}
+
+// A fixture as the log writes it: a DIFF record of its transaction holding its one change. A
+// create by reference has no after-state in the change but a create operation that gives it,
+// as the commit path writes creates.
+std::string record_of(const Fixture& fixture, bool create_by_reference) {
+  txlog::TxHeader header = fixture.header;
+  header.capture_mode = txlog::CaptureMode::kDiff;
+  txlog::Change change = fixture.change;
+  std::string ops;
+  txlog::ByteWriter op_writer(ops);
+  if (create_by_reference) {
+    header.op_count = 1;
+    if (change.entity == txlog::ChangeEntity::kNode)
+      txlog::encode_create_node(op_writer, change.id, change.after->labels, change.after->properties);
+    else
+      txlog::encode_create_relationship(op_writer, change.id, change.type, change.start.id, change.end.id,
+                                        change.after->properties);
+    change.after_from_operations = true;
+  }
+  std::string payload;
+  txlog::encode_tx_header(payload, header);
+  txlog::ByteWriter w(payload);
+  w.raw(ops);
+  txlog::encode_enrichment(w, txlog::Enrichment{1, {change}});
+  return payload;
+}
+
+TEST(SelectorTest, RecordsReadInPlaceSelectExactlyWhatDecodedRecordsSelect) {
+  for (const SelectRow& row : kSelectRows) {
+    SCOPED_TRACE(row.selectors);
+    SelectorSet set(parse_list(row.selectors));
+    for (int i = 0; i < kFixtureCount; ++i) {
+      const Fixture& fixture = fixtures()[static_cast<std::size_t>(i)];
+      for (bool by_reference : {false, true}) {
+        if (by_reference && fixture.change.operation != LogOperation::kCreate) continue;
+        SCOPED_TRACE(::testing::Message() << "fixture " << i << (by_reference ? ", create by reference" : ""));
+        std::string payload = record_of(fixture, by_reference);
+        bool want = row.selected.count(i) > 0;
+        txlog::TxRecord decoded = txlog::decode_tx_record(payload);
+        EXPECT_EQ(set.selects(decoded.header, decoded.enrichment->changes[0]), want);
+        txlog::TxRecordView view;
+        view.read(payload);
+        EXPECT_EQ(set.selects(view, 0), want);
+        // The reader passes a record by on this alone: it must never hide a selected change.
+        if (want) {
+          EXPECT_TRUE(set.may_select_transaction(txlog::read_tx_header_view(payload), payload));
+        }
+      }
+    }
+  }
+}
+
+// A created entity's operations in one transaction can add and take away labels and
+// properties: what they leave at commit is what a selector sees.
+TEST(SelectorTest, CreatesByReferenceMatchWhatTheirOperationsLeave) {
+  txlog::TxHeader header = alice_crm();
+  header.capture_mode = txlog::CaptureMode::kDiff;
+  header.op_count = 6;
+  std::string payload;
+  txlog::encode_tx_header(payload, header);
+  txlog::ByteWriter w(payload);
+  txlog::encode_create_node(w, 7, {"Temp", "Person"}, {{"id", 7}, {"draft", true}, {"nil", Value()}});
+  txlog::encode_names(w, txlog::OpCode::kRemoveLabels, 7, {"Temp"});
+  txlog::encode_names(w, txlog::OpCode::kAddLabels, 7, {"Admin"});
+  txlog::encode_set_properties(w, txlog::OpCode::kSetNodeProperties, 7, {{"age", 40}, {"id", Value()}});
+  txlog::encode_names(w, txlog::OpCode::kRemoveNodeProperties, 7, {"draft"});
+  txlog::encode_set_properties(w, txlog::OpCode::kSetNodeProperties, 8, {{"other", 1}});  // another node
+  txlog::Change change = node_change(LogOperation::kCreate, {7, {}, {}});
+  change.after_from_operations = true;
+  txlog::encode_enrichment(w, txlog::Enrichment{1, {change}});
+
+  txlog::TxRecord decoded = txlog::decode_tx_record(payload);
+  ASSERT_EQ(decoded.enrichment->changes[0].after->properties, (Properties{{"age", 40}}));
+  txlog::TxRecordView view;
+  view.read(payload);
+  const std::pair<const char*, bool> rows[] = {
+      {R"([{"labels":["Person"]}])", true},   {R"([{"labels":["Admin","Person"]}])", true},
+      {R"([{"labels":["Temp"]}])", false},    {R"([{"changesTo":["age"]}])", true},
+      {R"([{"changesTo":["id"]}])", false},   {R"([{"changesTo":["draft"]}])", false},
+      {R"([{"changesTo":["nil"]}])", false},  {R"([{"changesTo":["other"]}])", false},
+      {R"([{"elementId":"n:7","operation":"c"}])", true},
+  };
+  for (const auto& [selectors, want] : rows) {
+    SCOPED_TRACE(selectors);
+    SelectorSet set(parse_list(selectors));
+    EXPECT_EQ(set.selects(decoded.header, decoded.enrichment->changes[0]), want);
+    EXPECT_EQ(set.selects(view, 0), want);
+  }
+}
+
+TEST(SelectorTest, RecordsWithoutTheNamesASelectorNeedsArePassedBy) {
+  std::string payload = record_of(fixtures()[kNodeUpdate], false);
+  txlog::TxHeaderView header = txlog::read_tx_header_view(payload);
+  auto passes = [&](const char* selectors) {
+    return SelectorSet(parse_list(selectors)).may_select_transaction(header, payload);
+  };
+  EXPECT_TRUE(passes(R"([{"labels":["Staff"]}])"));
+  EXPECT_FALSE(passes(R"([{"labels":["Rare"]}])"));
+  EXPECT_FALSE(passes(R"([{"select":"r","type":"LIKES"}])"));
+  EXPECT_FALSE(passes(R"([{"changesTo":["height"]}])"));
+  EXPECT_FALSE(passes(R"([{"key":{"sku":1}}])"));
+  EXPECT_FALSE(passes(R"([{"select":"r","start":{"labels":["Rare"]}}])"));
+  // Any selector of a list may pass it; one without names always does.
+  EXPECT_TRUE(passes(R"([{"labels":["Rare"]},{"labels":["Admin"]}])"));
+  EXPECT_TRUE(passes(R"([{"labels":["Rare"]},{"operation":"c"}])"));
+  EXPECT_FALSE(passes(R"([{"labels":["Staff"],"executingUser":"alice"}])"));
 }
 
 TEST(SelectorTest, MaySelectTransactionDecidesOnUserAndMetadataOnly) {

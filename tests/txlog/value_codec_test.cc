@@ -1,6 +1,8 @@
 // Property values and property maps in their on-disk encoding (txlog/FORMAT.md, "Values"): every
 // kind round-trips, equal values give equal bytes (the key index depends on it), the bytes are
 // the documented ones, and damaged input is refused as corruption without reading past its end.
+// Reading in place (skip_*, the cursors, PropertyMapDecoder) accepts and finds exactly what
+// decoding does.
 #include "txlog/value_codec.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -417,6 +420,170 @@ TEST(ValueCodecTest, RandomAndMutatedInputNeverEscapesAsAnythingButCorruption) {
       }
     }
   }
+}
+
+// What the in-place readers make of `bytes`, against the decoders: the same accepted or
+// refused, the same bytes consumed, the same entries.
+void expect_in_place_agrees(std::string_view bytes) {
+  ExactBuffer buffer(bytes);
+  for (int what = 0; what < 2; ++what) {
+    std::optional<std::size_t> decoded_to, skipped_to;
+    Properties decoded;
+    try {
+      ByteReader r(buffer.view(), "decode");
+      if (what == 0)
+        decode_value(r);
+      else
+        decoded = decode_properties(r);
+      decoded_to = r.position();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    }
+    std::string_view skipped;
+    try {
+      ByteReader r(buffer.view(), "skip");
+      if (what == 0)
+        skip_value(r);
+      else
+        skipped = skip_properties(r);
+      skipped_to = r.position();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    }
+    ASSERT_EQ(decoded_to, skipped_to) << (what == 0 ? "value " : "properties ") << hex(bytes);
+    if (what == 0 || !skipped_to) continue;
+    // One map refilled call after call, as a change reader refills its event: whatever it
+    // held before, it ends holding what decoding gives.
+    static PropertyMapDecoder maps;
+    static Properties into{{"stale", Value(1)}};
+    maps.decode(skipped, into);
+    EXPECT_EQ(into, decoded) << hex(bytes);
+    std::size_t entries = 0;
+    PropertyCursor cursor(skipped);
+    while (cursor.next()) {
+      ++entries;
+      ASSERT_TRUE(decoded.count(std::string(cursor.key())));
+      // The value of the last entry with the key, as decoding keeps it; and equal to itself,
+      // however it is encoded.
+      std::string_view last = find_encoded_property(skipped, cursor.key());
+      const Value& kept = decoded.at(std::string(cursor.key()));
+      EXPECT_EQ(encode(decode_whole_value(last)), encode(kept));
+      EXPECT_EQ(encoded_values_equal(last, encode(kept)), kept == kept) << hex(last);
+    }
+    EXPECT_GE(entries, decoded.size());
+  }
+}
+
+TEST(ValueCodecTest, ReadingInPlaceAcceptsExactlyWhatDecodingAccepts) {
+  std::mt19937 rng(20261201);
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes(rng() % 24, '\0');
+    for (auto& c : bytes) c = static_cast<char>(rng() % 4 == 0 ? rng() % 8 : rng() & 0xff);
+    expect_in_place_agrees(bytes);
+  }
+  std::vector<std::string> valid;
+  for (const Value& v : sample_values()) valid.push_back(encode(v));
+  valid.push_back(encode(sample_properties()));
+  for (const auto& bytes : valid) {
+    expect_in_place_agrees(bytes);
+    for (std::size_t n = 0; n < bytes.size(); ++n) expect_in_place_agrees(bytes.substr(0, n));
+    for (std::size_t i = 0; i < bytes.size() && i < 64; ++i) {
+      for (int bit = 0; bit < 8; ++bit) {
+        std::string damaged = bytes;
+        damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
+        expect_in_place_agrees(damaged);
+      }
+    }
+  }
+}
+
+// Property bytes with the entries as given, in their order and repeats, which encode_properties
+// (from a map) cannot write.
+std::string encode_entries(std::initializer_list<std::pair<const char*, int>> entries) {
+  std::string bytes;
+  ByteWriter w(bytes);
+  w.varint(entries.size());
+  for (auto [key, value] : entries) {
+    w.str(key);
+    encode_value(w, Value(value));
+  }
+  return bytes;
+}
+
+TEST(ValueCodecTest, RepeatedKeysKeepTheirLastValueInPlaceAsWhenDecoded) {
+  std::string bytes = encode_entries({{"a", 1}, {"b", 2}, {"a", 3}});
+  EXPECT_EQ(find_encoded_property(bytes, "a"), encode(Value(3)));
+  EXPECT_EQ(find_encoded_property(bytes, "missing"), "");
+  Properties into;
+  PropertyMapDecoder maps;
+  maps.decode(bytes, into);
+  EXPECT_EQ(into, decode_whole_properties(bytes));
+  EXPECT_EQ(into, (Properties{{"a", Value(3)}, {"b", Value(2)}}));
+}
+
+TEST(ValueCodecTest, ARefilledMapHoldsExactlyTheDecodedEntries) {
+  PropertyMapDecoder maps;
+  Properties map{{"a", Value(1)}, {"c", Value(3)}, {"e", Value(5)}};
+  const Properties shapes[] = {
+      {{"b", Value(2)}, {"c", Value("x")}, {"d", Value(4)}},
+      {{"b", Value(20)}, {"c", Value("y")}, {"d", Value(40)}},  // the same keys again
+      {},
+      {{"z", Value(Value::List{Value(1.5)})}},
+      {{"a", Value(true)}, {"b", Value()}, {"y", Value(Bytes{"q"})}, {"z", Value(0)}},
+  };
+  for (const Properties& shape : shapes) {
+    maps.decode(encode(shape), map);
+    EXPECT_EQ(map, shape);
+  }
+  // Keys out of order (not what txgraph writes): still every key with its last value.
+  maps.decode(encode_entries({{"c", 1}, {"a", 2}, {"c", 3}}), map);
+  EXPECT_EQ(map, (Properties{{"a", Value(2)}, {"c", Value(3)}}));
+}
+
+TEST(ValueCodecTest, EncodedValuesAreEqualAsTheValuesAre) {
+  std::vector<Value> values = sample_values();
+  values.push_back(Value(std::nan("")));
+  values.push_back(Value(Value::List{Value(1.0), Value(std::nan(""))}));
+  for (const Value& a : values)
+    for (const Value& b : values)
+      EXPECT_EQ(encoded_values_equal(encode(a), encode(b)), a == b) << hex(encode(a)) << " " << hex(encode(b));
+  EXPECT_EQ(encoded_value(Value("x")), encode(Value("x")));
+  // Bytes the writer would not choose, for values it encodes otherwise: an overlong varint, an
+  // empty list that names an item kind.
+  EXPECT_TRUE(encoded_values_equal(std::string("\x02\x82\x00", 3), encode(Value(1))));
+  EXPECT_TRUE(encoded_values_equal(std::string("\x06\x02\x00", 3), encode(Value(Value::List{}))));
+  EXPECT_FALSE(encoded_values_equal(std::string("\x06\x02\x00", 3), encode(Value(Value::List{Value(1)}))));
+  EXPECT_FALSE(encoded_values_equal("", encode(Value())));
+  EXPECT_TRUE(encoded_values_equal("", ""));
+}
+
+TEST(ValueCodecTest, MergeSetsAndRemovesAsASetPropertiesOperation) {
+  PropertyMapDecoder maps;
+  Properties state{{"a", Value(1)}, {"b", Value(2)}};
+  maps.merge(encode(Properties{{"a", Value(10)}, {"b", Value()}, {"c", Value("new")}}), state);
+  EXPECT_EQ(state, (Properties{{"a", Value(10)}, {"c", Value("new")}}));
+  maps.erase(state, "c");
+  maps.erase(state, "absent");
+  EXPECT_EQ(state, (Properties{{"a", Value(10)}}));
+  // The nodes taken out serve the next map.
+  Properties next;
+  maps.decode(encode(sample_properties()), next);
+  EXPECT_EQ(next, sample_properties());
+  maps.clear(next);
+  EXPECT_TRUE(next.empty());
+}
+
+TEST(ValueCodecTest, NamesDecodeIntoReusedVectors) {
+  std::string bytes;
+  ByteWriter w(bytes);
+  write_names(w, {"Person", "Admin"});
+  std::vector<std::string> names{"old", "older", "oldest"};
+  decode_names_into(bytes, names);
+  EXPECT_EQ(names, (std::vector<std::string>{"Person", "Admin"}));
+  EXPECT_TRUE(names_contain(bytes, "Admin"));
+  EXPECT_FALSE(names_contain(bytes, "Adm"));
+  decode_names_into("", names);
+  EXPECT_TRUE(names.empty());
 }
 
 }  // namespace
