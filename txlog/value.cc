@@ -63,6 +63,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "cdc_disabled";
     case ErrorCode::kCdcInvalidSelector:
       return "cdc_invalid_selector";
+    case ErrorCode::kNeedsRecovery:
+      return "needs_recovery";
   }
   return "unknown";
 }

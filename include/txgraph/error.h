@@ -34,6 +34,7 @@ enum class ErrorCode : std::uint16_t {
   kCdcMismatch = 18,         // a change id whose tx id and commit time do not match the log
   kCdcDisabled = 19,         // enrichment is OFF: there are no changes to read
   kCdcInvalidSelector = 20,  // a selector with a bad field; the message names it
+  kNeedsRecovery = 21,       // not closed cleanly: only an open (which recovers) may read it
 };
 
 // A short stable name for the code ("constraint_violation"), for tools and JSON output.

@@ -2,6 +2,7 @@
 // (exact output), on a log another thread writes meanwhile, and on damaged logs.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -131,10 +132,10 @@ TEST_F(LogCommandTest, VerifyCleanStatsAndRetention) {
   EXPECT_NE(r.out.find("transactions: 60"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("create_node                     60"), std::string::npos) << r.out;
 
-  // The policy must be given: the preview never opens the database (that would checkpoint and prune).
+  // Without --policy, the database's own, read from the store without opening the database.
   r = run_cli({"log", "retention", db_});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("--policy"), std::string::npos) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("policy: keep_all (from the database's settings)"), std::string::npos) << r.out;
   r = run_cli({"log", "retention", db_, "--policy", "keep_all"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("0 of "), std::string::npos) << r.out;
@@ -155,6 +156,100 @@ TEST_F(LogCommandTest, RetentionWorksOnAnOpenDatabaseAndPrunesNothing) {
   auto before = segment_files();
   EXPECT_EQ(run_cli({"log", "retention", db_, "--policy", "keep_none"}).exit_code, 0);
   EXPECT_EQ(segment_files(), before);
+  // The stored policy is read while this process has the database open.
+  CliResult r = run_cli({"log", "retention", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("policy: keep_all (from the database's settings)"), std::string::npos) << r.out;
+  r = run_cli({"log", "ls", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  for (const auto& row : split_lines(r.out)) EXPECT_TRUE(row.ends_with("PRUNE") || row.ends_with("no")) << row;
+}
+
+// Each row's last column.
+std::vector<std::string> prune_column(const std::string& ls_out) {
+  std::vector<std::string> out;
+  auto rows = split_lines(ls_out);
+  for (std::size_t i = 1; i < rows.size(); ++i) out.push_back(rows[i].substr(rows[i].find_last_of(' ') + 1));
+  return out;
+}
+
+TEST_F(LogCommandTest, LsAndRetentionUseTheStoredPolicyAndWriteNoFile) {
+  // The database lives three days in the past, so that its own checkpoints prune nothing under
+  // a one-day policy while the tool, on today's clock, sees every segment as old enough.
+  Options options = fixed_options();
+  std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch() - std::chrono::hours(72))
+                         .count();
+  options.clock = [now]() mutable { return now += 1000; };
+  {
+    auto db = Database::open(db_, options);
+    db->set_setting("retention_policy", "1 days");
+    for (int i = 0; i < 40; ++i) {
+      auto tx = db->begin_write({"alice", "", {}});
+      tx.create_node({"Item"}, {{"pad", Value(std::string(200, 'p'))}});
+      tx.commit();
+    }
+    db->close();
+  }
+  auto segments = segment_files();
+  ASSERT_GE(segments.size(), 3u);
+  fs::path data = fs::path(db_) / "store" / "data.mdb";
+  std::string store_before = read_whole_file(data);
+
+  CliResult r = run_cli({"log", "ls", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  auto prune = prune_column(r.out);
+  ASSERT_EQ(prune.size(), segments.size()) << r.out;
+  EXPECT_EQ(prune.front(), "yes") << r.out;
+  EXPECT_EQ(prune.back(), "no") << r.out;  // the active segment is never pruned
+  r = run_cli({"log", "retention", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("policy: 1 days (from the database's settings)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(fmt::format("{} of {} segments", segments.size() - 1, segments.size())), std::string::npos)
+      << r.out;
+  // --policy still overrides.
+  r = run_cli({"log", "ls", db_, "--policy", "keep_all"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& cell : prune_column(r.out)) EXPECT_EQ(cell, "no") << r.out;
+
+  EXPECT_EQ(segment_files(), segments);
+  EXPECT_EQ(read_whole_file(data), store_before);
+}
+
+TEST_F(LogCommandTest, AStoreNotClosedCleanlyIsNeitherReadNorPutBack) {
+  make_big_log(5);
+  fs::path store = fs::path(db_) / "store";
+  ASSERT_TRUE(fs::exists(store / "checkpoint.meta"));
+  // What a crash leaves: the open marker, with no process holding the database.
+  std::ofstream(store / "OPEN") << "open\n";
+  std::string store_before = read_whole_file(store / "data.mdb");
+
+  CliResult r = run_cli({"log", "retention", db_});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("was not closed cleanly"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pass --policy"), std::string::npos) << r.err;
+  r = run_cli({"log", "ls", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& cell : prune_column(r.out)) EXPECT_EQ(cell, "?") << r.out;
+  EXPECT_NE(r.err.find("PRUNE is '?'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not closed cleanly"), std::string::npos) << r.err;
+  EXPECT_EQ(run_cli({"log", "retention", db_, "--policy", "keep_all"}).exit_code, 0);
+
+  // Putting the saved meta page back is the next open's job, never a reader's.
+  EXPECT_EQ(read_whole_file(store / "data.mdb"), store_before);
+  EXPECT_TRUE(fs::exists(store / "OPEN"));
+}
+
+TEST_F(LogCommandTest, LsOfSegmentsWithoutTheirStoreSaysWhyPruneIsUnknown) {
+  make_small_log();
+  TestDir copy;
+  for (const auto& file : segment_files()) fs::copy_file(file, copy / file.filename());
+  CliResult r = run_cli({"log", "ls", copy.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("no database store beside the log"), std::string::npos) << r.err;
+  for (const auto& cell : prune_column(r.out)) EXPECT_EQ(cell, "?") << r.out;
 }
 
 TEST_F(LogCommandTest, EveryVerbWorksWhileAnotherWriterAppends) {

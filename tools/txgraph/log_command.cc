@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
+#include "txgraph/database.h"
 #include "txgraph/error.h"
 #include "txlog/log_directory.h"
 #include "txlog/log_inspect.h"
@@ -262,6 +264,39 @@ void print_record_text(const Json& record, std::ostream& out) {
   out << fmt::format("{}  {}  [{}]\n", type, json_line(rest), where);
 }
 
+// The retention policy for `ls` and `retention`: --policy when given, else the database's own,
+// read from its store read-only (opening the database would checkpoint it, and a checkpoint
+// prunes, which these verbs must never do). DIR may also be the database's txlog folder.
+struct ChosenPolicy {
+  std::optional<RetentionPolicy> policy;
+  std::string source;       // "--policy", "the database's settings"
+  std::string unavailable;  // why there is none, when there is none
+};
+
+ChosenPolicy choose_policy(const std::filesystem::path& dir, const std::string& policy_text) {
+  ChosenPolicy chosen;
+  if (!policy_text.empty()) {
+    chosen.policy = RetentionPolicy::parse(policy_text);
+    chosen.source = "--policy";
+    return chosen;
+  }
+  std::error_code ec;
+  std::filesystem::path database = dir;
+  if (!std::filesystem::exists(dir / "store", ec) && std::filesystem::exists(dir.parent_path() / "store", ec))
+    database = dir.parent_path();
+  try {
+    Settings settings = Database::read_settings(database);
+    chosen.policy = RetentionPolicy::parse(settings.retention_policy);
+    chosen.source = "the database's settings";
+  } catch (const Error& e) {
+    chosen.unavailable = e.code() == ErrorCode::kNotFound
+                             ? fmt::format("no database store beside the log in {}, so no stored retention policy",
+                                           dir.string())
+                             : fmt::format("the stored retention policy cannot be read: {}", e.what());
+  }
+  return chosen;
+}
+
 // The position of a non-transaction record for --from-tx/--to-tx: the transaction before it.
 struct DumpFilter {
   const LogDumpArgs& args;
@@ -296,10 +331,10 @@ struct DumpFilter {
 void list_log_segments(const std::filesystem::path& dir, const std::string& policy_text, std::ostream& out,
                        std::ostream& err) {
   LogScan scan = scan_log(log_folder(dir));
+  ChosenPolicy chosen = choose_policy(dir, policy_text);
   std::vector<PruneVerdict> plan;
-  if (!policy_text.empty())
-    plan = plan_pruning(RetentionPolicy::parse(policy_text), retention_summaries(scan), scan.last_checkpoint_tx(),
-                        now_us());
+  if (chosen.policy)
+    plan = plan_pruning(*chosen.policy, retention_summaries(scan), scan.last_checkpoint_tx(), now_us());
   std::vector<std::vector<std::string>> rows = {{"SEG", "FILE", "BYTES", "RATIO", "FIRST_TX", "LAST_TX",
                                                  "FIRST_COMMIT", "LAST_COMMIT", "MODES", "GEN", "CKPTS", "PRUNE"}};
   for (std::size_t i = 0; i < scan.segments.size(); ++i) {
@@ -316,6 +351,8 @@ void list_log_segments(const std::filesystem::path& dir, const std::string& poli
                     plan.empty() ? "?" : (plan[i].prune ? "yes" : "no")});
   }
   print_table(rows, out);
+  out.flush();
+  if (!chosen.policy) err << "txgraph: note: PRUNE is '?': " << chosen.unavailable << "; pass --policy POLICY\n";
   print_problems(scan, err);
 }
 
@@ -425,16 +462,13 @@ void print_log_stats(const std::filesystem::path& dir, std::ostream& out, std::o
 void preview_retention(const std::filesystem::path& dir, const std::string& policy_text, std::ostream& out,
                        std::ostream& err) {
   LogScan scan = scan_log(log_folder(dir));
-  // The policy is given, never read from the store: opening the database would checkpoint it,
-  // and a checkpoint prunes, which a preview must never do.
-  const std::string& policy = policy_text;
-  std::string source = "--policy";
+  ChosenPolicy chosen = choose_policy(dir, policy_text);
+  if (!chosen.policy) throw std::runtime_error(chosen.unavailable + "; pass --policy POLICY to preview one");
   std::uint64_t last_checkpoint = scan.last_checkpoint_tx();
   std::string checkpoint_source = "the log's last checkpoint record";
-  RetentionPolicy parsed = RetentionPolicy::parse(policy);
-  auto plan = plan_pruning(parsed, retention_summaries(scan), last_checkpoint, now_us());
-  out << fmt::format("policy: {} (from {})\nlast checkpoint: tx {} (from {})\n", parsed.to_string(), source,
-                     last_checkpoint, checkpoint_source);
+  auto plan = plan_pruning(*chosen.policy, retention_summaries(scan), last_checkpoint, now_us());
+  out << fmt::format("policy: {} (from {})\nlast checkpoint: tx {} (from {})\n", chosen.policy->to_string(),
+                     chosen.source, last_checkpoint, checkpoint_source);
   std::vector<std::vector<std::string>> rows = {{"SEG", "FILE", "BYTES", "LAST_TX", "LAST_COMMIT", "PRUNE", "WHY"}};
   std::uint64_t pruned = 0, pruned_bytes = 0;
   auto summaries = retention_summaries(scan);
@@ -465,13 +499,16 @@ Verb add_log_verb(CLI::App& app) {
 
   CLI::App* ls = cmd->add_subcommand("ls", "One row per segment file");
   ls->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
-  ls->add_option("--policy", *policy, "Retention policy for the PRUNE column (default: not shown, '?')");
+  ls->add_option("--policy", *policy,
+                 "Retention policy for the PRUNE column (default: the database's own, read from its store "
+                 "read-only)");
   ls->footer(
       "Columns: SEG segment number; FILE; BYTES on disk; RATIO raw record bytes / stored bytes\n"
       "(1.00 uncompressed); FIRST_TX, LAST_TX and FIRST_COMMIT, LAST_COMMIT of the transactions\n"
       "in it (UTC); MODES capture modes seen (OFF, DIFF, FULL); GEN enrichment generation from\n"
-      "the header; CKPTS checkpoint records in it; PRUNE whether --policy would prune it at the\n"
-      "next checkpoint (see 'txgraph log retention' for why). '-' means none, '?' unknown.");
+      "the header; CKPTS checkpoint records in it; PRUNE whether the policy (--policy, or the\n"
+      "database's own) would prune it at the next checkpoint (see 'txgraph log retention' for\n"
+      "why). '-' means none, '?' unknown (a note on standard error says why).");
 
   CLI::App* dump = cmd->add_subcommand("dump", "Every record in order, for people or as JSON lines");
   dump->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
@@ -508,13 +545,13 @@ Verb add_log_verb(CLI::App& app) {
   CLI::App* retention = cmd->add_subcommand("retention", "Which segments the next checkpoint would prune, and why");
   retention->add_option("DIR", *dir, "Folder of the database")->required();
   retention->add_option("--policy", *policy,
-                        "Policy to try; `txgraph show DIR` prints the database's own (this verb never opens the "
-                        "database: opening checkpoints, and a checkpoint prunes)")
-      ->required();
+                        "Policy to try instead of the database's own (which is read from the store read-only, "
+                        "without opening the database: opening checkpoints, and a checkpoint prunes)");
   retention->footer(
       "Prunes nothing. Columns: SEG, FILE, BYTES, LAST_TX, LAST_COMMIT (of its last transaction,\n"
       "or its creation), PRUNE yes/no and WHY (the policy's or a safety rule's reason). The last\n"
-      "checkpoint comes from the log.");
+      "checkpoint comes from the log. Without --policy, a database that was not closed cleanly\n"
+      "and is not open elsewhere has no readable policy until its next open (which recovers).");
 
   return {cmd, [=] {
             if (ls->parsed()) list_log_segments(*dir, *policy, std::cout, std::cerr);
