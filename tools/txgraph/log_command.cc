@@ -16,8 +16,8 @@
 
 #include <fmt/format.h>
 
-#include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
+#include "tools/txgraph/log_dump_format.h"
 #include "txgraph/database.h"
 #include "txgraph/error.h"
 #include "txlog/log_directory.h"
@@ -29,7 +29,6 @@
 
 namespace txgraph::cli {
 
-using namespace json;
 using namespace txlog;
 
 namespace {
@@ -95,175 +94,6 @@ std::int64_t parse_time(const std::string& text) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(seconds * 1e6 + 0.5);
 }
 
-Json names_json(const std::vector<std::string>& names) {
-  Json out = Json::array();
-  for (const auto& name : names) out.push_back(name);
-  return out;
-}
-
-Json keys_json(const std::vector<KeyValues>& keys) {
-  Json out = Json::array();
-  for (const auto& key : keys) out.push_back(Json{{"label", key.label}, {"properties", json_from_properties(key.properties)}});
-  return out;
-}
-
-Json op_json(const RedoOp& op) {
-  Json out{{"op", op_code_name(op.code)}};
-  switch (op.code) {
-    case OpCode::kCreateNode:
-      out["id"] = op.id;
-      out["labels"] = names_json(op.names);
-      out["properties"] = json_from_properties(op.properties);
-      break;
-    case OpCode::kDeleteNode:
-    case OpCode::kDeleteRelationship:
-      out["id"] = op.id;
-      break;
-    case OpCode::kSetNodeProperties:
-    case OpCode::kSetRelationshipProperties:
-      out["id"] = op.id;
-      out["properties"] = json_from_properties(op.properties);
-      break;
-    case OpCode::kRemoveNodeProperties:
-    case OpCode::kRemoveRelationshipProperties:
-      out["id"] = op.id;
-      out["keys"] = names_json(op.names);
-      break;
-    case OpCode::kAddLabels:
-    case OpCode::kRemoveLabels:
-      out["id"] = op.id;
-      out["labels"] = names_json(op.names);
-      break;
-    case OpCode::kCreateRelationship:
-      out["id"] = op.id;
-      out["type"] = op.type;
-      out["start"] = op.start;
-      out["end"] = op.end;
-      out["properties"] = json_from_properties(op.properties);
-      break;
-    case OpCode::kCreateKey:
-      out["kind"] = op.key_kind == 2 ? "relationship" : "node";
-      out["labelOrType"] = op.type;
-      out["properties"] = names_json(op.names);
-      break;
-  }
-  return out;
-}
-
-Json state_json(const std::optional<EntityState>& state) {
-  if (!state) return nullptr;
-  return Json{{"labels", names_json(state->labels)}, {"properties", json_from_properties(state->properties)}};
-}
-
-Json change_json(const Change& change) {
-  static const char* const kOperations[] = {"?", "create", "update", "delete"};
-  Json out{{"entity", change.entity == ChangeEntity::kNode ? "node" : "relationship"},
-           {"operation", kOperations[static_cast<unsigned>(change.operation) & 3]},
-           {"id", change.id}};
-  if (change.entity == ChangeEntity::kNode) {
-    out["labels"] = names_json(change.labels);
-  } else {
-    out["type"] = change.type;
-    out["start"] = Json{{"id", change.start.id}, {"labels", names_json(change.start.labels)},
-                        {"keys", keys_json(change.start.keys)}};
-    out["end"] = Json{{"id", change.end.id}, {"labels", names_json(change.end.labels)},
-                      {"keys", keys_json(change.end.keys)}};
-  }
-  out["keys"] = keys_json(change.keys);
-  out["before"] = state_json(change.before);
-  out["after"] = state_json(change.after);
-  return out;
-}
-
-// One record as a JSON object; `tx` is the decoded transaction for a transaction record.
-Json record_json(const SegmentScan& segment, const Frame& frame, const TxRecord* tx) {
-  Json out{{"type", record_type_name(frame.type)}, {"segment", segment.file.number}, {"offset", frame.offset}};
-  switch (frame.type) {
-    case RecordType::kTransaction: {
-      out["txId"] = tx->header.tx_id;
-      out["startTime"] = iso8601_utc(tx->header.start_time_us);
-      out["commitTime"] = iso8601_utc(tx->header.commit_time_us);
-      out["captureMode"] = capture_mode_name(tx->header.capture_mode);
-      out["user"] = tx->header.user;
-      out["authenticatedUser"] = tx->header.authenticated_user;
-      out["metadata"] = json_from_properties(tx->header.metadata);
-      Json ops = Json::array();
-      for (const auto& op : tx->ops) ops.push_back(op_json(op));
-      out["ops"] = std::move(ops);
-      if (tx->enrichment) {
-        Json changes = Json::array();
-        for (const auto& change : tx->enrichment->changes) changes.push_back(change_json(change));
-        out["enrichment"] = Json{{"generation", tx->enrichment->generation}, {"changes", std::move(changes)}};
-      }
-      break;
-    }
-    case RecordType::kCheckpoint: {
-      CheckpointRecord r = decode_checkpoint(frame.payload);
-      out["lastAppliedTx"] = r.last_applied_tx;
-      out["time"] = iso8601_utc(r.time_us);
-      break;
-    }
-    case RecordType::kEnrichmentChange: {
-      EnrichmentChangeRecord r = decode_enrichment_change(frame.payload);
-      out["from"] = capture_mode_name(r.from);
-      out["to"] = capture_mode_name(r.to);
-      out["generation"] = r.generation;
-      out["nextTx"] = r.next_tx;
-      out["time"] = iso8601_utc(r.time_us);
-      break;
-    }
-    case RecordType::kImportNotice: {
-      ImportNoticeRecord r = decode_import_notice(frame.payload);
-      out["importNumber"] = r.import_number;
-      out["time"] = iso8601_utc(r.time_us);
-      out["afterTx"] = r.after_tx;
-      out["nodes"] = r.nodes;
-      out["relationships"] = r.relationships;
-      out["firstNodeId"] = r.first_node_id;
-      out["firstRelationshipId"] = r.first_relationship_id;
-      out["files"] = names_json(r.files);
-      break;
-    }
-  }
-  return out;
-}
-
-// The text form: one block per transaction, one line per operation and per change.
-void print_record_text(const Json& record, std::ostream& out) {
-  std::string where = fmt::format("segment {} offset {}", record["segment"].get<std::uint64_t>(),
-                                  record["offset"].get<std::uint64_t>());
-  std::string type = record["type"];
-  if (type == "transaction") {
-    out << fmt::format("tx {}  {}  {}  user {}", record["txId"].get<std::uint64_t>(),
-                       record["commitTime"].get<std::string>(), record["captureMode"].get<std::string>(),
-                       record["user"].get<std::string>());
-    if (record["authenticatedUser"] != record["user"] && record["authenticatedUser"] != "")
-      out << " (as " << record["authenticatedUser"].get<std::string>() << ')';
-    out << "  [" << where << "]\n";
-    out << fmt::format("  {:<30} {}\n", "started", record["startTime"].get<std::string>());
-    if (!record["metadata"].empty()) out << fmt::format("  {:<30} {}\n", "metadata", json_line(record["metadata"]));
-    for (const auto& op : record["ops"]) {
-      Json rest = op;
-      rest.erase("op");
-      out << fmt::format("  {:<30} {}\n", op["op"].get<std::string>(), json_line(rest));
-    }
-    if (record.contains("enrichment")) {
-      out << fmt::format("  {:<30} {}\n", "enrichment generation", record["enrichment"]["generation"].get<std::uint64_t>());
-      for (const auto& change : record["enrichment"]["changes"]) {
-        Json rest = change;
-        for (const char* key : {"entity", "operation", "id"}) rest.erase(key);
-        std::string what = fmt::format("change {} {}{}", change["operation"].get<std::string>(),
-                                       change["entity"] == "node" ? "n:" : "r:", change["id"].get<std::uint64_t>());
-        out << fmt::format("  {:<30} {}\n", what, json_line(rest));
-      }
-    }
-    return;
-  }
-  Json rest = record;
-  for (const char* key : {"type", "segment", "offset"}) rest.erase(key);
-  out << fmt::format("{}  {}  [{}]\n", type, json_line(rest), where);
-}
-
 // The retention policy for `ls` and `retention`: --policy when given, else the database's own,
 // read from its store read-only (opening the database would checkpoint it, and a checkpoint
 // prunes, which these verbs must never do). DIR may also be the database's txlog folder.
@@ -297,33 +127,43 @@ ChosenPolicy choose_policy(const std::filesystem::path& dir, const std::string& 
   return chosen;
 }
 
-// The position of a non-transaction record for --from-tx/--to-tx: the transaction before it.
+// The filters of `log dump`. A record that is not a transaction is placed for --from-tx and
+// --to-tx by the transaction before it. Transactions are judged by their tx id and commit
+// time before they are decoded in full, so that skipping costs little.
 struct DumpFilter {
   const LogDumpArgs& args;
   std::int64_t since_us = INT64_MIN;
   std::int64_t until_us = INT64_MAX;
-  std::uint64_t last_tx = 0;
+  std::uint64_t last_tx = 0;  // the last transaction seen, shown or not
 
-  bool wants(const SegmentScan& segment, const Frame& frame, const TxRecord* tx) {
-    if (args.segment != 0 && segment.file.number != args.segment) return false;
-    std::uint64_t position = tx ? tx->header.tx_id : last_tx;
-    std::int64_t time = INT64_MIN;
-    switch (frame.type) {
-      case RecordType::kTransaction:
-        time = tx->header.commit_time_us;
-        break;
-      case RecordType::kCheckpoint:
-        time = decode_checkpoint(frame.payload).time_us;
-        break;
-      case RecordType::kEnrichmentChange:
-        time = decode_enrichment_change(frame.payload).time_us;
-        break;
-      case RecordType::kImportNotice:
-        time = decode_import_notice(frame.payload).time_us;
-        break;
-    }
-    return position >= args.from_tx && position <= args.to_tx && time >= since_us && time <= until_us;
+  bool wants_segment(std::uint64_t number) const { return args.segment == 0 || number == args.segment; }
+  bool wants(std::uint64_t position, std::int64_t time_us) const {
+    return position >= args.from_tx && position <= args.to_tx && time_us >= since_us && time_us <= until_us;
   }
+};
+
+// Output in large writes: one buffer, reused for every record, handed to the stream when full.
+class BufferedOutput {
+ public:
+  explicit BufferedOutput(std::ostream& out) : out_(out) { buffer_.reserve(kFlushAt + (64 << 10)); }
+  std::string& buffer() { return buffer_; }
+  void write_if_full() {
+    if (buffer_.size() >= kFlushAt) write();
+  }
+  void flush() {
+    write();
+    out_.flush();
+    if (!out_) throw std::runtime_error("writing the dump to standard output failed");
+  }
+
+ private:
+  static constexpr std::size_t kFlushAt = 1 << 20;
+  void write() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+  std::ostream& out_;
+  std::string buffer_;
 };
 
 }  // namespace
@@ -360,19 +200,29 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
   DumpFilter filter{args};
   if (!args.since.empty()) filter.since_us = parse_time(args.since);
   if (!args.until.empty()) filter.until_us = parse_time(args.until);
+  BufferedOutput output(out);
+  DumpRecord record;
   LogScan scan = scan_log(log_folder(dir), [&](const SegmentScan& segment, const Frame& frame) {
-    std::optional<TxRecord> tx;
-    if (frame.type == RecordType::kTransaction) tx = decode_tx_record(frame.payload);
-    if (filter.wants(segment, frame, tx ? &*tx : nullptr)) {
-      Json record = record_json(segment, frame, tx ? &*tx : nullptr);
-      if (args.json)
-        out << json_line(record) << '\n';
-      else
-        print_record_text(record, out);
+    bool is_tx = frame.type == RecordType::kTransaction;
+    std::uint64_t position = is_tx ? peek_tx_id(frame.payload) : filter.last_tx;
+    if (is_tx) filter.last_tx = position;
+    if (!filter.wants_segment(segment.file.number)) return;
+    TxRecord tx;
+    if (is_tx) {
+      if (!filter.wants(position, peek_commit_time(frame.payload))) return;
+      tx = decode_tx_record(frame.payload);
+      record.set_transaction(segment.file.number, frame, tx);
+    } else {
+      record.decode_other(segment.file.number, frame);
+      if (!filter.wants(position, record.time_us)) return;
     }
-    if (tx) filter.last_tx = tx->header.tx_id;
+    if (args.json)
+      append_record_json(output.buffer(), record);
+    else
+      append_record_text(output.buffer(), record);
+    output.write_if_full();
   });
-  out.flush();
+  output.flush();
   print_problems(scan, err);
 }
 
