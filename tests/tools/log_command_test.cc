@@ -1,5 +1,9 @@
 // `txgraph log ls|dump|verify|stats|retention`, run as a script runs it: on a small fixed log
 // (exact output), on a log another thread writes meanwhile, and on damaged logs.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -279,6 +283,126 @@ TEST_F(LogCommandTest, EveryVerbWorksWhileAnotherWriterAppends) {
   }
   stop = true;
   writer.join();
+}
+
+// `txgraph ARGS...` started in the background, its output going to files, for verbs that run
+// until they are stopped.
+class BackgroundCli {
+ public:
+  explicit BackgroundCli(const std::vector<std::string>& args) {
+    std::vector<std::string> argv_storage = {TXGRAPH_CLI};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_storage) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err_fd = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (out_fd < 0 || err_fd < 0) ::_exit(126);
+      ::dup2(out_fd, 1);
+      ::dup2(err_fd, 2);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~BackgroundCli() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string out() const { return read_whole_file(out_path_); }
+  std::string err() const { return read_whole_file(err_path_); }
+  // Waits until standard output holds `text`; false after `timeout`.
+  bool wait_for_output(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(60)) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (out().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  // Sends `signal` and returns the exit status (128 + signal if it died of one).
+  int stop(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  TestDir io_;
+  fs::path out_path_ = io_ / "stdout";
+  fs::path err_path_ = io_ / "stderr";
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+void commit_items(Database& db, int count) {
+  for (int i = 0; i < count; ++i) {
+    auto tx = db.begin_write({"w", "", {}});
+    tx.create_node({"Item"}, {{"pad", Value(std::string(300, 'p'))}});
+    tx.commit();
+  }
+}
+
+TEST_F(LogCommandTest, DumpFollowShowsEveryTransactionInOrderAcrossRotationAndPruningUntilSigint) {
+  auto db = Database::open(db_, fixed_options());
+  commit_items(*db, 20);
+  BackgroundCli follower({"log", "dump", db_, "--json", "--follow"});
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":20,")) << follower.out() << follower.err();
+  // Written while it follows: many segment rotations (4K segments), then pruning of every
+  // segment but the active one, which the follower has read by then, and more after it.
+  std::thread writer([&] { commit_items(*db, 80); });
+  writer.join();
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":100,")) << follower.err();
+  db->set_setting("retention_policy", "1 files");
+  std::size_t segments_left = segment_files().size();
+  commit_items(*db, 60);
+  db->checkpoint();
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":160,")) << follower.err();
+  EXPECT_EQ(follower.stop(SIGINT), 0) << follower.err();
+
+  std::uint64_t next = 1, last_segment = 0;
+  for (const auto& line : split_lines(follower.out())) {
+    json record = json::parse(line);
+    if (record["type"] != "transaction") continue;
+    ASSERT_EQ(record["txId"], next) << line;
+    ++next;
+    last_segment = record["segment"];
+  }
+  EXPECT_EQ(next, 161u);
+  EXPECT_GT(last_segment, 10u);     // it followed through many rotations
+  EXPECT_LE(segments_left, 2u);     // and segments were pruned under it
+  EXPECT_EQ(follower.err().find("offset"), std::string::npos) << follower.err();  // no problem reported
+  EXPECT_NE(follower.err().find("stopped; continue with --from-tx 161"), std::string::npos) << follower.err();
+}
+
+TEST_F(LogCommandTest, DumpFollowTextWithFiltersStopsOnSigterm) {
+  auto db = Database::open(db_, fixed_options());
+  commit_items(*db, 3);
+  BackgroundCli follower({"log", "dump", db_, "--follow", "--from-tx", "2", "--to-tx", "30"});
+  ASSERT_TRUE(follower.wait_for_output("tx 3  ")) << follower.err();
+  commit_items(*db, 40);
+  ASSERT_TRUE(follower.wait_for_output("tx 30  ")) << follower.err();
+  EXPECT_EQ(follower.stop(SIGTERM), 0) << follower.err();
+  std::string out = follower.out();
+  EXPECT_EQ(out.find("tx 1  "), std::string::npos) << out;
+  EXPECT_EQ(out.find("tx 31  "), std::string::npos) << out;
+  EXPECT_LT(out.find("tx 2  "), out.find("tx 29  "));
+  EXPECT_NE(out.find("  create_node                    {\"id\":29,"), std::string::npos) << out;
+}
+
+TEST_F(LogCommandTest, DumpFollowWaitsForTheFirstSegmentOfANewLog) {
+  fs::create_directories(fs::path(db_) / "txlog");
+  BackgroundCli follower({"log", "dump", db_, "--json", "--follow"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto db = Database::open(db_, fixed_options());
+  commit_items(*db, 2);
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":2,")) << follower.err();
+  EXPECT_EQ(follower.stop(SIGINT), 0) << follower.err();
 }
 
 class LogDamageTest : public LogCommandTest {

@@ -95,9 +95,11 @@ struct LogDumpArgs {
   std::string until;
   std::uint64_t segment = 0;  // 0: every segment
   bool json = false;
+  bool follow = false;  // keep printing what the writer appends, until SIGINT / SIGTERM
 };
 void list_log_segments(const std::filesystem::path& dir, const std::string& policy, std::ostream& out,
                        std::ostream& err);
+// With follow, returns on SIGINT / SIGTERM after printing to `err` the --from-tx to continue from.
 void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::ostream& out, std::ostream& err);
 bool verify_log(const std::filesystem::path& dir, std::ostream& out);
 void print_log_stats(const std::filesystem::path& dir, std::ostream& out, std::ostream& err);

@@ -17,9 +17,11 @@
 #include <fmt/format.h>
 
 #include "tools/txgraph/commands.h"
+#include "tools/txgraph/interrupts.h"
 #include "tools/txgraph/log_dump_format.h"
 #include "txgraph/database.h"
 #include "txgraph/error.h"
+#include "txlog/folder_watch.h"
 #include "txlog/log_directory.h"
 #include "txlog/log_inspect.h"
 #include "txlog/log_stats.h"
@@ -166,6 +168,13 @@ class BufferedOutput {
   std::string buffer_;
 };
 
+// How long one wait for file changes lasts before --follow looks at the stop flag again; a
+// change (or a signal) wakes it at once.
+constexpr std::chrono::milliseconds kFollowWait{1000};
+
+// Thrown from the record visitor to end the scan when --follow is interrupted.
+struct DumpInterrupted {};
+
 }  // namespace
 
 void list_log_segments(const std::filesystem::path& dir, const std::string& policy_text, std::ostream& out,
@@ -200,9 +209,17 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
   DumpFilter filter{args};
   if (!args.since.empty()) filter.since_us = parse_time(args.since);
   if (!args.until.empty()) filter.until_us = parse_time(args.until);
+  std::string folder = log_folder(dir);
   BufferedOutput output(out);
+  // Created before the first read, so that nothing appended after it is missed.
+  std::optional<FolderWatch> watch;
+  if (args.follow) {
+    stop_on_interrupt();
+    watch.emplace(folder);
+  }
   DumpRecord record;
-  LogScan scan = scan_log(log_folder(dir), [&](const SegmentScan& segment, const Frame& frame) {
+  auto visit = [&](const SegmentScan& segment, const Frame& frame) {
+    if (args.follow && interrupted()) throw DumpInterrupted{};
     bool is_tx = frame.type == RecordType::kTransaction;
     std::uint64_t position = is_tx ? peek_tx_id(frame.payload) : filter.last_tx;
     if (is_tx) filter.last_tx = position;
@@ -221,9 +238,31 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
     else
       append_record_text(output.buffer(), record);
     output.write_if_full();
-  });
+  };
+  if (!args.follow) {
+    LogScan scan = scan_log(folder, visit);
+    output.flush();
+    print_problems(scan, err);
+    return;
+  }
+  FollowOptions follow;
+  follow.wait = [&] {
+    output.flush();  // what is there so far, before sleeping
+    while (!interrupted())
+      if (watch->wait(kFollowWait)) return true;
+    return false;
+  };
+  follow.on_problem = [&](const LogProblem& problem) {
+    output.flush();
+    err << "txgraph: " << problem_text(problem) << '\n' << std::flush;
+  };
+  try {
+    scan_log(folder, visit, follow);
+  } catch (const DumpInterrupted&) {
+  }
   output.flush();
-  print_problems(scan, err);
+  // Where to pick up again, for people and for scripts that restart the follower.
+  err << fmt::format("txgraph: stopped; continue with --from-tx {}\n", filter.last_tx + 1);
 }
 
 bool verify_log(const std::filesystem::path& dir, std::ostream& out) {
@@ -345,7 +384,9 @@ Verb add_log_verb(CLI::App& app) {
   cmd->footer(
       "Every verb reads the segment files (DIR/txlog/*.seg) read-only: it works while another\n"
       "process writes, and on a damaged log it names each problem by file and byte offset and\n"
-      "goes on with what it can read. Problems go to standard error (verify: standard output).");
+      "goes on with what it can read. Problems go to standard error (verify: standard output).\n"
+      "ls and retention read the database's retention policy from its store, also read-only,\n"
+      "without opening the database.");
 
   CLI::App* ls = cmd->add_subcommand("ls", "One row per segment file");
   ls->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
@@ -368,12 +409,17 @@ Verb add_log_verb(CLI::App& app) {
   dump->add_option("--until", dump_args->until, "Only records at or before this UTC time");
   dump->add_option("--segment", dump_args->segment, "Only this segment number")->check(CLI::PositiveNumber);
   dump->add_flag("--json", dump_args->json, "One JSON object per line");
+  dump->add_flag("--follow", dump_args->follow,
+                 "After the records there are, keep printing new ones as the writer appends them (into new "
+                 "segments too; woken by file change notification) until SIGINT or SIGTERM, then exit 0");
   dump->footer(
       "Records: transaction (tx id, start and commit time, capture mode, user, metadata, its\n"
       "operations, and in DIFF/FULL its enrichment changes), checkpoint (lastAppliedTx),\n"
       "enrichment_change (from, to, generation, nextTx), import_notice. Each names its segment\n"
       "and byte offset. Text: one block per transaction, an operation or change per line.\n"
-      "--from-tx/--to-tx place other records by the transaction before them.");
+      "--from-tx/--to-tx place other records by the transaction before them. With --follow the\n"
+      "filters apply to new records too; problems are printed as they are found, and on Ctrl-C\n"
+      "the tool prints the --from-tx to continue from on standard error.");
 
   CLI::App* verify = cmd->add_subcommand("verify", "Check every frame, header and tx id; exit 1 if damaged");
   verify->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
