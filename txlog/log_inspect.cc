@@ -29,6 +29,20 @@ std::optional<SegmentHeader> peek_header(const std::string& path) {
   }
 }
 
+// The frame header at `offset` as it is in the file now (its checksum tells one record from
+// another written in its place); empty if it cannot be read.
+std::string frame_header_bytes(const std::string& path, std::uint64_t offset) {
+  if (offset == 0) return {};
+  try {
+    File file(path, File::Mode::kRead);
+    std::string bytes(kFrameHeaderSize, '\0');
+    bytes.resize(file.read_at(offset, bytes.data(), bytes.size()));
+    return bytes;
+  } catch (const Error&) {
+    return {};
+  }
+}
+
 class Scanner {
  public:
   Scanner(LogScan& scan, const RecordVisitor& visit, const FollowOptions* follow)
@@ -165,25 +179,37 @@ class Scanner {
     continuity_known_ = true;
 
     Frame frame;
+    std::uint64_t last_record = 0;  // following: the offset of the last record taken
+    std::uint64_t rewritten = 0;    // following: a record taken whose frame is not there any more
     for (;;) {
-      if (following && reader->file_size() < reader->valid_end()) {
-        // The writer cut off records it had written (their store commit failed): what was
-        // shown of them is not in the log any more. Read on from where the file ends now.
-        std::uint64_t cut = reader->file_size();
+      if (following && (reader->file_size() < reader->valid_end() || rewritten != 0)) {
+        // The writer cut off records it had written (their store commit failed), and may have
+        // written others there since: what was shown of them is not in the log any more.
+        // Read on from the cut.
+        std::uint64_t cut = rewritten != 0 ? std::min(rewritten, reader->file_size()) : reader->file_size();
+        rewritten = 0;
         note(path, cut,
              fmt::format("the writer cut this segment back from {} to {} bytes; records shown from there on "
                          "were taken back",
                          reader->valid_end(), cut));
         reader.emplace(path);
-        while (reader->valid_end() < cut && reader->next(&frame) == SegmentReader::Next::kRecord) {
-        }
+        last_record = 0;
+        while (reader->valid_end() < cut && reader->next(&frame) == SegmentReader::Next::kRecord)
+          last_record = frame.offset;
       }
       auto next = reader->next(&frame);
       if (next == SegmentReader::Next::kRecord) {
         take(segment, frame);
+        last_record = frame.offset;
         continue;
       }
-      if (following && next != SegmentReader::Next::kCorrupt && wait_for_more(*reader, draining)) continue;
+      if (following && next != SegmentReader::Next::kCorrupt) {
+        std::string last_header = frame_header_bytes(path, last_record);
+        if (wait_for_more(*reader, draining)) {
+          if (last_record != 0 && frame_header_bytes(path, last_record) != last_header) rewritten = last_record;
+          continue;
+        }
+      }
       if (stopped_) {
         segment.complete = true;
         break;

@@ -253,5 +253,61 @@ TEST_F(LogFollowTest, SegmentsPrunedBeforeTheScanReachedThemAreANoteNotDamage) {
   EXPECT_NE(scan.problems[0].what.find("pruned before they were read"), std::string::npos) << scan.problems[0].what;
 }
 
+TEST_F(LogFollowTest, ASegmentTheWriterCutsBackIsReadOnFromTheCut) {
+  for (const auto& segment : segments_) copy(segment);
+  std::uint64_t last_frame = 0, frames = 0;
+  scan_log(log_dir(), [&](const SegmentScan& segment, const Frame& frame) {
+    ++frames;
+    if (segment.file.number == segments_.back().number) last_frame = frame.offset;
+  });
+  ASSERT_GT(last_frame, 0u);
+  std::string whole = read_bytes(segments_.back().path);
+  std::uint64_t records = 0;
+  FollowOptions options;
+  int step = 0;
+  options.wait = [&] {
+    // The writer takes its last record back (its store commit failed), then writes it again.
+    if (step == 0) write_bytes(copy_of(segments_.back()), whole.substr(0, last_frame));
+    if (step == 1) write_bytes(copy_of(segments_.back()), whole);
+    return step++ < 2;
+  };
+  LogScan scan = scan_log(copy_dir(), [&](const SegmentScan&, const Frame&) { ++records; }, options);
+  EXPECT_EQ(records, frames + 1);  // the record written again is shown again
+  EXPECT_TRUE(damage(scan).empty()) << problem_text(damage(scan).front());
+  ASSERT_EQ(scan.problems.size(), 1u);
+  EXPECT_NE(scan.problems[0].what.find("cut this segment back"), std::string::npos) << scan.problems[0].what;
+  EXPECT_EQ(scan.problems[0].offset, last_frame);
+}
+
+TEST_F(LogFollowTest, ARecordTheWriterTookBackAndReplacedIsNoticedAtTheSameSize) {
+  for (const auto& segment : segments_) copy(segment);
+  // The last segment ends with the closing checkpoint; an earlier checkpoint record of the same
+  // size stands in for another record written where the taken-back one was.
+  std::uint64_t last_frame = 0, last_end = 0, other_frame = 0, frames = 0;
+  scan_log(log_dir(), [&](const SegmentScan& segment, const Frame& frame) {
+    ++frames;
+    if (segment.file.number != segments_.back().number) return;
+    if (frame.type == RecordType::kCheckpoint && last_frame != 0) other_frame = last_frame;
+    last_frame = frame.offset;
+    last_end = frame.offset + kFrameHeaderSize + frame.stored_size;
+  });
+  std::string whole = read_bytes(segments_.back().path);
+  ASSERT_EQ(last_end, whole.size());
+  std::string replaced = whole.substr(0, last_frame) + whole.substr(other_frame, last_end - last_frame);
+  ASSERT_EQ(replaced.size(), whole.size());
+  ASSERT_NE(replaced, whole);
+  std::uint64_t records = 0;
+  FollowOptions options;
+  int step = 0;
+  options.wait = [&] {
+    if (step == 0) write_bytes(copy_of(segments_.back()), replaced);
+    return step++ < 1;
+  };
+  LogScan scan = scan_log(copy_dir(), [&](const SegmentScan&, const Frame&) { ++records; }, options);
+  EXPECT_EQ(records, frames + 1);
+  ASSERT_FALSE(scan.problems.empty());
+  EXPECT_NE(scan.problems[0].what.find("cut this segment back"), std::string::npos) << scan.problems[0].what;
+}
+
 }  // namespace
 }  // namespace txgraph::txlog
