@@ -68,6 +68,7 @@
 #include <fmt/ranges.h>
 
 #include "bench/bench_support.h"
+#include "bench/mixed_workload.h"
 #include "txgraph/cdc.h"
 #include "txgraph/database.h"
 #include "txlog/log_directory.h"
@@ -85,10 +86,6 @@ namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::uint64_t kSeed = 20261207;
-// Node changes are ~80% of all changes, so this share of created nodes makes the Rare label
-// selector select about 1% of the changes (the run prints the actual share).
-constexpr double kRareShare = 0.0125;
-constexpr std::uint64_t kAuditPercent = 1;  // of transactions, run as "auditor"
 
 constexpr double kEventsPerSecondTarget = 1e6;
 constexpr double kSelectorSpeedupTarget = 5.0;
@@ -212,65 +209,15 @@ txgraph::Options build_options() {
 
 BuildStats build_database(const fs::path& dir, std::uint64_t tx_count) {
   auto db = txgraph::Database::open(dir, build_options());
-  {
-    auto tx = db->begin_write();
-    tx.create_key({txgraph::EntityKind::kNode, "Person", {"id"}});
-    tx.create_key({txgraph::EntityKind::kNode, "Rare", {"id"}});
-    tx.commit();
-  }
-  const txgraph::TxInfo app{"app", "", {{"app", "crm"}}};
-  const txgraph::TxInfo audit{"auditor", "", {{"app", "audit"}}};
-  // Plain modulo of the generator's output rather than std::uniform_*_distribution, whose
-  // results may differ between standard libraries: the workload is part of the benchmark.
-  std::mt19937_64 rng(kSeed);
-  auto unit = [&] { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
-  std::vector<txgraph::NodeId> live;
-  std::int64_t next_id = 0;
-  BuildStats stats;
+  txgraph::bench::MixedWorkload::create_keys(*db);
+  txgraph::bench::MixedWorkload workload(kSeed);
   auto start = SteadyClock::now();
   for (std::uint64_t t = 0; t < tx_count; ++t) {
     if (t % 4096 == 0) check_interrupted();
-    bool audited = rng() % 100 < kAuditPercent;
-    stats.audit_transactions += audited;
-    auto tx = db->begin_write(audited ? audit : app);
-    std::uint64_t ops = 1 + rng() % 4;
-    for (std::uint64_t k = 0; k < ops; ++k) {
-      std::uint64_t dice = rng() % 100;
-      if (dice < 50 || live.size() < 2) {
-        bool rare = unit() < kRareShare;
-        stats.rare_nodes += rare;
-        std::int64_t id = ++next_id;
-        live.push_back(tx.create_node({rare ? "Rare" : "Person"}, {{"id", id},
-                                                                   {"name", fmt::format("p{}", id)},
-                                                                   {"age", static_cast<std::int64_t>(18 + rng() % 80)},
-                                                                   {"score", unit() * 100}}));
-      } else if (dice < 75) {
-        // New values that (almost surely) differ: DIFF records nothing for a value written back.
-        txgraph::Properties properties;
-        std::uint64_t first = rng() % 3, count = 1 + rng() % 2;
-        for (std::uint64_t p = first; p < first + count; ++p) {
-          if (p % 3 == 0) properties["age"] = static_cast<std::int64_t>(18 + rng() % 1000);
-          if (p % 3 == 1) properties["score"] = unit() * 100;
-          if (p % 3 == 2) properties["name"] = fmt::format("q{}", rng() % 1000000);
-        }
-        tx.set_node_properties(live[rng() % live.size()], properties);
-      } else if (dice < 95) {
-        std::size_t from = rng() % live.size();
-        std::size_t to = (from + 1 + rng() % (live.size() - 1)) % live.size();  // never a self-loop
-        tx.create_relationship("KNOWS", live[from], live[to],
-                               {{"since", static_cast<std::int64_t>(1990 + rng() % 35)}});
-      } else {
-        std::size_t index = rng() % live.size();
-        tx.delete_node(live[index], /*detach=*/true);
-        live[index] = live.back();
-        live.pop_back();
-      }
-      ++stats.operations;
-    }
-    tx.commit();
-    ++stats.transactions;
+    workload.commit_one(*db);
   }
-  stats.seconds = seconds_since(start);
+  BuildStats stats{workload.transactions, workload.operations, workload.rare_nodes, workload.audit_transactions,
+                   seconds_since(start)};
   db->close();
   return stats;
 }

@@ -29,34 +29,69 @@ std::optional<SegmentHeader> peek_header(const std::string& path) {
   }
 }
 
+// The frame header at `offset` as it is in the file now (its checksum tells one record from
+// another written in its place); empty if it cannot be read.
+std::string frame_header_bytes(const std::string& path, std::uint64_t offset) {
+  if (offset == 0) return {};
+  try {
+    File file(path, File::Mode::kRead);
+    std::string bytes(kFrameHeaderSize, '\0');
+    bytes.resize(file.read_at(offset, bytes.data(), bytes.size()));
+    return bytes;
+  } catch (const Error&) {
+    return {};
+  }
+}
+
 class Scanner {
  public:
-  Scanner(LogScan& scan, const RecordVisitor& visit) : scan_(scan), visit_(visit) {}
+  Scanner(LogScan& scan, const RecordVisitor& visit, const FollowOptions* follow)
+      : scan_(scan), visit_(visit), follow_(follow) {}
 
-  void run(const std::vector<SegmentFile>& files) {
+  void run(std::vector<SegmentFile> files) {
+    // Following a log that has no segment yet: its first one is on its way.
+    while (follow_ && files.empty()) {
+      if (!follow_->wait()) return;
+      files = list_segments(scan_.dir);
+    }
     choose_database_uuid(files);
-    for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::size_t listed_at_start = files.size();
+    for (std::size_t i = 0; i < files.size() && !stopped_; ++i) {
       scan_.segments.push_back({});
       SegmentScan& segment = scan_.segments.back();
       segment.file = files[i];
       if (i > 0 && files[i].number != files[i - 1].number + 1) {
-        damage(files[i].path, 0,
-               files[i].number == files[i - 1].number + 2
-                   ? fmt::format("segment {} is missing before this one", files[i - 1].number + 1)
-                   : fmt::format("segments {} to {} are missing before this one", files[i - 1].number + 1,
-                                 files[i].number - 1));
+        std::string which = files[i].number == files[i - 1].number + 2
+                                ? fmt::format("segment {} is", files[i - 1].number + 1)
+                                : fmt::format("segments {} to {} are", files[i - 1].number + 1, files[i].number - 1);
+        // Found while following: the writer's retention removed them before the scan got there.
+        if (i >= listed_at_start)
+          note(files[i].path, 0, fmt::format("{} gone, pruned before they were read; their records are not shown",
+                                             which));
+        else
+          damage(files[i].path, 0, which + " missing before this one");
         continuity_known_ = false;
       }
-      read_segment(segment, i + 1 == files.size());
+      bool last = i + 1 == files.size();
+      read_segment(segment, last);
+      if (follow_ && last && !stopped_) {
+        // read_segment() came back because a newer segment exists.
+        for (auto& file : list_segments(scan_.dir))
+          if (file.number > files.back().number) files.push_back(std::move(file));
+      }
     }
   }
 
  private:
+  void report(LogProblem problem) {
+    scan_.problems.push_back(std::move(problem));
+    if (follow_ && follow_->on_problem) follow_->on_problem(scan_.problems.back());
+  }
   void damage(const std::string& file, std::uint64_t offset, std::string what) {
-    scan_.problems.push_back({LogProblem::Severity::kDamage, file, offset, std::move(what)});
+    report({LogProblem::Severity::kDamage, file, offset, std::move(what)});
   }
   void note(const std::string& file, std::uint64_t offset, std::string what) {
-    scan_.problems.push_back({LogProblem::Severity::kNote, file, offset, std::move(what)});
+    report({LogProblem::Severity::kNote, file, offset, std::move(what)});
   }
 
   void choose_database_uuid(const std::vector<SegmentFile>& files) {
@@ -68,8 +103,33 @@ class Scanner {
       if (count > best) best = count, uuid_ = uuid;
   }
 
+  bool newer_segment_exists(std::uint64_t number) const {
+    auto files = list_segments(scan_.dir);
+    return !files.empty() && files.back().number > number;
+  }
+
+  // Following, at the end of the last segment: whether to read on in it (true: the writer may
+  // have appended), or to go on to the next segment or stop (false; stopped_ says which). A
+  // newer segment means this one is finished once what was appended before the rotation is
+  // read, so it is looked at once more first (`draining`).
+  bool wait_for_more(SegmentReader& reader, bool& draining) {
+    if (draining) return false;
+    if (newer_segment_exists(current_number_)) {
+      draining = true;
+      reader.refresh();
+      return true;
+    }
+    if (!follow_->wait()) {
+      stopped_ = true;
+      return false;
+    }
+    reader.refresh();
+    return true;
+  }
+
   void read_segment(SegmentScan& segment, bool last) {
     const std::string& path = segment.file.path;
+    current_number_ = segment.file.number;
     std::optional<SegmentReader> reader;
     try {
       reader.emplace(path);
@@ -79,6 +139,12 @@ class Scanner {
       continuity_known_ = false;
       return;
     }
+    bool following = follow_ != nullptr && last;
+    bool draining = false;  // following, and a newer segment exists: read what is left, then move on
+    while (following && reader->header_status() == HeaderStatus::kTooShort && wait_for_more(*reader, draining)) {
+    }
+    if (stopped_) return;
+    if (draining) last = false;
     segment.header_status = reader->header_status();
     if (segment.header_status != HeaderStatus::kOk) {
       if (last && segment.header_status == HeaderStatus::kTooShort) {
@@ -93,11 +159,15 @@ class Scanner {
     segment.header = reader->header();
     const SegmentHeader& header = segment.header;
     if (header.database_uuid != uuid_) {
-      damage(path, 0, fmt::format("segment of another database ({}; the log's other segments belong to {})",
-                                  uuid_to_text(header.database_uuid), uuid_to_text(uuid_)));
-      segment.foreign = true;
-      continuity_known_ = false;
-      return;
+      if (uuid_.empty()) {
+        uuid_ = header.database_uuid;  // the first segment with a header, found while following
+      } else {
+        damage(path, 0, fmt::format("segment of another database ({}; the log's other segments belong to {})",
+                                    uuid_to_text(header.database_uuid), uuid_to_text(uuid_)));
+        segment.foreign = true;
+        continuity_known_ = false;
+        return;
+      }
     }
     if (header.segment_number != segment.file.number)
       damage(path, 0, fmt::format("header says segment {}, the file name says {}", header.segment_number,
@@ -109,8 +179,42 @@ class Scanner {
     continuity_known_ = true;
 
     Frame frame;
+    std::uint64_t last_record = 0;  // following: the offset of the last record taken
+    std::uint64_t rewritten = 0;    // following: a record taken whose frame is not there any more
     for (;;) {
+      if (following && (reader->file_size() < reader->valid_end() || rewritten != 0)) {
+        // The writer cut off records it had written (their store commit failed), and may have
+        // written others there since: what was shown of them is not in the log any more.
+        // Read on from the cut.
+        std::uint64_t cut = rewritten != 0 ? std::min(rewritten, reader->file_size()) : reader->file_size();
+        rewritten = 0;
+        note(path, cut,
+             fmt::format("the writer cut this segment back from {} to {} bytes; records shown from there on "
+                         "were taken back",
+                         reader->valid_end(), cut));
+        reader.emplace(path);
+        last_record = 0;
+        while (reader->valid_end() < cut && reader->next(&frame) == SegmentReader::Next::kRecord)
+          last_record = frame.offset;
+      }
       auto next = reader->next(&frame);
+      if (next == SegmentReader::Next::kRecord) {
+        take(segment, frame);
+        last_record = frame.offset;
+        continue;
+      }
+      if (following && next != SegmentReader::Next::kCorrupt) {
+        std::string last_header = frame_header_bytes(path, last_record);
+        if (wait_for_more(*reader, draining)) {
+          if (last_record != 0 && frame_header_bytes(path, last_record) != last_header) rewritten = last_record;
+          continue;
+        }
+      }
+      if (stopped_) {
+        segment.complete = true;
+        break;
+      }
+      if (draining) last = false;
       if (next == SegmentReader::Next::kEnd) {
         segment.complete = true;
         break;
@@ -126,14 +230,11 @@ class Scanner {
         segment.complete = true;
         break;
       }
-      if (next == SegmentReader::Next::kCorrupt) {
-        damage(path, reader->problem_offset(),
-               fmt::format("{}; the rest of this segment ({} bytes) is not read", reader->problem(),
-                           reader->file_size() - reader->problem_offset()));
-        continuity_known_ = false;
-        break;
-      }
-      take(segment, frame);
+      damage(path, reader->problem_offset(),
+             fmt::format("{}; the rest of this segment ({} bytes) is not read", reader->problem(),
+                         reader->file_size() - reader->problem_offset()));
+      continuity_known_ = false;
+      break;
     }
     segment.valid_end = reader->valid_end();
   }
@@ -190,6 +291,9 @@ class Scanner {
 
   LogScan& scan_;
   const RecordVisitor& visit_;
+  const FollowOptions* follow_;
+  bool stopped_ = false;  // following, and wait() said stop
+  std::uint64_t current_number_ = 0;
   std::string uuid_;
   std::uint64_t next_tx_ = 0;
   bool continuity_known_ = false;
@@ -215,6 +319,10 @@ std::uint64_t LogScan::last_checkpoint_tx() const {
 }
 
 LogScan scan_log(const std::string& log_dir, const RecordVisitor& visit) {
+  return scan_log(log_dir, visit, FollowOptions{});
+}
+
+LogScan scan_log(const std::string& log_dir, const RecordVisitor& visit, const FollowOptions& follow) {
   LogScan scan;
   scan.dir = log_dir;
   std::vector<SegmentFile> files = list_segments(log_dir);
@@ -225,7 +333,7 @@ LogScan scan_log(const std::string& log_dir, const RecordVisitor& visit) {
       scan.problems.push_back(
           {LogProblem::Severity::kNote, entry.path().string(), 0, "not a segment file name; ignored"});
   }
-  Scanner(scan, visit).run(files);
+  Scanner(scan, visit, follow.wait ? &follow : nullptr).run(std::move(files));
   return scan;
 }
 

@@ -67,6 +67,19 @@ using RecordVisitor = std::function<void(const SegmentScan& segment, const Frame
 // the folder itself cannot be listed; every problem inside it goes into LogScan::problems.
 LogScan scan_log(const std::string& log_dir, const RecordVisitor& visit = {});
 
+// Following a log that a writer goes on appending to: once everything there is has been read,
+// the scan waits and reads on, into new segments as the writer rotates, until wait() says
+// stop. A torn last record is then a record being written, read once it is whole; segments
+// pruned before the scan reached them are a note, not damage (their records are not shown).
+struct FollowOptions {
+  // Called whenever the scan has read all there is: block until the folder may have changed
+  // (or a while has passed); return false to end the scan.
+  std::function<bool()> wait;
+  // Called with each problem as it is found, since a follow may never end. Optional.
+  std::function<void(const LogProblem&)> on_problem;
+};
+LogScan scan_log(const std::string& log_dir, const RecordVisitor& visit, const FollowOptions& follow);
+
 std::string_view capture_mode_name(CaptureMode mode);  // "OFF", "DIFF", "FULL"
 // The modes of a SegmentScan::capture_modes mask: "OFF,DIFF"; "-" for none.
 std::string capture_modes_text(std::uint8_t mask);

@@ -65,6 +65,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "cdc_invalid_selector";
     case ErrorCode::kConsumerGroupLost:
       return "consumer_group_lost";
+    case ErrorCode::kNeedsRecovery:
+      return "needs_recovery";
   }
   return "unknown";
 }

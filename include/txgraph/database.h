@@ -219,6 +219,16 @@ class Database {
   static std::unique_ptr<Database> open(const std::filesystem::path& dir,
                                         const Options& options = {});
 
+  // The persistent settings of the database in `dir`, read without opening it: no recovery,
+  // no checkpoint, no pruning, nothing written to the store (LMDB read-only; it only takes a
+  // slot in LMDB's reader table). Works while another process has the database open and is
+  // writing. The enrichment mode is the one the store last recorded.
+  // Throws kNotFound if `dir` holds no store; kNeedsRecovery if the database was not closed
+  // cleanly and no process has it open (with power-loss protection only the next open may
+  // read the store: it first puts it back to its last checkpoint); kCorruption, kIo.
+  // Not for a database this process has open (an LMDB rule): use status() there.
+  static Settings read_settings(const std::filesystem::path& dir);
+
   // Closes with a final checkpoint. Errors are swallowed here; call close() to see them.
   ~Database();
   void close();

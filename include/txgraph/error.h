@@ -35,6 +35,7 @@ enum class ErrorCode : std::uint16_t {
   kCdcDisabled = 19,         // enrichment is OFF: there are no changes to read
   kCdcInvalidSelector = 20,  // a selector with a bad field; the message names it
   kConsumerGroupLost = 21,   // a consumer group whose changes were pruned; reset it
+  kNeedsRecovery = 22,       // not closed cleanly: only an open (which recovers) may read it
 };
 
 // A short stable name for the code ("constraint_violation"), for tools and JSON output.

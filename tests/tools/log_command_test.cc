@@ -1,7 +1,12 @@
 // `txgraph log ls|dump|verify|stats|retention`, run as a script runs it: on a small fixed log
 // (exact output), on a log another thread writes meanwhile, and on damaged logs.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -131,10 +136,10 @@ TEST_F(LogCommandTest, VerifyCleanStatsAndRetention) {
   EXPECT_NE(r.out.find("transactions: 60"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("create_node                     60"), std::string::npos) << r.out;
 
-  // The policy must be given: the preview never opens the database (that would checkpoint and prune).
+  // Without --policy, the database's own, read from the store without opening the database.
   r = run_cli({"log", "retention", db_});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("--policy"), std::string::npos) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("policy: keep_all (from the database's settings)"), std::string::npos) << r.out;
   r = run_cli({"log", "retention", db_, "--policy", "keep_all"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("0 of "), std::string::npos) << r.out;
@@ -155,6 +160,100 @@ TEST_F(LogCommandTest, RetentionWorksOnAnOpenDatabaseAndPrunesNothing) {
   auto before = segment_files();
   EXPECT_EQ(run_cli({"log", "retention", db_, "--policy", "keep_none"}).exit_code, 0);
   EXPECT_EQ(segment_files(), before);
+  // The stored policy is read while this process has the database open.
+  CliResult r = run_cli({"log", "retention", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("policy: keep_all (from the database's settings)"), std::string::npos) << r.out;
+  r = run_cli({"log", "ls", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  for (const auto& row : split_lines(r.out)) EXPECT_TRUE(row.ends_with("PRUNE") || row.ends_with("no")) << row;
+}
+
+// Each row's last column.
+std::vector<std::string> prune_column(const std::string& ls_out) {
+  std::vector<std::string> out;
+  auto rows = split_lines(ls_out);
+  for (std::size_t i = 1; i < rows.size(); ++i) out.push_back(rows[i].substr(rows[i].find_last_of(' ') + 1));
+  return out;
+}
+
+TEST_F(LogCommandTest, LsAndRetentionUseTheStoredPolicyAndWriteNoFile) {
+  // The database lives three days in the past, so that its own checkpoints prune nothing under
+  // a one-day policy while the tool, on today's clock, sees every segment as old enough.
+  Options options = fixed_options();
+  std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch() - std::chrono::hours(72))
+                         .count();
+  options.clock = [now]() mutable { return now += 1000; };
+  {
+    auto db = Database::open(db_, options);
+    db->set_setting("retention_policy", "1 days");
+    for (int i = 0; i < 40; ++i) {
+      auto tx = db->begin_write({"alice", "", {}});
+      tx.create_node({"Item"}, {{"pad", Value(std::string(200, 'p'))}});
+      tx.commit();
+    }
+    db->close();
+  }
+  auto segments = segment_files();
+  ASSERT_GE(segments.size(), 3u);
+  fs::path data = fs::path(db_) / "store" / "data.mdb";
+  std::string store_before = read_whole_file(data);
+
+  CliResult r = run_cli({"log", "ls", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  auto prune = prune_column(r.out);
+  ASSERT_EQ(prune.size(), segments.size()) << r.out;
+  EXPECT_EQ(prune.front(), "yes") << r.out;
+  EXPECT_EQ(prune.back(), "no") << r.out;  // the active segment is never pruned
+  r = run_cli({"log", "retention", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("policy: 1 days (from the database's settings)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(fmt::format("{} of {} segments", segments.size() - 1, segments.size())), std::string::npos)
+      << r.out;
+  // --policy still overrides.
+  r = run_cli({"log", "ls", db_, "--policy", "keep_all"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& cell : prune_column(r.out)) EXPECT_EQ(cell, "no") << r.out;
+
+  EXPECT_EQ(segment_files(), segments);
+  EXPECT_EQ(read_whole_file(data), store_before);
+}
+
+TEST_F(LogCommandTest, AStoreNotClosedCleanlyIsNeitherReadNorPutBack) {
+  make_big_log(5);
+  fs::path store = fs::path(db_) / "store";
+  ASSERT_TRUE(fs::exists(store / "checkpoint.meta"));
+  // What a crash leaves: the open marker, with no process holding the database.
+  std::ofstream(store / "OPEN") << "open\n";
+  std::string store_before = read_whole_file(store / "data.mdb");
+
+  CliResult r = run_cli({"log", "retention", db_});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("was not closed cleanly"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pass --policy"), std::string::npos) << r.err;
+  r = run_cli({"log", "ls", db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& cell : prune_column(r.out)) EXPECT_EQ(cell, "?") << r.out;
+  EXPECT_NE(r.err.find("PRUNE is '?'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not closed cleanly"), std::string::npos) << r.err;
+  EXPECT_EQ(run_cli({"log", "retention", db_, "--policy", "keep_all"}).exit_code, 0);
+
+  // Putting the saved meta page back is the next open's job, never a reader's.
+  EXPECT_EQ(read_whole_file(store / "data.mdb"), store_before);
+  EXPECT_TRUE(fs::exists(store / "OPEN"));
+}
+
+TEST_F(LogCommandTest, LsOfSegmentsWithoutTheirStoreSaysWhyPruneIsUnknown) {
+  make_small_log();
+  TestDir copy;
+  for (const auto& file : segment_files()) fs::copy_file(file, copy / file.filename());
+  CliResult r = run_cli({"log", "ls", copy.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("no database store beside the log"), std::string::npos) << r.err;
+  for (const auto& cell : prune_column(r.out)) EXPECT_EQ(cell, "?") << r.out;
 }
 
 TEST_F(LogCommandTest, EveryVerbWorksWhileAnotherWriterAppends) {
@@ -184,6 +283,126 @@ TEST_F(LogCommandTest, EveryVerbWorksWhileAnotherWriterAppends) {
   }
   stop = true;
   writer.join();
+}
+
+// `txgraph ARGS...` started in the background, its output going to files, for verbs that run
+// until they are stopped.
+class BackgroundCli {
+ public:
+  explicit BackgroundCli(const std::vector<std::string>& args) {
+    std::vector<std::string> argv_storage = {TXGRAPH_CLI};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_storage) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err_fd = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (out_fd < 0 || err_fd < 0) ::_exit(126);
+      ::dup2(out_fd, 1);
+      ::dup2(err_fd, 2);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~BackgroundCli() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string out() const { return read_whole_file(out_path_); }
+  std::string err() const { return read_whole_file(err_path_); }
+  // Waits until standard output holds `text`; false after `timeout`.
+  bool wait_for_output(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(60)) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (out().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  // Sends `signal` and returns the exit status (128 + signal if it died of one).
+  int stop(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  TestDir io_;
+  fs::path out_path_ = io_ / "stdout";
+  fs::path err_path_ = io_ / "stderr";
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+void commit_items(Database& db, int count) {
+  for (int i = 0; i < count; ++i) {
+    auto tx = db.begin_write({"w", "", {}});
+    tx.create_node({"Item"}, {{"pad", Value(std::string(300, 'p'))}});
+    tx.commit();
+  }
+}
+
+TEST_F(LogCommandTest, DumpFollowShowsEveryTransactionInOrderAcrossRotationAndPruningUntilSigint) {
+  auto db = Database::open(db_, fixed_options());
+  commit_items(*db, 20);
+  BackgroundCli follower({"log", "dump", db_, "--json", "--follow"});
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":20,")) << follower.out() << follower.err();
+  // Written while it follows: many segment rotations (4K segments), then pruning of every
+  // segment but the active one, which the follower has read by then, and more after it.
+  std::thread writer([&] { commit_items(*db, 80); });
+  writer.join();
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":100,")) << follower.err();
+  db->set_setting("retention_policy", "1 files");
+  std::size_t segments_left = segment_files().size();
+  commit_items(*db, 60);
+  db->checkpoint();
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":160,")) << follower.err();
+  EXPECT_EQ(follower.stop(SIGINT), 0) << follower.err();
+
+  std::uint64_t next = 1, last_segment = 0;
+  for (const auto& line : split_lines(follower.out())) {
+    json record = json::parse(line);
+    if (record["type"] != "transaction") continue;
+    ASSERT_EQ(record["txId"], next) << line;
+    ++next;
+    last_segment = record["segment"];
+  }
+  EXPECT_EQ(next, 161u);
+  EXPECT_GT(last_segment, 10u);     // it followed through many rotations
+  EXPECT_LE(segments_left, 2u);     // and segments were pruned under it
+  EXPECT_EQ(follower.err().find("offset"), std::string::npos) << follower.err();  // no problem reported
+  EXPECT_NE(follower.err().find("stopped; continue with --from-tx 161"), std::string::npos) << follower.err();
+}
+
+TEST_F(LogCommandTest, DumpFollowTextWithFiltersStopsOnSigterm) {
+  auto db = Database::open(db_, fixed_options());
+  commit_items(*db, 3);
+  BackgroundCli follower({"log", "dump", db_, "--follow", "--from-tx", "2", "--to-tx", "30"});
+  ASSERT_TRUE(follower.wait_for_output("tx 3  ")) << follower.err();
+  commit_items(*db, 40);
+  ASSERT_TRUE(follower.wait_for_output("tx 30  ")) << follower.err();
+  EXPECT_EQ(follower.stop(SIGTERM), 0) << follower.err();
+  std::string out = follower.out();
+  EXPECT_EQ(out.find("tx 1  "), std::string::npos) << out;
+  EXPECT_EQ(out.find("tx 31  "), std::string::npos) << out;
+  EXPECT_LT(out.find("tx 2  "), out.find("tx 29  "));
+  EXPECT_NE(out.find("  create_node                    {\"id\":29,"), std::string::npos) << out;
+}
+
+TEST_F(LogCommandTest, DumpFollowWaitsForTheFirstSegmentOfANewLog) {
+  fs::create_directories(fs::path(db_) / "txlog");
+  BackgroundCli follower({"log", "dump", db_, "--json", "--follow"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto db = Database::open(db_, fixed_options());
+  commit_items(*db, 2);
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":2,")) << follower.err();
+  EXPECT_EQ(follower.stop(SIGINT), 0) << follower.err();
 }
 
 class LogDamageTest : public LogCommandTest {

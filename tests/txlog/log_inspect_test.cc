@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "test_dir.h"
@@ -195,6 +196,117 @@ TEST_F(LogInspectTest, StatsCountRecordsOperationsAndSizes) {
 
 TEST(LogInspectFolderTest, MissingFolderThrows) {
   EXPECT_THROW(scan_log("/nonexistent/txlog"), Error);
+}
+
+// Following: a folder that starts with part of the log and gets the rest from wait().
+class LogFollowTest : public LogInspectTest {
+ protected:
+  std::string copy_dir() const { return copy_.path().string(); }
+  fs::path copy_of(const SegmentFile& segment) const { return copy_.path() / fs::path(segment.path).filename(); }
+  void copy(const SegmentFile& segment) { fs::copy_file(segment.path, copy_of(segment)); }
+
+  // Scans the copy, running each of `steps` in turn when the scan waits; stops after them.
+  LogScan follow(std::vector<std::function<void()>> steps, std::uint64_t* visited) {
+    std::size_t step = 0;
+    FollowOptions options;
+    options.wait = [&] {
+      if (step == steps.size()) return false;
+      steps[step++]();
+      return true;
+    };
+    *visited = 0;
+    return scan_log(copy_dir(), [&](const SegmentScan&, const Frame& frame) {
+      if (frame.type == RecordType::kTransaction) ++*visited;
+    }, options);
+  }
+
+  ::txgraph::testing::TestDir copy_;
+};
+
+TEST_F(LogFollowTest, ATornLastRecordIsReadOnceWholeAndTheScanGoesOnIntoNewSegments) {
+  for (std::size_t i = 0; i + 1 < segments_.size() - 1; ++i) copy(segments_[i]);
+  const SegmentFile& growing = segments_[segments_.size() - 2];
+  std::string whole = read_bytes(growing.path);
+  write_bytes(copy_of(growing), whole.substr(0, whole.size() - 10));  // the writer mid-append
+  std::uint64_t visited = 0;
+  LogScan scan = follow({[&] { write_bytes(copy_of(growing), whole); },  // the append completes
+                         [&] { copy(segments_.back()); }},               // and the writer rotates
+                        &visited);
+  EXPECT_EQ(visited, 40u);
+  EXPECT_TRUE(scan.problems.empty()) << problem_text(scan.problems.front());
+  EXPECT_EQ(scan.segments.size(), segments_.size());
+}
+
+TEST_F(LogFollowTest, SegmentsPrunedBeforeTheScanReachedThemAreANoteNotDamage) {
+  copy(segments_[0]);
+  std::uint64_t in_second = 0;
+  for (auto& s : scan_log(log_dir()).segments)
+    if (s.file.number == segments_[1].number) in_second = s.transactions;
+  std::uint64_t visited = 0;
+  LogScan scan = follow({[&] {
+                          for (std::size_t i = 2; i < segments_.size(); ++i) copy(segments_[i]);
+                        }},
+                        &visited);
+  EXPECT_EQ(visited, 40u - in_second);
+  EXPECT_TRUE(damage(scan).empty()) << problem_text(damage(scan).front());
+  ASSERT_EQ(scan.problems.size(), 1u);
+  EXPECT_NE(scan.problems[0].what.find("pruned before they were read"), std::string::npos) << scan.problems[0].what;
+}
+
+TEST_F(LogFollowTest, ASegmentTheWriterCutsBackIsReadOnFromTheCut) {
+  for (const auto& segment : segments_) copy(segment);
+  std::uint64_t last_frame = 0, frames = 0;
+  scan_log(log_dir(), [&](const SegmentScan& segment, const Frame& frame) {
+    ++frames;
+    if (segment.file.number == segments_.back().number) last_frame = frame.offset;
+  });
+  ASSERT_GT(last_frame, 0u);
+  std::string whole = read_bytes(segments_.back().path);
+  std::uint64_t records = 0;
+  FollowOptions options;
+  int step = 0;
+  options.wait = [&] {
+    // The writer takes its last record back (its store commit failed), then writes it again.
+    if (step == 0) write_bytes(copy_of(segments_.back()), whole.substr(0, last_frame));
+    if (step == 1) write_bytes(copy_of(segments_.back()), whole);
+    return step++ < 2;
+  };
+  LogScan scan = scan_log(copy_dir(), [&](const SegmentScan&, const Frame&) { ++records; }, options);
+  EXPECT_EQ(records, frames + 1);  // the record written again is shown again
+  EXPECT_TRUE(damage(scan).empty()) << problem_text(damage(scan).front());
+  ASSERT_EQ(scan.problems.size(), 1u);
+  EXPECT_NE(scan.problems[0].what.find("cut this segment back"), std::string::npos) << scan.problems[0].what;
+  EXPECT_EQ(scan.problems[0].offset, last_frame);
+}
+
+TEST_F(LogFollowTest, ARecordTheWriterTookBackAndReplacedIsNoticedAtTheSameSize) {
+  for (const auto& segment : segments_) copy(segment);
+  // The last segment ends with the closing checkpoint; an earlier checkpoint record of the same
+  // size stands in for another record written where the taken-back one was.
+  std::uint64_t last_frame = 0, last_end = 0, other_frame = 0, frames = 0;
+  scan_log(log_dir(), [&](const SegmentScan& segment, const Frame& frame) {
+    ++frames;
+    if (segment.file.number != segments_.back().number) return;
+    if (frame.type == RecordType::kCheckpoint && last_frame != 0) other_frame = last_frame;
+    last_frame = frame.offset;
+    last_end = frame.offset + kFrameHeaderSize + frame.stored_size;
+  });
+  std::string whole = read_bytes(segments_.back().path);
+  ASSERT_EQ(last_end, whole.size());
+  std::string replaced = whole.substr(0, last_frame) + whole.substr(other_frame, last_end - last_frame);
+  ASSERT_EQ(replaced.size(), whole.size());
+  ASSERT_NE(replaced, whole);
+  std::uint64_t records = 0;
+  FollowOptions options;
+  int step = 0;
+  options.wait = [&] {
+    if (step == 0) write_bytes(copy_of(segments_.back()), replaced);
+    return step++ < 1;
+  };
+  LogScan scan = scan_log(copy_dir(), [&](const SegmentScan&, const Frame&) { ++records; }, options);
+  EXPECT_EQ(records, frames + 1);
+  ASSERT_FALSE(scan.problems.empty());
+  EXPECT_NE(scan.problems[0].what.find("cut this segment back"), std::string::npos) << scan.problems[0].what;
 }
 
 }  // namespace

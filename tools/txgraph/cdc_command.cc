@@ -1,8 +1,5 @@
 // txgraph cdc earliest|current|query: the change stream of a database, read straight from its
 // log, so it works while another process has the database open and is writing to it.
-#include <signal.h>
-
-#include <atomic>
 #include <iostream>
 #include <memory>
 #include <ostream>
@@ -13,30 +10,10 @@
 #include <fmt/format.h>
 
 #include "tools/txgraph/commands.h"
+#include "tools/txgraph/interrupts.h"
 #include "txgraph/cdc.h"
 
 namespace txgraph::cli {
-
-namespace {
-
-std::atomic<bool> interrupt_seen{false};
-
-extern "C" void on_interrupt(int) { interrupt_seen = true; }
-
-}  // namespace
-
-// SIGINT and SIGTERM end --follow cleanly: no SA_RESTART, so the wait for file changes
-// returns at once and the loop sees the flag.
-void catch_interrupts() {
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
-bool interrupted() { return interrupt_seen; }
 
 namespace {
 
@@ -59,7 +36,7 @@ void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, s
   auto stream = ChangeStream::open_log(dir);
   std::string position = args.from.empty() ? stream.current() : args.from;
   std::uint64_t left = args.limit;
-  if (args.follow) catch_interrupts();
+  if (args.follow) stop_on_interrupt();
   for (;;) {
     auto result = stream.query(position, selectors, [&](const ChangeEvent& event) {
       out << change_event_json(event) << '\n';

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/txgraph/commands.h"
+#include "tools/txgraph/interrupts.h"
 #include "tools/txgraph/text_formats.h"
 #include "txgraph/consumer.h"
 
@@ -76,7 +77,7 @@ void list_groups(const std::filesystem::path& dir, bool json, std::ostream& out)
 void poll_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std::ostream& out, std::ostream& err) {
   auto stream = ChangeStream::open_log(dir);
   Consumer consumer(stream, args.name);
-  if (args.follow) catch_interrupts();
+  if (args.follow) stop_on_interrupt();
   auto wait = args.wait.empty() ? std::chrono::milliseconds{0} : parse_duration(args.wait);
   bool manual = !consumer_group(stream, args.name).auto_commit;
   for (;;) {

@@ -71,10 +71,6 @@ struct CdcQueryArgs {
 // after printing the position to continue from to `err`.
 void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, std::ostream& out, std::ostream& err);
 
-// SIGINT and SIGTERM set a flag instead of ending the process, so followers stop cleanly.
-void catch_interrupts();
-bool interrupted();
-
 // txgraph cdc group create|list|poll|commit|reset|delete (txgraph/consumer.h); declared
 // under `cdc` by add_cdc_verb. The returned function runs whichever was parsed.
 std::function<void()> add_cdc_group_verbs(CLI::App& cdc);
@@ -129,9 +125,11 @@ struct LogDumpArgs {
   std::string until;
   std::uint64_t segment = 0;  // 0: every segment
   bool json = false;
+  bool follow = false;  // keep printing what the writer appends, until SIGINT / SIGTERM
 };
 void list_log_segments(const std::filesystem::path& dir, const std::string& policy, std::ostream& out,
                        std::ostream& err);
+// With follow, returns on SIGINT / SIGTERM after printing to `err` the --from-tx to continue from.
 void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::ostream& out, std::ostream& err);
 bool verify_log(const std::filesystem::path& dir, std::ostream& out);
 void print_log_stats(const std::filesystem::path& dir, std::ostream& out, std::ostream& err);

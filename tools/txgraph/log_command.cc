@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -15,9 +16,12 @@
 
 #include <fmt/format.h>
 
-#include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
+#include "tools/txgraph/interrupts.h"
+#include "tools/txgraph/log_dump_format.h"
+#include "txgraph/database.h"
 #include "txgraph/error.h"
+#include "txlog/folder_watch.h"
 #include "txlog/log_directory.h"
 #include "txlog/log_inspect.h"
 #include "txlog/log_stats.h"
@@ -27,7 +31,6 @@
 
 namespace txgraph::cli {
 
-using namespace json;
 using namespace txlog;
 
 namespace {
@@ -93,213 +96,94 @@ std::int64_t parse_time(const std::string& text) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(seconds * 1e6 + 0.5);
 }
 
-Json names_json(const std::vector<std::string>& names) {
-  Json out = Json::array();
-  for (const auto& name : names) out.push_back(name);
-  return out;
-}
+// The retention policy for `ls` and `retention`: --policy when given, else the database's own,
+// read from its store read-only (opening the database would checkpoint it, and a checkpoint
+// prunes, which these verbs must never do). DIR may also be the database's txlog folder.
+struct ChosenPolicy {
+  std::optional<RetentionPolicy> policy;
+  std::string source;       // "--policy", "the database's settings"
+  std::string unavailable;  // why there is none, when there is none
+};
 
-Json keys_json(const std::vector<KeyValues>& keys) {
-  Json out = Json::array();
-  for (const auto& key : keys) out.push_back(Json{{"label", key.label}, {"properties", json_from_properties(key.properties)}});
-  return out;
-}
-
-Json op_json(const RedoOp& op) {
-  Json out{{"op", op_code_name(op.code)}};
-  switch (op.code) {
-    case OpCode::kCreateNode:
-      out["id"] = op.id;
-      out["labels"] = names_json(op.names);
-      out["properties"] = json_from_properties(op.properties);
-      break;
-    case OpCode::kDeleteNode:
-    case OpCode::kDeleteRelationship:
-      out["id"] = op.id;
-      break;
-    case OpCode::kSetNodeProperties:
-    case OpCode::kSetRelationshipProperties:
-      out["id"] = op.id;
-      out["properties"] = json_from_properties(op.properties);
-      break;
-    case OpCode::kRemoveNodeProperties:
-    case OpCode::kRemoveRelationshipProperties:
-      out["id"] = op.id;
-      out["keys"] = names_json(op.names);
-      break;
-    case OpCode::kAddLabels:
-    case OpCode::kRemoveLabels:
-      out["id"] = op.id;
-      out["labels"] = names_json(op.names);
-      break;
-    case OpCode::kCreateRelationship:
-      out["id"] = op.id;
-      out["type"] = op.type;
-      out["start"] = op.start;
-      out["end"] = op.end;
-      out["properties"] = json_from_properties(op.properties);
-      break;
-    case OpCode::kCreateKey:
-      out["kind"] = op.key_kind == 2 ? "relationship" : "node";
-      out["labelOrType"] = op.type;
-      out["properties"] = names_json(op.names);
-      break;
+ChosenPolicy choose_policy(const std::filesystem::path& dir, const std::string& policy_text) {
+  ChosenPolicy chosen;
+  if (!policy_text.empty()) {
+    chosen.policy = RetentionPolicy::parse(policy_text);
+    chosen.source = "--policy";
+    return chosen;
   }
-  return out;
-}
-
-Json state_json(const std::optional<EntityState>& state) {
-  if (!state) return nullptr;
-  return Json{{"labels", names_json(state->labels)}, {"properties", json_from_properties(state->properties)}};
-}
-
-Json change_json(const Change& change) {
-  static const char* const kOperations[] = {"?", "create", "update", "delete"};
-  Json out{{"entity", change.entity == ChangeEntity::kNode ? "node" : "relationship"},
-           {"operation", kOperations[static_cast<unsigned>(change.operation) & 3]},
-           {"id", change.id}};
-  if (change.entity == ChangeEntity::kNode) {
-    out["labels"] = names_json(change.labels);
-  } else {
-    out["type"] = change.type;
-    out["start"] = Json{{"id", change.start.id}, {"labels", names_json(change.start.labels)},
-                        {"keys", keys_json(change.start.keys)}};
-    out["end"] = Json{{"id", change.end.id}, {"labels", names_json(change.end.labels)},
-                      {"keys", keys_json(change.end.keys)}};
+  std::error_code ec;
+  std::filesystem::path database = dir;
+  if (!std::filesystem::exists(dir / "store", ec) && std::filesystem::exists(dir.parent_path() / "store", ec))
+    database = dir.parent_path();
+  try {
+    Settings settings = Database::read_settings(database);
+    chosen.policy = RetentionPolicy::parse(settings.retention_policy);
+    chosen.source = "the database's settings";
+  } catch (const Error& e) {
+    chosen.unavailable = e.code() == ErrorCode::kNotFound
+                             ? fmt::format("no database store beside the log in {}, so no stored retention policy",
+                                           dir.string())
+                             : fmt::format("the stored retention policy cannot be read: {}", e.what());
   }
-  out["keys"] = keys_json(change.keys);
-  out["before"] = state_json(change.before);
-  out["after"] = state_json(change.after);
-  return out;
+  return chosen;
 }
 
-// One record as a JSON object; `tx` is the decoded transaction for a transaction record.
-Json record_json(const SegmentScan& segment, const Frame& frame, const TxRecord* tx) {
-  Json out{{"type", record_type_name(frame.type)}, {"segment", segment.file.number}, {"offset", frame.offset}};
-  switch (frame.type) {
-    case RecordType::kTransaction: {
-      out["txId"] = tx->header.tx_id;
-      out["startTime"] = iso8601_utc(tx->header.start_time_us);
-      out["commitTime"] = iso8601_utc(tx->header.commit_time_us);
-      out["captureMode"] = capture_mode_name(tx->header.capture_mode);
-      out["user"] = tx->header.user;
-      out["authenticatedUser"] = tx->header.authenticated_user;
-      out["metadata"] = json_from_properties(tx->header.metadata);
-      Json ops = Json::array();
-      for (const auto& op : tx->ops) ops.push_back(op_json(op));
-      out["ops"] = std::move(ops);
-      if (tx->enrichment) {
-        Json changes = Json::array();
-        for (const auto& change : tx->enrichment->changes) changes.push_back(change_json(change));
-        out["enrichment"] = Json{{"generation", tx->enrichment->generation}, {"changes", std::move(changes)}};
-      }
-      break;
-    }
-    case RecordType::kCheckpoint: {
-      CheckpointRecord r = decode_checkpoint(frame.payload);
-      out["lastAppliedTx"] = r.last_applied_tx;
-      out["time"] = iso8601_utc(r.time_us);
-      break;
-    }
-    case RecordType::kEnrichmentChange: {
-      EnrichmentChangeRecord r = decode_enrichment_change(frame.payload);
-      out["from"] = capture_mode_name(r.from);
-      out["to"] = capture_mode_name(r.to);
-      out["generation"] = r.generation;
-      out["nextTx"] = r.next_tx;
-      out["time"] = iso8601_utc(r.time_us);
-      break;
-    }
-    case RecordType::kImportNotice: {
-      ImportNoticeRecord r = decode_import_notice(frame.payload);
-      out["importNumber"] = r.import_number;
-      out["time"] = iso8601_utc(r.time_us);
-      out["afterTx"] = r.after_tx;
-      out["nodes"] = r.nodes;
-      out["relationships"] = r.relationships;
-      out["firstNodeId"] = r.first_node_id;
-      out["firstRelationshipId"] = r.first_relationship_id;
-      out["files"] = names_json(r.files);
-      break;
-    }
-  }
-  return out;
-}
-
-// The text form: one block per transaction, one line per operation and per change.
-void print_record_text(const Json& record, std::ostream& out) {
-  std::string where = fmt::format("segment {} offset {}", record["segment"].get<std::uint64_t>(),
-                                  record["offset"].get<std::uint64_t>());
-  std::string type = record["type"];
-  if (type == "transaction") {
-    out << fmt::format("tx {}  {}  {}  user {}", record["txId"].get<std::uint64_t>(),
-                       record["commitTime"].get<std::string>(), record["captureMode"].get<std::string>(),
-                       record["user"].get<std::string>());
-    if (record["authenticatedUser"] != record["user"] && record["authenticatedUser"] != "")
-      out << " (as " << record["authenticatedUser"].get<std::string>() << ')';
-    out << "  [" << where << "]\n";
-    out << fmt::format("  {:<30} {}\n", "started", record["startTime"].get<std::string>());
-    if (!record["metadata"].empty()) out << fmt::format("  {:<30} {}\n", "metadata", json_line(record["metadata"]));
-    for (const auto& op : record["ops"]) {
-      Json rest = op;
-      rest.erase("op");
-      out << fmt::format("  {:<30} {}\n", op["op"].get<std::string>(), json_line(rest));
-    }
-    if (record.contains("enrichment")) {
-      out << fmt::format("  {:<30} {}\n", "enrichment generation", record["enrichment"]["generation"].get<std::uint64_t>());
-      for (const auto& change : record["enrichment"]["changes"]) {
-        Json rest = change;
-        for (const char* key : {"entity", "operation", "id"}) rest.erase(key);
-        std::string what = fmt::format("change {} {}{}", change["operation"].get<std::string>(),
-                                       change["entity"] == "node" ? "n:" : "r:", change["id"].get<std::uint64_t>());
-        out << fmt::format("  {:<30} {}\n", what, json_line(rest));
-      }
-    }
-    return;
-  }
-  Json rest = record;
-  for (const char* key : {"type", "segment", "offset"}) rest.erase(key);
-  out << fmt::format("{}  {}  [{}]\n", type, json_line(rest), where);
-}
-
-// The position of a non-transaction record for --from-tx/--to-tx: the transaction before it.
+// The filters of `log dump`. A record that is not a transaction is placed for --from-tx and
+// --to-tx by the transaction before it. Transactions are judged by their tx id and commit
+// time before they are decoded in full, so that skipping costs little.
 struct DumpFilter {
   const LogDumpArgs& args;
   std::int64_t since_us = INT64_MIN;
   std::int64_t until_us = INT64_MAX;
-  std::uint64_t last_tx = 0;
+  std::uint64_t last_tx = 0;  // the last transaction seen, shown or not
 
-  bool wants(const SegmentScan& segment, const Frame& frame, const TxRecord* tx) {
-    if (args.segment != 0 && segment.file.number != args.segment) return false;
-    std::uint64_t position = tx ? tx->header.tx_id : last_tx;
-    std::int64_t time = INT64_MIN;
-    switch (frame.type) {
-      case RecordType::kTransaction:
-        time = tx->header.commit_time_us;
-        break;
-      case RecordType::kCheckpoint:
-        time = decode_checkpoint(frame.payload).time_us;
-        break;
-      case RecordType::kEnrichmentChange:
-        time = decode_enrichment_change(frame.payload).time_us;
-        break;
-      case RecordType::kImportNotice:
-        time = decode_import_notice(frame.payload).time_us;
-        break;
-    }
-    return position >= args.from_tx && position <= args.to_tx && time >= since_us && time <= until_us;
+  bool wants_segment(std::uint64_t number) const { return args.segment == 0 || number == args.segment; }
+  bool wants(std::uint64_t position, std::int64_t time_us) const {
+    return position >= args.from_tx && position <= args.to_tx && time_us >= since_us && time_us <= until_us;
   }
 };
+
+// Output in large writes: one buffer, reused for every record, handed to the stream when full.
+class BufferedOutput {
+ public:
+  explicit BufferedOutput(std::ostream& out) : out_(out) { buffer_.reserve(kFlushAt + (64 << 10)); }
+  std::string& buffer() { return buffer_; }
+  void write_if_full() {
+    if (buffer_.size() >= kFlushAt) write();
+  }
+  void flush() {
+    write();
+    out_.flush();
+    if (!out_) throw std::runtime_error("writing the dump to standard output failed");
+  }
+
+ private:
+  static constexpr std::size_t kFlushAt = 1 << 20;
+  void write() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+  std::ostream& out_;
+  std::string buffer_;
+};
+
+// How long one wait for file changes lasts before --follow looks at the stop flag again; a
+// change (or a signal) wakes it at once.
+constexpr std::chrono::milliseconds kFollowWait{1000};
+
+// Thrown from the record visitor to end the scan when --follow is interrupted.
+struct DumpInterrupted {};
 
 }  // namespace
 
 void list_log_segments(const std::filesystem::path& dir, const std::string& policy_text, std::ostream& out,
                        std::ostream& err) {
   LogScan scan = scan_log(log_folder(dir));
+  ChosenPolicy chosen = choose_policy(dir, policy_text);
   std::vector<PruneVerdict> plan;
-  if (!policy_text.empty())
-    plan = plan_pruning(RetentionPolicy::parse(policy_text), retention_summaries(scan), scan.last_checkpoint_tx(),
-                        now_us());
+  if (chosen.policy)
+    plan = plan_pruning(*chosen.policy, retention_summaries(scan), scan.last_checkpoint_tx(), now_us());
   std::vector<std::vector<std::string>> rows = {{"SEG", "FILE", "BYTES", "RATIO", "FIRST_TX", "LAST_TX",
                                                  "FIRST_COMMIT", "LAST_COMMIT", "MODES", "GEN", "CKPTS", "PRUNE"}};
   for (std::size_t i = 0; i < scan.segments.size(); ++i) {
@@ -316,6 +200,8 @@ void list_log_segments(const std::filesystem::path& dir, const std::string& poli
                     plan.empty() ? "?" : (plan[i].prune ? "yes" : "no")});
   }
   print_table(rows, out);
+  out.flush();
+  if (!chosen.policy) err << "txgraph: note: PRUNE is '?': " << chosen.unavailable << "; pass --policy POLICY\n";
   print_problems(scan, err);
 }
 
@@ -323,20 +209,60 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
   DumpFilter filter{args};
   if (!args.since.empty()) filter.since_us = parse_time(args.since);
   if (!args.until.empty()) filter.until_us = parse_time(args.until);
-  LogScan scan = scan_log(log_folder(dir), [&](const SegmentScan& segment, const Frame& frame) {
-    std::optional<TxRecord> tx;
-    if (frame.type == RecordType::kTransaction) tx = decode_tx_record(frame.payload);
-    if (filter.wants(segment, frame, tx ? &*tx : nullptr)) {
-      Json record = record_json(segment, frame, tx ? &*tx : nullptr);
-      if (args.json)
-        out << json_line(record) << '\n';
-      else
-        print_record_text(record, out);
+  std::string folder = log_folder(dir);
+  BufferedOutput output(out);
+  // Created before the first read, so that nothing appended after it is missed.
+  std::optional<FolderWatch> watch;
+  if (args.follow) {
+    stop_on_interrupt();
+    watch.emplace(folder);
+  }
+  DumpRecord record;
+  auto visit = [&](const SegmentScan& segment, const Frame& frame) {
+    if (args.follow && interrupted()) throw DumpInterrupted{};
+    bool is_tx = frame.type == RecordType::kTransaction;
+    std::uint64_t position = is_tx ? peek_tx_id(frame.payload) : filter.last_tx;
+    if (is_tx) filter.last_tx = position;
+    if (!filter.wants_segment(segment.file.number)) return;
+    TxRecord tx;
+    if (is_tx) {
+      if (!filter.wants(position, peek_commit_time(frame.payload))) return;
+      tx = decode_tx_record(frame.payload);
+      record.set_transaction(segment.file.number, frame, tx);
+    } else {
+      record.decode_other(segment.file.number, frame);
+      if (!filter.wants(position, record.time_us)) return;
     }
-    if (tx) filter.last_tx = tx->header.tx_id;
-  });
-  out.flush();
-  print_problems(scan, err);
+    if (args.json)
+      append_record_json(output.buffer(), record);
+    else
+      append_record_text(output.buffer(), record);
+    output.write_if_full();
+  };
+  if (!args.follow) {
+    LogScan scan = scan_log(folder, visit);
+    output.flush();
+    print_problems(scan, err);
+    return;
+  }
+  FollowOptions follow;
+  follow.wait = [&] {
+    output.flush();  // what is there so far, before sleeping
+    while (!interrupted())
+      if (watch->wait(kFollowWait)) return true;
+    return false;
+  };
+  follow.on_problem = [&](const LogProblem& problem) {
+    output.flush();
+    err << "txgraph: " << problem_text(problem) << '\n' << std::flush;
+  };
+  try {
+    scan_log(folder, visit, follow);
+  } catch (const DumpInterrupted&) {
+  }
+  output.flush();
+  // Where to pick up again, for people and for scripts that restart the follower.
+  err << fmt::format("txgraph: stopped; continue with --from-tx {}\n", filter.last_tx + 1);
 }
 
 bool verify_log(const std::filesystem::path& dir, std::ostream& out) {
@@ -425,16 +351,13 @@ void print_log_stats(const std::filesystem::path& dir, std::ostream& out, std::o
 void preview_retention(const std::filesystem::path& dir, const std::string& policy_text, std::ostream& out,
                        std::ostream& err) {
   LogScan scan = scan_log(log_folder(dir));
-  // The policy is given, never read from the store: opening the database would checkpoint it,
-  // and a checkpoint prunes, which a preview must never do.
-  const std::string& policy = policy_text;
-  std::string source = "--policy";
+  ChosenPolicy chosen = choose_policy(dir, policy_text);
+  if (!chosen.policy) throw std::runtime_error(chosen.unavailable + "; pass --policy POLICY to preview one");
   std::uint64_t last_checkpoint = scan.last_checkpoint_tx();
   std::string checkpoint_source = "the log's last checkpoint record";
-  RetentionPolicy parsed = RetentionPolicy::parse(policy);
-  auto plan = plan_pruning(parsed, retention_summaries(scan), last_checkpoint, now_us());
-  out << fmt::format("policy: {} (from {})\nlast checkpoint: tx {} (from {})\n", parsed.to_string(), source,
-                     last_checkpoint, checkpoint_source);
+  auto plan = plan_pruning(*chosen.policy, retention_summaries(scan), last_checkpoint, now_us());
+  out << fmt::format("policy: {} (from {})\nlast checkpoint: tx {} (from {})\n", chosen.policy->to_string(),
+                     chosen.source, last_checkpoint, checkpoint_source);
   std::vector<std::vector<std::string>> rows = {{"SEG", "FILE", "BYTES", "LAST_TX", "LAST_COMMIT", "PRUNE", "WHY"}};
   std::uint64_t pruned = 0, pruned_bytes = 0;
   auto summaries = retention_summaries(scan);
@@ -461,17 +384,22 @@ Verb add_log_verb(CLI::App& app) {
   cmd->footer(
       "Every verb reads the segment files (DIR/txlog/*.seg) read-only: it works while another\n"
       "process writes, and on a damaged log it names each problem by file and byte offset and\n"
-      "goes on with what it can read. Problems go to standard error (verify: standard output).");
+      "goes on with what it can read. Problems go to standard error (verify: standard output).\n"
+      "ls and retention read the database's retention policy from its store, also read-only,\n"
+      "without opening the database.");
 
   CLI::App* ls = cmd->add_subcommand("ls", "One row per segment file");
   ls->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
-  ls->add_option("--policy", *policy, "Retention policy for the PRUNE column (default: not shown, '?')");
+  ls->add_option("--policy", *policy,
+                 "Retention policy for the PRUNE column (default: the database's own, read from its store "
+                 "read-only)");
   ls->footer(
       "Columns: SEG segment number; FILE; BYTES on disk; RATIO raw record bytes / stored bytes\n"
       "(1.00 uncompressed); FIRST_TX, LAST_TX and FIRST_COMMIT, LAST_COMMIT of the transactions\n"
       "in it (UTC); MODES capture modes seen (OFF, DIFF, FULL); GEN enrichment generation from\n"
-      "the header; CKPTS checkpoint records in it; PRUNE whether --policy would prune it at the\n"
-      "next checkpoint (see 'txgraph log retention' for why). '-' means none, '?' unknown.");
+      "the header; CKPTS checkpoint records in it; PRUNE whether the policy (--policy, or the\n"
+      "database's own) would prune it at the next checkpoint (see 'txgraph log retention' for\n"
+      "why). '-' means none, '?' unknown (a note on standard error says why).");
 
   CLI::App* dump = cmd->add_subcommand("dump", "Every record in order, for people or as JSON lines");
   dump->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
@@ -481,12 +409,17 @@ Verb add_log_verb(CLI::App& app) {
   dump->add_option("--until", dump_args->until, "Only records at or before this UTC time");
   dump->add_option("--segment", dump_args->segment, "Only this segment number")->check(CLI::PositiveNumber);
   dump->add_flag("--json", dump_args->json, "One JSON object per line");
+  dump->add_flag("--follow", dump_args->follow,
+                 "After the records there are, keep printing new ones as the writer appends them (into new "
+                 "segments too; woken by file change notification) until SIGINT or SIGTERM, then exit 0");
   dump->footer(
       "Records: transaction (tx id, start and commit time, capture mode, user, metadata, its\n"
       "operations, and in DIFF/FULL its enrichment changes), checkpoint (lastAppliedTx),\n"
       "enrichment_change (from, to, generation, nextTx), import_notice. Each names its segment\n"
       "and byte offset. Text: one block per transaction, an operation or change per line.\n"
-      "--from-tx/--to-tx place other records by the transaction before them.");
+      "--from-tx/--to-tx place other records by the transaction before them. With --follow the\n"
+      "filters apply to new records too; problems are printed as they are found, and on Ctrl-C\n"
+      "the tool prints the --from-tx to continue from on standard error.");
 
   CLI::App* verify = cmd->add_subcommand("verify", "Check every frame, header and tx id; exit 1 if damaged");
   verify->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
@@ -508,13 +441,13 @@ Verb add_log_verb(CLI::App& app) {
   CLI::App* retention = cmd->add_subcommand("retention", "Which segments the next checkpoint would prune, and why");
   retention->add_option("DIR", *dir, "Folder of the database")->required();
   retention->add_option("--policy", *policy,
-                        "Policy to try; `txgraph show DIR` prints the database's own (this verb never opens the "
-                        "database: opening checkpoints, and a checkpoint prunes)")
-      ->required();
+                        "Policy to try instead of the database's own (which is read from the store read-only, "
+                        "without opening the database: opening checkpoints, and a checkpoint prunes)");
   retention->footer(
       "Prunes nothing. Columns: SEG, FILE, BYTES, LAST_TX, LAST_COMMIT (of its last transaction,\n"
       "or its creation), PRUNE yes/no and WHY (the policy's or a safety rule's reason). The last\n"
-      "checkpoint comes from the log.");
+      "checkpoint comes from the log. Without --policy, a database that was not closed cleanly\n"
+      "and is not open elsewhere has no readable policy until its next open (which recovers).");
 
   return {cmd, [=] {
             if (ls->parsed()) list_log_segments(*dir, *policy, std::cout, std::cerr);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "tools/txgraph/commands.h"
+#include "tools/txgraph/interrupts.h"
 #include "txgraph/replication.h"
 
 namespace txgraph::cli {
@@ -27,7 +28,7 @@ void replicate_database(const std::filesystem::path& source_dir, const std::file
   ReplicationOptions options;
   options.follow = follow;
   if (follow) {
-    catch_interrupts();
+    stop_on_interrupt();
     options.stop = [] { return interrupted(); };
   }
   auto result = replicate(source, *replica, options);
