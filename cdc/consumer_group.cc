@@ -2,6 +2,7 @@
 // DIR/consumers/ through txlog/consumer_records.h.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,10 +91,14 @@ std::string resolve_start(const ChangeStream& stream, const StartLocation& start
     case StartLocation::Kind::kLatest:
       return stream.current();
     case StartLocation::Kind::kAtTime:
-      return stream.position_at_time(start.time_ms * 1000);
-    case StartLocation::Kind::kChangeId:
-      // A limit of zero reads nothing but checks the id as a query would.
-      return stream.query(start.change_id, {}, [](const ChangeEvent&) { return true; }, 0).position;
+      // Saturates rather than overflows for times beyond any commit.
+      return stream.position_at_time(start.time_ms > INT64_MAX / 1000 ? INT64_MAX : start.time_ms * 1000);
+    case StartLocation::Kind::kChangeId: {
+      // A query that reads (limit 1, nothing kept) checks the id against the log's own
+      // transaction, commit time included; the id itself is the position.
+      stream.query(start.change_id, {}, [](const ChangeEvent&) { return false; }, 1);
+      return start.change_id;
+    }
   }
   return stream.current();
 }
@@ -103,17 +108,27 @@ class GroupInUse {
  public:
   GroupInUse(const std::string& dir, std::string_view name) {
     std::string path = fmt::format("{}/{}.lock", dir, name);
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(ErrorCode::kIo, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      int err = errno;
+    for (;;) {
+      fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (fd_ < 0) throw Error(ErrorCode::kIo, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+      if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        ::close(fd_);
+        fd_ = -1;
+        if (err == EWOULDBLOCK)
+          throw Error(ErrorCode::kLocked, fmt::format("consumer group \"{}\" has a consumer open already (one "
+                                                      "consumer per group at a time)",
+                                                      name));
+        throw Error(ErrorCode::kIo, fmt::format("cannot lock {}: {}", path, std::strerror(err)));
+      }
+      // A delete removes the lock file while it holds it: a lock taken on the removed file
+      // guards nothing, so take it again on the file the name now means.
+      struct stat held {}, named {};
+      if (::fstat(fd_, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+          held.st_dev == named.st_dev)
+        return;
       ::close(fd_);
       fd_ = -1;
-      if (err == EWOULDBLOCK)
-        throw Error(ErrorCode::kLocked, fmt::format("consumer group \"{}\" has a consumer open already (one "
-                                                    "consumer per group at a time)",
-                                                    name));
-      throw Error(ErrorCode::kIo, fmt::format("cannot lock {}: {}", path, std::strerror(err)));
     }
   }
   ~GroupInUse() {
@@ -391,11 +406,12 @@ Consumer::Consumer(const ChangeStream& stream, std::string_view group) : impl_(s
   impl_->position = impl_->committed = record->position;
 }
 
+// Releases the group without committing: a consumer destroyed by an exception from the
+// application's handler must not commit the batch the handler did not finish. close() commits.
 Consumer::~Consumer() {
-  try {
-    close();
-  } catch (const Error&) {
-  }
+  if (!impl_) return;
+  impl_->open = false;
+  impl_->in_use.reset();
 }
 
 Consumer::Consumer(Consumer&&) noexcept = default;
@@ -466,6 +482,7 @@ void Consumer::close() {
 const std::string& Consumer::group() const { return impl_->name; }
 const std::string& Consumer::position() const { return impl_->position; }
 const std::string& Consumer::committed() const { return impl_->committed; }
+bool Consumer::auto_commit() const { return impl_->auto_commit; }
 
 void ChangeBatch::commit() const {
   auto consumer = std::static_pointer_cast<Consumer::Impl>(consumer_.lock());

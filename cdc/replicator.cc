@@ -104,17 +104,18 @@ void apply_relationship(WriteTransaction& tx, const ChangeEvent& e) {
   }
 }
 
-// The order that never needs what is not there yet: nodes created and updated, relationships
-// deleted, created and updated, and nodes deleted last.
+// The order that never needs what is not there yet and frees keys before they are taken:
+// relationships deleted, then nodes deleted (ids are never reused, so nothing created here can
+// be one of them), nodes updated, nodes created, relationships updated, relationships created.
 int apply_rank(const ChangeEvent& e) {
   bool node = e.kind == EntityKind::kNode;
   switch (e.operation) {
-    case ChangeOperation::kCreate:
-      return node ? 0 : 3;
-    case ChangeOperation::kUpdate:
-      return node ? 1 : 4;
     case ChangeOperation::kDelete:
-      return node ? 5 : 2;
+      return node ? 1 : 0;
+    case ChangeOperation::kUpdate:
+      return node ? 2 : 4;
+    case ChangeOperation::kCreate:
+      return node ? 3 : 5;
   }
   return 6;
 }
@@ -132,7 +133,9 @@ std::vector<ImportNotice> imports_after(const ChangeStream& source, std::uint64_
   for (std::size_t i = 0; i < segments.size(); ++i) {
     try {
       txlog::SegmentReader reader(segments[i].path);
-      if (reader.header_status() == txlog::HeaderStatus::kOk && reader.header().first_tx <= after_tx + 1) from = i;
+      // The notice of an import after tx T follows T in T's segment.
+      if (reader.header_status() == txlog::HeaderStatus::kOk && reader.header().first_tx <= std::max<std::uint64_t>(after_tx, 1))
+        from = i;
     } catch (const Error&) {
       // pruned or being created meanwhile: it holds nothing we look for
     }
@@ -215,13 +218,18 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
   std::vector<ChangeEvent> pending;  // the changes of one source transaction
   auto apply_pending = [&] {
     if (pending.empty()) return;
-    const ChangeEvent& last = pending.back();
+    // The position after the whole transaction, taken before the changes are reordered: a
+    // position after all of a transaction stays valid when the source prunes that transaction.
+    auto after = cdc::decode_change_id(pending.back().id);
+    after.seq = cdc::ChangePosition::kAfterAll;
+    std::string reached = cdc::encode_change_id(after);
+    std::uint64_t source_tx = pending.back().tx_id;
     TxInfo info;
-    info.user = last.metadata.executing_user;
-    info.authenticated_user = last.metadata.authenticated_user;
-    info.metadata = last.metadata.tx_metadata;
+    info.user = pending.back().metadata.executing_user;
+    info.authenticated_user = pending.back().metadata.authenticated_user;
+    info.metadata = pending.back().metadata.tx_metadata;
     info.metadata[kFromKey] = Value(source_uuid);
-    info.metadata[kPositionKey] = Value(last.id);
+    info.metadata[kPositionKey] = Value(reached);
     std::stable_sort(pending.begin(), pending.end(),
                      [](const ChangeEvent& a, const ChangeEvent& b) { return apply_rank(a) < apply_rank(b); });
     auto tx = replica.begin_write(std::move(info));
@@ -234,8 +242,8 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
     std::uint64_t replica_tx = tx.commit();
     ++result.transactions;
     result.changes += pending.size();
-    result.position = last.id;
-    if (options.on_applied) options.on_applied(last.tx_id, replica_tx);
+    result.position = reached;
+    if (options.on_applied) options.on_applied(source_tx, replica_tx);
     pending.clear();
   };
 

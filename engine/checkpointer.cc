@@ -137,7 +137,8 @@ void Database::Impl::prune_log() {
     // Held across planning and removal: no group commits, resets or is created in between,
     // so a hold is judged on the position it has while its segments go.
     std::string groups_dir = txlog::consumers_dir(dir.string());
-    txlog::ConsumerLock groups_lock(groups_dir, false);
+    // Created if need be: a group being created right now must find the lock held.
+    txlog::ConsumerLock groups_lock(groups_dir, true);
     auto summaries = segment_summaries();
     auto plan = txlog::plan_pruning(policy, summaries, last_checkpoint_tx.load(), now_us());
     std::vector<txlog::RetentionHold> holds;

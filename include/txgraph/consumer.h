@@ -13,8 +13,10 @@
 //   verbs do). One consumer per group at a time: a second Consumer of a group that has one
 //   open, in any process, is refused with kLocked.
 // - Automatic commit (the default) commits a batch's position when the next poll() begins
-//   and at close(): by then the application has handled the batch. Manual commit leaves it to
-//   ChangeBatch::commit() / Consumer::commit().
+//   and at close(): by then the application has handled the batch. Destroying a Consumer
+//   without close() (an exception from the handler unwinding, say) commits nothing, so the
+//   batch is delivered again. Manual commit leaves it to ChangeBatch::commit() /
+//   Consumer::commit().
 // - A commit is durable when it returns (written to a new file, synced, renamed, the folder
 //   synced): it survives kill -9 and power loss.
 // - Retention prunes what it likes unless a group holds the log (ConsumerGroupOptions::
@@ -115,7 +117,8 @@ class ChangeBatch {
   std::string position;  // the position after this batch: commit() stores it
 
   // Commits this batch's position for the group (manual commit). Committing an older batch
-  // after a newer one moves the group back: the changes between are delivered again.
+  // after a newer one moves the stored position back: the next consumer of the group gets the
+  // changes between again (this one reads on from where it is).
   // Throws kTransactionClosed if its consumer was closed, kConsumerGroupLost.
   void commit() const;
   bool empty() const { return events.empty(); }
@@ -131,7 +134,7 @@ class Consumer {
   // kNotFound for a group that does not exist, kLocked when the group has a consumer open
   // (in this or another process), kConsumerGroupLost for a lost group.
   Consumer(const ChangeStream& stream, std::string_view group);
-  ~Consumer();  // close(), errors swallowed
+  ~Consumer();  // releases the group; commits nothing (call close() for that)
   Consumer(Consumer&&) noexcept;
   Consumer& operator=(Consumer&&) noexcept;
 
@@ -148,6 +151,7 @@ class Consumer {
   void commit(std::string_view position);
   // Commits (with automatic commit) and releases the group. Idempotent.
   void close();
+  bool auto_commit() const;
 
   const std::string& group() const;
   const std::string& position() const;  // after the last batch polled

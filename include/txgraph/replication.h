@@ -17,6 +17,9 @@
 //   replicated transaction in its log, and ids it assigned itself would collide with the
 //   source's (kInvalidArgument naming the id).
 // - Key constraints are not part of the change stream: create them on the replica yourself.
+//   They are checked change by change there, so a source transaction that swaps key values
+//   between two entities cannot be applied: the replicator stops at it with
+//   kConstraintViolation naming the key.
 // - Bulk imports bypass the source's log, so their data cannot reach the replica through CDC.
 //   ReplicationResult::imports lists the source's import notices after the replica's
 //   position, and a change that refers to an imported node fails with kNotFound naming it.

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
+#include "cdc/change_id.h"
 #include "cdc_test_support.h"
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
@@ -158,9 +160,44 @@ TEST(ConsumerGroup, AutomaticCommitCommitsABatchAtTheNextPollAndAtClose) {
     EXPECT_EQ(consumer_group(stream, "auto").position, start) << "committed before it was handled";
     consumer.poll(1);
     EXPECT_EQ(consumer_group(stream, "auto").position, batch.position);
-  }  // closes: commits the second batch
+    consumer.close();  // commits the second batch
+  }
   Consumer consumer(stream, "auto");
   EXPECT_EQ(ids_of(consumer.poll(10).events), (std::vector<std::int64_t>{3}));
+}
+
+// A handler that throws unwinds the consumer: the batch it did not finish is not committed.
+TEST(ConsumerGroup, AConsumerDestroyedByAnExceptionCommitsNothing) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), testing::capture_options());
+  ChangeStream stream(*db);
+  ConsumerGroupOptions options;
+  options.start = StartLocation::earliest();
+  create_consumer_group(stream, "auto", options);
+  for (int i = 1; i <= 4; ++i) add_person(*db, i);
+  try {
+    Consumer consumer(stream, "auto");
+    consumer.poll(2);
+    consumer.poll(2);  // commits the first batch: it was handled
+    throw std::runtime_error("the handler failed on the second batch");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(ids_of(Consumer(stream, "auto").poll(10).events), (std::vector<std::int64_t>{3, 4}))
+      << "the unhandled batch was committed by the unwinding";
+}
+
+TEST(ConsumerGroup, ACommittedPositionIsCheckedAgainstTheLog) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), testing::capture_options());
+  ChangeStream stream(*db);
+  create_consumer_group(stream, "g", manual());
+  add_person(*db, 1);
+  add_person(*db, 2);
+  auto real = cdc::decode_change_id(stream.current());
+  real.commit_time_us += 1;  // the right transaction, the wrong commit time: not from this log
+  Consumer consumer(stream, "g");
+  EXPECT_EQ(error_of([&] { consumer.commit(cdc::encode_change_id(real)); }), ErrorCode::kCdcMismatch);
+  EXPECT_EQ(ids_of(consumer.poll(10).events), (std::vector<std::int64_t>{1, 2})) << "a refused commit moved the group";
 }
 
 TEST(ConsumerGroup, GroupsAreIndependentAndSurviveReopen) {

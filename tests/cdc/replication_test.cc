@@ -174,6 +174,59 @@ TEST(Replication, ARefusedReplicaIsNamed) {
       << "a replica of another database";
 }
 
+// A replica that reached the last transaction of a segment goes on after the source prunes
+// that segment: nothing it needs is gone.
+TEST(Replication, GoesOnAfterTheSourcePrunesTheReplicasLastTransaction) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::small_segments("keep_none"));
+  auto replica = Database::open(dir / "replica", testing::capture_options(EnrichmentMode::kOff));
+  ChangeStream stream(*source);
+  auto add = [&](int i) {
+    auto tx = source->begin_write();
+    tx.create_node({"N"}, {{"i", Value(i)}, {"pad", Value(testing::noise(300, static_cast<std::uint64_t>(i)))}});
+    tx.commit();
+  };
+  // The replica is one transaction behind at every checkpoint, which under keep_none prunes
+  // every segment but the newest with transactions: whenever a transaction opens a segment,
+  // the replica's last transaction is pruned, and the replica needs nothing of it.
+  for (int i = 1; i <= 60; ++i) {
+    add(i);
+    source->checkpoint();
+    auto code = error_of([&] { replicate(stream, *replica); });
+    ASSERT_FALSE(code.has_value()) << "the replica is stuck after pruning, at transaction " << i;
+  }
+  EXPECT_GT(source->status().segments_pruned, 2u);
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+}
+
+// With the same key on both sides, a transaction that deletes a keyed node and creates another
+// with the same key applies: deletes go first.
+TEST(Replication, ADeleteFreesItsKeyBeforeACreateTakesIt) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::capture_options());
+  auto replica = Database::open(dir / "replica", testing::capture_options(EnrichmentMode::kOff));
+  for (auto* db : {source.get(), replica.get()}) {
+    auto tx = db->begin_write();
+    tx.create_key({EntityKind::kNode, "Person", {"id"}});
+    tx.commit();
+  }
+  ChangeStream stream(*source);
+  NodeId first;
+  {
+    auto tx = source->begin_write();
+    first = tx.create_node({"Person"}, {{"id", Value(1)}, {"v", Value("old")}});
+    tx.commit();
+  }
+  {
+    auto tx = source->begin_write();
+    tx.delete_node(first, true);
+    tx.create_node({"Person"}, {{"id", Value(1)}, {"v", Value("new")}});
+    tx.commit();
+  }
+  EXPECT_FALSE(error_of([&] { replicate(stream, *replica); }).has_value());
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+}
+
 TEST(Replication, ImportsInTheSourceAreReported) {
   TestDir dir;
   auto source = Database::open(dir / "source", testing::capture_options());

@@ -79,7 +79,7 @@ void poll_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std:
   Consumer consumer(stream, args.name);
   if (args.follow) stop_on_interrupt();
   auto wait = args.wait.empty() ? std::chrono::milliseconds{0} : parse_duration(args.wait);
-  bool manual = !consumer_group(stream, args.name).auto_commit;
+  bool manual = !consumer.auto_commit();
   for (;;) {
     // A follower wakes now and then to look at the stop flag; a commit wakes it at once.
     auto batch = consumer.poll(args.limit, args.follow ? std::chrono::milliseconds{1000} : wait);
