@@ -103,6 +103,30 @@ TEST_F(CdcGroupCommandTest, ListResetDelete) {
   EXPECT_EQ(group({"list", db_}).out, "no consumer groups\n");
 }
 
+// `log retention` and `log ls` apply the groups' holds as the next checkpoint would.
+TEST_F(CdcGroupCommandTest, LogRetentionSaysWhichGroupHoldsWhat) {
+  std::string db = (dir_ / "small").string();
+  ASSERT_EQ(run_cli({"init", db, "--enrichment", "diff", "--rotation-size", "4K", "--retention", "keep_none",
+                     "--log-compression-level", "0"})
+                .exit_code,
+            0);
+  ASSERT_EQ(group({"create", db, "holder", "--start", "earliest", "--hold", "1G"}).exit_code, 0);
+  ASSERT_EQ(group({"create", db, "tiny", "--start", "earliest", "--hold", "1K"}).exit_code, 0);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 40; ++i)
+    lines.push_back(R"({"ops":[{"op":"create_node","labels":["N"],"properties":{"pad":")" + std::string(300, 'x') +
+                    R"("}}]})");
+  ASSERT_EQ(run_cli({"run", db}, join_lines(lines)).exit_code, 0);
+  CliResult r = run_cli({"log", "retention", db});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("consumer group holder: holds the log from tx 1 on, up to 1G"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kept: consumer group holder still needs it"), std::string::npos) << r.out;
+  // The run's closing checkpoint has marked it already.
+  EXPECT_NE(r.out.find("consumer group tiny: lost already (it still needed transaction 1 onward"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("0 of "), std::string::npos) << "the holder keeps every segment: " << r.out;
+}
+
 TEST_F(CdcGroupCommandTest, BadInputIsRefusedByName) {
   ASSERT_EQ(group({"create", db_, "g"}).exit_code, 0);
   auto refused = [&](std::vector<std::string> args, const std::string& says) {

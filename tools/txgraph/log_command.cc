@@ -3,6 +3,7 @@
 // problem is printed with its file and byte offset, and reading goes on with what is left).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -21,10 +22,12 @@
 #include "tools/txgraph/log_dump_format.h"
 #include "txgraph/database.h"
 #include "txgraph/error.h"
+#include "txlog/consumer_records.h"
 #include "txlog/folder_watch.h"
 #include "txlog/log_directory.h"
 #include "txlog/log_inspect.h"
 #include "txlog/log_stats.h"
+#include "txlog/retention_holds.h"
 #include "txlog/retention_policy.h"
 #include "txlog/text_formats.h"
 #include "txlog/tx_record.h"
@@ -177,13 +180,32 @@ struct DumpInterrupted {};
 
 }  // namespace
 
+// What the next checkpoint would prune: the policy's plan, with the holds of the database's
+// consumer groups applied as the checkpoint applies them (txlog/retention_holds.h). The group
+// files are read, never locked or written. `lost` gets the groups the checkpoint would mark lost.
+std::vector<PruneVerdict> next_checkpoint_plan(const std::filesystem::path& dir, const RetentionPolicy& policy,
+                                               const std::vector<SegmentSummary>& summaries,
+                                               std::uint64_t last_checkpoint_tx,
+                                               std::vector<txgraph::txlog::ConsumerRecord>* groups = nullptr,
+                                               std::vector<txgraph::txlog::LostHold>* lost = nullptr) {
+  auto plan = plan_pruning(policy, summaries, last_checkpoint_tx, now_us());
+  auto records = txgraph::txlog::read_consumer_records(txgraph::txlog::consumers_dir(dir.string()));
+  std::vector<txgraph::txlog::RetentionHold> holds;
+  for (const auto& g : records)
+    if (g.hold_bytes && g.lost.empty()) holds.push_back({g.name, g.needs_tx, *g.hold_bytes});
+  auto lost_now = txgraph::txlog::apply_retention_holds(plan, summaries, holds);
+  if (groups) *groups = std::move(records);
+  if (lost) *lost = std::move(lost_now);
+  return plan;
+}
+
 void list_log_segments(const std::filesystem::path& dir, const std::string& policy_text, std::ostream& out,
                        std::ostream& err) {
   LogScan scan = scan_log(log_folder(dir));
   ChosenPolicy chosen = choose_policy(dir, policy_text);
   std::vector<PruneVerdict> plan;
   if (chosen.policy)
-    plan = plan_pruning(*chosen.policy, retention_summaries(scan), scan.last_checkpoint_tx(), now_us());
+    plan = next_checkpoint_plan(dir, *chosen.policy, retention_summaries(scan), scan.last_checkpoint_tx());
   std::vector<std::vector<std::string>> rows = {{"SEG", "FILE", "BYTES", "RATIO", "FIRST_TX", "LAST_TX",
                                                  "FIRST_COMMIT", "LAST_COMMIT", "MODES", "GEN", "CKPTS", "PRUNE"}};
   for (std::size_t i = 0; i < scan.segments.size(); ++i) {
@@ -355,9 +377,24 @@ void preview_retention(const std::filesystem::path& dir, const std::string& poli
   if (!chosen.policy) throw std::runtime_error(chosen.unavailable + "; pass --policy POLICY to preview one");
   std::uint64_t last_checkpoint = scan.last_checkpoint_tx();
   std::string checkpoint_source = "the log's last checkpoint record";
-  auto plan = plan_pruning(*chosen.policy, retention_summaries(scan), last_checkpoint, now_us());
+  std::vector<txgraph::txlog::ConsumerRecord> groups;
+  std::vector<txgraph::txlog::LostHold> lost;
+  auto plan = next_checkpoint_plan(dir, *chosen.policy, retention_summaries(scan), last_checkpoint, &groups, &lost);
   out << fmt::format("policy: {} (from {})\nlast checkpoint: tx {} (from {})\n", chosen.policy->to_string(),
                      chosen.source, last_checkpoint, checkpoint_source);
+  for (const auto& g : groups) {
+    bool losing = std::any_of(lost.begin(), lost.end(), [&](const auto& l) { return l.group == g.name; });
+    if (!g.lost.empty())
+      out << fmt::format("consumer group {}: lost already ({}); holds nothing\n", g.name, g.lost);
+    else if (losing)
+      out << fmt::format("consumer group {}: would be marked lost at the next checkpoint: {}\n", g.name,
+                         std::find_if(lost.begin(), lost.end(), [&](const auto& l) { return l.group == g.name; })->reason);
+    else if (g.hold_bytes)
+      out << fmt::format("consumer group {}: holds the log from tx {} on, up to {}\n", g.name, g.needs_tx,
+                         size_text(*g.hold_bytes));
+    else
+      out << fmt::format("consumer group {}: needs tx {} on, holds nothing\n", g.name, g.needs_tx);
+  }
   std::vector<std::vector<std::string>> rows = {{"SEG", "FILE", "BYTES", "LAST_TX", "LAST_COMMIT", "PRUNE", "WHY"}};
   std::uint64_t pruned = 0, pruned_bytes = 0;
   auto summaries = retention_summaries(scan);
