@@ -102,4 +102,14 @@ Settings Database::read_settings(const std::filesystem::path& dir) {
   return settings;
 }
 
+std::uint64_t Database::read_last_applied_tx(const std::filesystem::path& dir) {
+  engine::ReadOnlyStore store(dir);
+  auto value = store.meta(engine::kMetaLastAppliedTx);
+  if (!value) return 0;
+  if (value->size() != 8)
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("the store in {} holds a malformed last applied transaction", (dir / "store").string()));
+  return engine::read_be64(*value);
+}
+
 }  // namespace txgraph

@@ -228,6 +228,9 @@ class Database {
   // read the store: it first puts it back to its last checkpoint); kCorruption, kIo.
   // Not for a database this process has open (an LMDB rule): use status() there.
   static Settings read_settings(const std::filesystem::path& dir);
+  // The last transaction the store in `dir` has applied (0 for none), read the same way and
+  // with the same errors: what recovery replays after, so the log must hold everything after it.
+  static std::uint64_t read_last_applied_tx(const std::filesystem::path& dir);
 
   // Closes with a final checkpoint. Errors are swallowed here; call close() to see them.
   ~Database();

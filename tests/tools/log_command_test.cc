@@ -130,6 +130,7 @@ TEST_F(LogCommandTest, VerifyCleanStatsAndRetention) {
   CliResult r = run_cli({"log", "verify", db_});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("no damage"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("last applied tx 60, covered by the log"), std::string::npos) << r.out;
 
   r = run_cli({"log", "stats", db_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -244,6 +245,20 @@ TEST_F(LogCommandTest, AStoreNotClosedCleanlyIsNeitherReadNorPutBack) {
   // Putting the saved meta page back is the next open's job, never a reader's.
   EXPECT_EQ(read_whole_file(store / "data.mdb"), store_before);
   EXPECT_TRUE(fs::exists(store / "OPEN"));
+}
+
+// A log cut short under a store that has applied more: the store's last applied transaction
+// is not covered, which verify reports as damage (recovery would refuse such a store).
+TEST_F(LogCommandTest, VerifyReportsAStoreAheadOfItsLog) {
+  make_big_log(60);
+  auto files = segment_files();
+  ASSERT_FALSE(files.empty());
+  fs::path last = files.back();
+  // Cut the newest segment back to its header: its transactions are gone from the log.
+  fs::resize_file(last, 72);  // the segment header's size
+  CliResult r = run_cli({"log", "verify", db_});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("the store has applied up to tx 60, but the log ends at tx"), std::string::npos) << r.out;
 }
 
 TEST_F(LogCommandTest, LsOfSegmentsWithoutTheirStoreSaysWhyPruneIsUnknown) {

@@ -295,6 +295,22 @@ bool verify_log(const std::filesystem::path& dir, std::ostream& out) {
     for (const auto& f : list_segments(log_folder(dir))) total += f.bytes;
   std::uint64_t done_before = 0, current = 0, current_bytes = 0;
   auto last_print = std::chrono::steady_clock::now();
+  // The store's last applied transaction must be covered: recovery replays the log after it,
+  // so the log must reach it and hold every transaction after it. Read before the log: a live
+  // writer appends to the log before its store commit, so the log read after can only be ahead.
+  std::optional<std::uint64_t> applied;
+  std::string store_note;
+  std::error_code ec;
+  bool has_store = std::filesystem::is_directory(dir / "store", ec);
+  if (has_store) {
+    try {
+      applied = Database::read_last_applied_tx(dir);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNeedsRecovery) throw;
+      store_note = fmt::format("note: {} (the store's last applied tx is checked once the database has been opened)\n",
+                               e.what());
+    }
+  }
   // Decoding every record in full finds payloads that pass their checksum yet do not parse.
   LogScan scan = scan_log(log_folder(dir), [&](const SegmentScan& segment, const Frame& frame) {
     if (frame.type == RecordType::kTransaction) decode_tx_record(frame.payload);
@@ -318,6 +334,29 @@ bool verify_log(const std::filesystem::path& dir, std::ostream& out) {
     out << problem_text(problem) << '\n';
     if (problem.severity == LogProblem::Severity::kDamage) ++damage;
   }
+  if (applied) {
+    std::uint64_t first = 0, last = 0;
+    for (const auto& s : scan.segments) {
+      if (s.transactions == 0) continue;
+      if (first == 0) first = s.first_tx;
+      last = s.last_tx;
+    }
+    std::string where = (dir / "store").string();
+    if (*applied > last) {
+      out << fmt::format("{}: the store has applied up to tx {}, but the log ends at tx {}: the log lacks "
+                         "transactions the store holds\n",
+                         where, *applied, last);
+      ++damage;
+    } else if (first > *applied + 1) {
+      out << fmt::format("{}: the store has applied up to tx {}, but the log starts at tx {}: transactions {} "
+                         "to {}, which recovery would replay, are gone\n",
+                         where, *applied, first, *applied + 1, first - 1);
+      ++damage;
+    } else {
+      out << fmt::format("{}: last applied tx {}, covered by the log\n", where, *applied);
+    }
+  }
+  out << store_note;
   out << fmt::format("{}: {} segments, {} records, {}\n", scan.dir, scan.segments.size(), records,
                      damage == 0 ? std::string("no damage") : fmt::format("{} problems", damage));
   return damage == 0;
