@@ -119,6 +119,11 @@ TEST_F(LogCommandTest, DumpFiltersAndText) {
   EXPECT_EQ(r.out, "");
   r = run_cli({"log", "dump", db_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << "colour when not on a terminal";
+  CliResult colored = run_cli({"log", "dump", db_, "--color", "always"});
+  ASSERT_EQ(colored.exit_code, 0) << colored.err;
+  EXPECT_NE(colored.out.find("\x1b[1;36mtx 1"), std::string::npos) << colored.out;
+  EXPECT_EQ(run_cli({"log", "dump", db_, "--color", "sometimes"}).exit_code, 2);
   EXPECT_NE(r.out.find("tx 1  2026-11-18T"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  create_relationship"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("change update n:1"), std::string::npos) << r.out;

@@ -126,6 +126,7 @@ struct LogDumpArgs {
   std::uint64_t segment = 0;  // 0: every segment
   bool json = false;
   bool follow = false;  // keep printing what the writer appends, until SIGINT / SIGTERM
+  std::string color = "auto";  // the text form's headings: "auto" (on a terminal), "always", "never"
 };
 void list_log_segments(const std::filesystem::path& dir, const std::string& policy, std::ostream& out,
                        std::ostream& err);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -240,6 +241,9 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
     watch.emplace(folder);
   }
   DumpRecord record;
+  // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+  bool color = args.color == "always" ||
+               (args.color == "auto" && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
   auto visit = [&](const SegmentScan& segment, const Frame& frame) {
     if (args.follow && interrupted()) throw DumpInterrupted{};
     bool is_tx = frame.type == RecordType::kTransaction;
@@ -258,7 +262,7 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
     if (args.json)
       append_record_json(output.buffer(), record);
     else
-      append_record_text(output.buffer(), record);
+      append_record_text(output.buffer(), record, color);
     output.write_if_full();
   };
   if (!args.follow) {
@@ -485,6 +489,9 @@ Verb add_log_verb(CLI::App& app) {
   dump->add_option("--until", dump_args->until, "Only records at or before this UTC time");
   dump->add_option("--segment", dump_args->segment, "Only this segment number")->check(CLI::PositiveNumber);
   dump->add_flag("--json", dump_args->json, "One JSON object per line");
+  dump->add_option("--color", dump_args->color, "Colour the text form's headings: auto (on a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
   dump->add_flag("--follow", dump_args->follow,
                  "After the records there are, keep printing new ones as the writer appends them (into new "
                  "segments too; woken by file change notification) until SIGINT or SIGTERM, then exit 0");

@@ -229,9 +229,12 @@ void append_record_json(std::string& out, const DumpRecord& record) {
   out += '\n';
 }
 
-void append_record_text(std::string& out, const DumpRecord& record) {
+void append_record_text(std::string& out, const DumpRecord& record, bool color) {
+  constexpr std::string_view kTxColor = "\x1b[1;36m", kOtherColor = "\x1b[33m", kReset = "\x1b[0m";
   if (record.tx == nullptr) {
+    if (color) out.append(kOtherColor);
     out.append(record_type_name(record.frame->type));
+    if (color) out.append(kReset);
     out += "  ";
     JsonObject fields(out);
     append_other_fields(fields, record);
@@ -243,8 +246,10 @@ void append_record_text(std::string& out, const DumpRecord& record) {
   }
   const TxRecord& tx = *record.tx;
   const TxHeader& header = tx.header;
+  if (color) out.append(kTxColor);
   out += "tx ";
   append_json_uint(out, header.tx_id);
+  if (color) out.append(kReset);
   out += "  ";
   append_iso8601_utc(out, header.commit_time_us);
   out += "  ";

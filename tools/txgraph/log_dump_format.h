@@ -34,6 +34,7 @@ struct DumpRecord {
 void append_record_json(std::string& out, const DumpRecord& record);
 // A transaction as a block: a heading line, then one line per operation and per change, each
 // its JSON without the fields the line's label already says; any other record on one line.
-void append_record_text(std::string& out, const DumpRecord& record);
+// With `color`, headings are in ANSI colour (transactions bold cyan, other records yellow).
+void append_record_text(std::string& out, const DumpRecord& record, bool color = false);
 
 }  // namespace txgraph::cli
