@@ -114,7 +114,8 @@ struct Options {
   std::uint64_t map_size = 64ull << 30;
 
   // Time source for commit times and checkpoint intervals, in microseconds since the epoch.
-  // Default: the system clock.
+  // Default: the system clock. Called from the committing threads and the background thread
+  // at once: it must be safe to call concurrently.
   Clock clock;
 };
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -27,8 +28,9 @@ constexpr std::int64_t kStart = 1795000000000000;  // 2026-11-18T11:06:40Z
 
 Options fixed_options() {
   Options options;
-  std::int64_t now = kStart;
-  options.clock = [now]() mutable { return now += 250000; };
+  // Called by the writer and the background thread alike: an atomic, as a clock must be.
+  auto now = std::make_shared<std::atomic<std::int64_t>>(kStart);
+  options.clock = [now] { return *now += 250000; };
   options.initial_settings.log_compression_level = 0;  // byte counts independent of the zstd version
   options.initial_settings.rotation_size = 4096;
   options.initial_settings.retention_policy = "keep_all";
