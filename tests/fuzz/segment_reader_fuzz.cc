@@ -5,7 +5,7 @@
 //
 // Build and run long (clang only):
 //   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DTXGRAPH_BUILD_FUZZ=ON \
-//         -DTXGRAPH_BUILD_BENCH=OFF -DTXGRAPH_BUILD_TESTS=ON
+//         -DTXGRAPH_BUILD_BENCH=OFF
 //   cmake --build build-fuzz --target segment_reader_fuzz
 //   mkdir -p corpus && cp some_db/txlog/*.seg corpus/
 //   build-fuzz/tests/fuzz/segment_reader_fuzz corpus -max_len=65536 -max_total_time=3600
