@@ -184,7 +184,10 @@ void write_phase(TxnState& s, Fn&& fn) {
 }
 
 void store_node(TxnState& s, std::uint64_t id, const Node* before, const Node* after) {
-  auto [removed, added] = plan_key_changes(s, id, before, after);
+  // Named pair members rather than a structured binding, which clang before 16 cannot capture.
+  auto key_changes = plan_key_changes(s, id, before, after);
+  const auto& removed = key_changes.first;
+  const auto& added = key_changes.second;
   note_before(s, before, id);
   write_phase(s, [&] {
     const auto& t = tables_of(s);
@@ -212,7 +215,10 @@ void store_node(TxnState& s, std::uint64_t id, const Node* before, const Node* a
 }
 
 void store_relationship(TxnState& s, std::uint64_t id, const Relationship* before, const Relationship* after) {
-  auto [removed, added] = plan_key_changes(s, id, before, after);
+  // Named pair members rather than a structured binding, which clang before 16 cannot capture.
+  auto key_changes = plan_key_changes(s, id, before, after);
+  const auto& removed = key_changes.first;
+  const auto& added = key_changes.second;
   note_before(s, before, id);
   write_phase(s, [&] {
     const auto& t = tables_of(s);
