@@ -154,7 +154,7 @@ Json parse_object(std::string_view text) {
   Json object;
   try {
     object = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number like 1e9999
     throw Error(ErrorCode::kCdcInvalidSelector,
                 fmt::format("selector is not valid JSON ({}): {}", e.what(), shortened(text)));
   }

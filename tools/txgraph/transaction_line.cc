@@ -264,7 +264,7 @@ Json parse_line(std::string_view line) {
   Json json;
   try {
     json = Json::parse(line);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number like 1e9999
     // nlohmann's message says where the text went wrong; drop its "[json.exception…] " tag.
     std::string_view what = e.what();
     if (auto bracket = what.find("] "); what.starts_with("[json.exception") && bracket != what.npos)
