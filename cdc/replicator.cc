@@ -146,17 +146,8 @@ std::vector<ImportNotice> imports_after(const ChangeStream& source, std::uint64_
       txlog::Frame frame;
       while (reader.next(&frame) == txlog::SegmentReader::Next::kRecord) {
         if (frame.type != txlog::RecordType::kImportNotice) continue;
-        auto n = txlog::decode_import_notice(frame.payload);
-        if (n.after_tx < after_tx) continue;
-        ImportNotice notice;
-        notice.import_number = n.import_number;
-        notice.time_us = n.time_us;
-        notice.after_tx = n.after_tx;
-        notice.nodes = n.nodes;
-        notice.relationships = n.relationships;
-        notice.first_node_id = n.first_node_id;
-        notice.first_relationship_id = n.first_relationship_id;
-        notice.files = n.files;
+        auto notice = txlog::public_import_notice(txlog::decode_import_notice(frame.payload));
+        if (notice.after_tx < after_tx) continue;
         out.push_back(std::move(notice));
       }
     } catch (const Error& e) {

@@ -449,7 +449,7 @@ ImportNotice Database::import_csv(const ImportOptions& options) {
   db.checkpoint();
   // 3. The log tells of it.
   engine::append_pending_import_notice(db);
-  return engine::public_notice(std::move(notice));
+  return txlog::public_import_notice(std::move(notice));
 }
 
 }  // namespace txgraph

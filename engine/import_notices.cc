@@ -64,22 +64,9 @@ void append_pending_import_notice(Database::Impl& db, std::uint64_t last_in_log)
   if (position) db.log->sync_to(*position);
 }
 
-ImportNotice public_notice(txlog::ImportNoticeRecord r) {
-  ImportNotice n;
-  n.import_number = r.import_number;
-  n.time_us = r.time_us;
-  n.after_tx = r.after_tx;
-  n.nodes = r.nodes;
-  n.relationships = r.relationships;
-  n.first_node_id = r.first_node_id;
-  n.first_relationship_id = r.first_relationship_id;
-  n.files = std::move(r.files);
-  return n;
-}
-
 std::vector<ImportNotice> load_imports(detail::TxnState& s) {
   std::vector<ImportNotice> out;
-  for (auto& r : read_list(s)) out.push_back(public_notice(std::move(r)));
+  for (auto& r : read_list(s)) out.push_back(txlog::public_import_notice(std::move(r)));
   return out;
 }
 

@@ -22,9 +22,6 @@ void record_import(detail::TxnState& s, const txlog::ImportNoticeRecord& notice)
 // before a crash is then not written twice.
 void append_pending_import_notice(Database::Impl& db, std::uint64_t last_in_log = 0);
 
-// The public form of a notice (txgraph/import.h).
-ImportNotice public_notice(txlog::ImportNoticeRecord record);
-
 // Every import the store holds, oldest first.
 std::vector<ImportNotice> load_imports(detail::TxnState& s);
 

@@ -421,4 +421,17 @@ EnrichmentChangeRecord decode_enrichment_change(std::string_view payload) {
   return r;
 }
 
+ImportNotice public_import_notice(ImportNoticeRecord r) {
+  ImportNotice n;
+  n.import_number = r.import_number;
+  n.time_us = r.time_us;
+  n.after_tx = r.after_tx;
+  n.nodes = r.nodes;
+  n.relationships = r.relationships;
+  n.first_node_id = r.first_node_id;
+  n.first_relationship_id = r.first_relationship_id;
+  n.files = std::move(r.files);
+  return n;
+}
+
 }  // namespace txgraph::txlog

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "txgraph/import.h"
 #include "txgraph/value.h"
 #include "txlog/byte_codec.h"
 #include "txlog/enrichment.h"
@@ -144,6 +145,8 @@ struct ImportNoticeRecord {
 };
 std::string encode_import_notice(const ImportNoticeRecord& record);
 ImportNoticeRecord decode_import_notice(std::string_view payload);
+// The notice as the public API shows it (DatabaseStatus::imports, ReplicationResult::imports).
+ImportNotice public_import_notice(ImportNoticeRecord record);
 
 struct CheckpointRecord {
   std::uint64_t last_applied_tx = 0;  // every transaction up to this one is in the synced store
