@@ -1,6 +1,7 @@
 // Checkpoints and what follows them: when one is due, the checkpoint itself (store sync,
 // pinned snapshot, checkpoint record), and pruning the log by the retention policy.
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "engine/database_impl.h"
@@ -13,13 +14,60 @@
 
 namespace txgraph {
 
-bool Database::Impl::store_growth_due() const {
-  if (!options.power_loss_protection) return false;  // pages are reused: the store does not grow
-  MDB_envinfo info;
-  if (mdb_env_info(env->env(), &info) != 0) return false;
-  std::uint64_t pages = info.me_last_pgno;
-  std::uint64_t at_checkpoint = store_pages_at_checkpoint.load();
-  return pages > at_checkpoint && (pages - at_checkpoint) * store_page_size >= options.checkpoint_store_growth;
+// Why freed pages and not the file's size: a checkpoint lets the next interval reuse what the
+// previous one freed, so the file grows only when an interval rewrites more than the one
+// before. A trigger on file growth therefore fires only after the reusable pages are used up
+// *and* the file has grown by the threshold again, so every interval is longer than the last
+// and the file grows by the threshold each time, without end. Counting what an interval
+// frees keeps intervals the same size, and the file within about twice the threshold above
+// the live data.
+std::uint64_t Database::Impl::store_pages_freed_since_checkpoint() const {
+  std::lock_guard lock(churn.mutex);
+  if (churn.counted_to_txn == 0) return 0;  // nothing pinned yet: pages are reused at once
+  MDB_txn* txn = nullptr;
+  if (mdb_txn_begin(env->env(), nullptr, MDB_RDONLY, &txn) != 0) return churn.pages;
+  MDB_cursor* cursor = nullptr;
+  // dbi 0 is LMDB's free-page table; read-only transactions may walk it (mdb_stat does).
+  if (mdb_cursor_open(txn, 0, &cursor) == 0) {
+    std::size_t from = churn.counted_to_txn + 1;
+    MDB_val key{sizeof from, &from};
+    MDB_val data;
+    for (int rc = mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cursor, &key, &data, MDB_NEXT)) {
+      if (key.mv_size != sizeof(std::size_t) || data.mv_size < sizeof(std::size_t)) continue;
+      std::size_t freeing_txn;
+      std::memcpy(&freeing_txn, key.mv_data, sizeof freeing_txn);
+      // The record is a count followed by that many page numbers.
+      churn.pages += data.mv_size / sizeof(std::size_t) - 1;
+      churn.counted_to_txn = freeing_txn;
+    }
+    mdb_cursor_close(cursor);
+  }
+  mdb_txn_abort(txn);
+  return churn.pages;
+}
+
+void Database::Impl::reset_store_churn(std::uint64_t pinned_txn) {
+  std::lock_guard lock(churn.mutex);
+  churn.counted_to_txn = pinned_txn;
+  churn.pages = 0;
+}
+
+std::uint64_t Database::Impl::store_growth_bytes() const {
+  if (!options.power_loss_protection) return 0;  // pages are reused: the store does not grow
+  return store_pages_freed_since_checkpoint() * store_page_size;
+}
+
+bool Database::Impl::store_growth_due() const { return store_growth_bytes() >= options.checkpoint_store_growth; }
+
+void Database::Impl::checkpoint_for_store_growth() {
+  try {
+    std::lock_guard cp_lock(checkpoint_mutex);  // a checkpoint under way ends first
+    if (store_growth_due()) checkpoint();
+  } catch (const Error&) {
+    // The transaction that got here is committed; a failed sync makes the log refuse the
+    // next write, and the background checkpointer tries again.
+  }
 }
 
 bool Database::Impl::checkpoint_due() const {
@@ -54,7 +102,7 @@ void Database::Impl::background_loop() {
 }
 
 std::uint64_t Database::Impl::checkpoint() {
-  std::lock_guard cp_lock(checkpoint_mutex);
+  std::lock_guard cp_lock(checkpoint_mutex);  // recursive: checkpoint_for_store_growth holds it
   // Most of the store's dirty pages are written here, while writers go on; the sync under the
   // writer lock below then has little left to do.
   env->sync();
@@ -76,8 +124,7 @@ std::uint64_t Database::Impl::checkpoint() {
     // recovery restores the new snapshot and replays the (shorter) rest of the log.
     env->sync();
     snapshot->pin(env->env());
-    MDB_envinfo info;
-    if (mdb_env_info(env->env(), &info) == 0) store_pages_at_checkpoint = info.me_last_pgno;
+    reset_store_churn(snapshot->pinned_txn_id());
     record = txlog::CheckpointRecord{tx, now_us()};
     std::string payload = txlog::encode_checkpoint(record);
     std::string_view parts[] = {payload};

@@ -59,11 +59,10 @@ struct Database::Impl {
   std::atomic<EnrichmentMode> enrichment{EnrichmentMode::kOff};
   std::atomic<std::uint64_t> enrichment_generation{0};
 
-  std::mutex checkpoint_mutex;  // one checkpoint at a time
+  std::recursive_mutex checkpoint_mutex;  // one checkpoint at a time
   std::atomic<std::uint64_t> last_checkpoint_tx{0};
   std::atomic<std::int64_t> last_checkpoint_time_us{0};
   std::atomic<std::uint64_t> commits_since_checkpoint{0};
-  std::atomic<std::uint64_t> store_pages_at_checkpoint{0};  // LMDB's last page number then
   std::atomic<std::uint64_t> log_written_at_checkpoint{0};  // LogWriter position then
 
   // What retention needs to know of each segment, kept up to date by the commit path.
@@ -75,8 +74,26 @@ struct Database::Impl {
   std::vector<txlog::SegmentSummary> segment_summaries();  // with file sizes from disk
   void prune_log();
   std::uint64_t store_page_size = 4096;
-  // True once the store has grown past Options::checkpoint_store_growth since the checkpoint.
+  // Store pages freed since the pinned snapshot (power_loss_protection). None of them can be
+  // reused before the next checkpoint moves the pin, so they are what the store file grows
+  // by. Counted incrementally from LMDB's free-page table, where each write transaction
+  // leaves one record, keyed by its txn id, of the pages it freed.
+  struct StoreChurn {
+    std::mutex mutex;
+    std::uint64_t counted_to_txn = 0;  // records up to this LMDB txn id are in `pages`
+    std::uint64_t pages = 0;
+  };
+  mutable StoreChurn churn;
+  std::uint64_t store_pages_freed_since_checkpoint() const;
+  void reset_store_churn(std::uint64_t pinned_txn);
+  // Bytes of store pages freed since the checkpoint (0 without power_loss_protection), and
+  // whether they have reached Options::checkpoint_store_growth.
+  std::uint64_t store_growth_bytes() const;
   bool store_growth_due() const;
+  // For a committer that finds the store grown by twice the trigger, the checkpointer being
+  // late: checkpoints if one is still due once any checkpoint under way has ended. Never
+  // throws; the committer's transaction is already committed.
+  void checkpoint_for_store_growth();
 
   // Background work: the kAsync flusher and the periodic checkpoint.
   std::thread background;

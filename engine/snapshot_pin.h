@@ -43,6 +43,8 @@ class SnapshotPin {
   // meta page, then lets go of the previous pin.
   void pin(MDB_env* env);
   void release();
+  // LMDB's txn id of the pinned snapshot; 0 when nothing is pinned.
+  std::uint64_t pinned_txn_id() const { return pinned_ ? mdb_txn_id(pinned_) : 0; }
 
  private:
   std::filesystem::path store_dir_;

@@ -95,17 +95,21 @@ struct Options {
   // Keep the store readable after a power cut (default true): each checkpoint pins the synced
   // snapshot until the next one and saves its meta page, and an unclean open rolls the store
   // back to it before replaying the log (README, "Durability"). The cost: the store cannot
-  // reuse pages between checkpoints, so every commit writes new pages (about 30 KB for a small
-  // transaction) that the next checkpoint must sync. With false, pages are reused at once and
+  // reuse pages between checkpoints, so every commit writes new pages (about 40 KB for a small
+  // transaction) that the next checkpoint must sync, and the store file carries up to about
+  // twice checkpoint_store_growth of them beyond its live data. With false, pages are reused at once and
   // small commits are about twice as fast; kill -9 still loses nothing, but a power cut or
   // kernel crash can leave the store unreadable (durability kFull avoids that without a pin).
   bool power_loss_protection = true;
 
-  // Checkpoint also when the store file has grown by this many bytes since the last one.
-  // Default 64 MiB. Between checkpoints the store cannot reuse the pages of the checkpointed
-  // snapshot (that is what keeps it readable after a power cut, see the README), so it grows
-  // by what transactions rewrite; this bounds that growth at the cost of a store sync per
-  // this much rewritten data.
+  // Checkpoint also when the transactions since the last one have freed this many bytes of
+  // store pages (power_loss_protection only). Default 64 MiB. Between checkpoints the store
+  // cannot reuse the pages of the checkpointed snapshot (that is what keeps it readable after
+  // a power cut, see the README), so it grows by what transactions rewrite; after the
+  // checkpoint the next interval reuses them. The file so stays within about twice this above
+  // its live data, at the cost of a checkpoint per this much rewritten data. A commit that
+  // finds twice this freed (the checkpointer late, as with fast kAsync commits) takes the
+  // checkpoint itself before it returns.
   std::uint64_t checkpoint_store_growth = 64ull << 20;
 
   // Upper bound on the store file (LMDB map size). Default 64 GiB of address space; the file

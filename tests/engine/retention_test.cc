@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <cerrno>
+#include <filesystem>
 #include <thread>
 
 #include "test_dir.h"
@@ -202,6 +203,33 @@ TEST(Retention, CheckpointByStoreGrowth) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_GT(db->status().last_checkpoint_tx, at_open);
+}
+
+// The same workload with and without the pin: with it, the store file may exceed the
+// unpinned one by what two checkpoint intervals free, not grow with every interval.
+std::uintmax_t store_bytes_after_small_commits(bool power_loss_protection) {
+  testing::TestDir dir;
+  Options o;
+  o.durability = Durability::kAsync;
+  o.initial_settings.checkpoint_interval_tx = 0;
+  o.initial_settings.checkpoint_interval_volume = 0;
+  o.power_loss_protection = power_loss_protection;
+  o.checkpoint_store_growth = 512 << 10;
+  auto db = Database::open(dir.path(), o);
+  for (int chunk = 0; chunk < 200; ++chunk) {
+    commit_some(*db, 64);
+    // The trigger is checked every 64 commits and acted on by the background thread.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return std::filesystem::file_size(dir / "store" / "data.mdb");
+}
+
+TEST(Retention, PinnedStoreStaysWithinTwiceTheGrowthTrigger) {
+  std::uintmax_t unpinned = store_bytes_after_small_commits(false);
+  std::uintmax_t pinned = store_bytes_after_small_commits(true);
+  RecordProperty("unpinned_bytes", std::to_string(unpinned));
+  RecordProperty("pinned_bytes", std::to_string(pinned));
+  EXPECT_LE(pinned, unpinned + 6 * (512 << 10)) << "unpinned store " << unpinned << " bytes";
 }
 
 }  // namespace
