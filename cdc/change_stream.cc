@@ -176,6 +176,10 @@ class RecordWalker {
       }
       // Switches of enrichment need no attention here: the transactions after a switch to OFF
       // carry no changes, and the query stops at the first of them.
+      if (frame_.type == txlog::RecordType::kImportNotice) {
+        notices_.push_back(txlog::public_import_notice(txlog::decode_import_notice(frame_.payload)));
+        continue;
+      }
       if (frame_.type != txlog::RecordType::kTransaction) continue;
       std::uint64_t id = txlog::peek_tx_id(frame_.payload);
       // Past the visible end a frame may still be cut off again: never go on from here (the
@@ -194,6 +198,17 @@ class RecordWalker {
       *tx = id;
       return true;
     }
+  }
+
+  // The import notices read since the last call, of the imports committed between
+  // transaction `tx` - 1 and `tx` (the transaction next() just returned); those before were
+  // read on the way to a starting point and are dropped.
+  std::vector<ImportNotice> take_notices_before(std::uint64_t tx) {
+    std::vector<ImportNotice> out;
+    for (auto& n : notices_)
+      if (n.after_tx + 1 == tx) out.push_back(std::move(n));
+    notices_.clear();
+    return out;
   }
 
   // A walker that stopped at the end of what was visible can go on from there later.
@@ -301,6 +316,7 @@ class RecordWalker {
   std::uint64_t last_tx_ = 0;
   std::int64_t last_commit_us_ = 0;
   bool overran_ = false;  // read a frame past the visible end
+  std::vector<ImportNotice> notices_;  // read since the last take_notices_before()
   bool refreshed_ = false;       // the open segment was looked at again once at its end
   bool final_refresh_ = false;   // ... and once more after a newer segment was seen
 };
@@ -441,6 +457,14 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     }
     bool is_start_tx = first && verify;
     first = false;
+    // Imports just before this transaction: the query that reads it from its beginning is
+    // the one that passes them, so each is reported once (the id's own transaction was read
+    // from its beginning by an earlier query).
+    auto imports = walker.take_notices_before(tx);
+    auto report_imports = [&] {
+      if (is_start_tx) return;
+      for (auto& n : imports) result.imports.push_back(std::move(n));
+    };
     if (is_start_tx && start.after_all()) continue;
     ++result.transactions;
     // The header decides for selectors on users and metadata, a search of the bytes for those
@@ -448,6 +472,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     auto header = txlog::read_tx_header_view(payload);
     if (!is_start_tx && header.capture_mode != txlog::CaptureMode::kOff &&
         !selectors.may_select_transaction(header, payload)) {
+      report_imports();
       move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
       continue;
     }
@@ -467,6 +492,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
       }
       break;
     }
+    report_imports();
     const auto& changes = record.changes();
     if (is_start_tx && start.seq >= static_cast<std::int64_t>(changes.size()))
       cdc_error(ErrorCode::kCdcMismatch, fmt::format("change id \"{}\" names change {} of transaction {}, which has {}",

@@ -434,8 +434,9 @@ ChangeBatch Consumer::poll(std::size_t limit, std::chrono::milliseconds wait) {
   for (;;) {
     QueryResult result = c.read(batch.events, limit);
     c.position = result.position;
+    for (auto& n : result.imports) batch.imports.push_back(std::move(n));
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (!batch.events.empty() || left.count() <= 0) break;
+    if (!batch.events.empty() || !batch.imports.empty() || left.count() <= 0) break;
     if (!c.stream->wait(c.position, left)) break;
   }
   batch.position = c.position;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "txgraph/database.h"
+#include "txgraph/import.h"
 #include "txgraph/value.h"
 
 namespace txgraph {
@@ -147,6 +148,12 @@ struct QueryResult {
   std::string position;
   std::uint64_t events = 0;        // changes delivered
   std::uint64_t transactions = 0;  // transaction records read
+  // Bulk imports this query passed: data written straight into the store, of which the
+  // stream has no change (see Database::import_csv). An import is reported by the query that
+  // reads the first transaction committed after it, whatever the selectors, so each is
+  // reported once along a chain of positions; until such a transaction exists it is reported
+  // by none (DatabaseStatus::imports and `txgraph show` list every import at once).
+  std::vector<ImportNotice> imports;
 };
 
 struct ChangeCounts {

@@ -115,6 +115,9 @@ class ChangeBatch {
   std::vector<ChangeEvent> events;
   ChangeCounts counts;
   std::string position;  // the position after this batch: commit() stores it
+  // Bulk imports between the previous position and this one (QueryResult::imports): their
+  // data is in the store but not in the stream.
+  std::vector<ImportNotice> imports;
 
   // Commits this batch's position for the group (manual commit). Committing an older batch
   // after a newer one moves the stored position back: the next consumer of the group gets the

@@ -117,6 +117,74 @@ TEST(BulkImport, ChangeCaptureDoesNotSeeTheImportButSeesWhatFollows) {
   EXPECT_EQ(events[0].operation, ChangeOperation::kUpdate);
 }
 
+// An import is reported once along a chain of positions: by the query that reads the first
+// transaction after it from its beginning, whatever the selectors select.
+TEST(BulkImport, TheQueryThatPassesAnImportReportsItOnce) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), diff_options());
+  ChangeStream stream(*db);
+  create_consumer_group(stream, "follower", ConsumerGroupOptions{});
+  auto before = stream.current();
+  auto import_one = [&](const std::string& name) {
+    ImportOptions o;
+    o.node_files = {write_file(dir, name, "id:ID,name\n" + name + ",x\n")};
+    return db->import_csv(o);
+  };
+  auto create = [&](int nodes) {
+    auto tx = db->begin_write();
+    for (int i = 0; i < nodes; ++i) tx.create_node({"N"}, {});
+    tx.commit();
+  };
+  auto query = [&](const std::string& from, std::vector<ChangeSelector> selectors = {}, std::uint64_t limit = 100) {
+    return stream.query(from, selectors, [](const ChangeEvent&) { return true; }, limit);
+  };
+  import_one("a.csv");
+  // No transaction after it yet: nothing has passed it.
+  QueryResult nothing_yet = query(before);
+  EXPECT_TRUE(nothing_yet.imports.empty());
+  EXPECT_EQ(nothing_yet.position, before);
+  create(1);
+  QueryResult first = query(before);
+  ASSERT_EQ(first.imports.size(), 1u);
+  EXPECT_EQ(first.imports[0].import_number, 1u);
+  EXPECT_EQ(first.imports[0].nodes, 1u);
+  EXPECT_EQ(first.events, 1u);
+  EXPECT_TRUE(query(first.position).imports.empty());
+  EXPECT_EQ(query(before).imports.size(), 1u) << "the same position passes the same import";
+
+  // Two imports in a row, passed by a query whose selector selects none of the changes.
+  import_one("b.csv");
+  import_one("c.csv");
+  create(2);
+  ChangeSelector none;
+  none.select = ChangeSelector::Select::kRelationship;
+  QueryResult unselected = query(first.position, {none});
+  EXPECT_EQ(unselected.events, 0u);
+  ASSERT_EQ(unselected.imports.size(), 2u);
+  EXPECT_EQ(unselected.imports[0].import_number, 2u);
+  EXPECT_EQ(unselected.imports[1].import_number, 3u);
+
+  // A position inside the transaction after an import is past the import.
+  import_one("d.csv");
+  create(2);
+  QueryResult half = query(unselected.position, {}, 1);
+  ASSERT_EQ(half.imports.size(), 1u);
+  EXPECT_EQ(half.imports[0].import_number, 4u);
+  QueryResult rest = query(half.position);
+  EXPECT_EQ(rest.events, 1u);
+  EXPECT_TRUE(rest.imports.empty());
+
+  // A consumer group's poll carries them too.
+  Consumer follower(stream, "follower");
+  std::vector<std::uint64_t> seen;
+  for (int i = 0; i < 10; ++i) {
+    auto batch = follower.poll(2);
+    for (const auto& n : batch.imports) seen.push_back(n.import_number);
+    if (batch.empty() && batch.imports.empty()) break;
+  }
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4}));
+}
+
 TEST(BulkImport, TheLogAndTheStatusTellOfEveryImportOnce) {
   TestDir dir;
   {

@@ -29,6 +29,17 @@ void print_cdc_position(const std::filesystem::path& dir, bool earliest, std::os
   out.flush();
 }
 
+void report_imports(const std::vector<ImportNotice>& imports, std::ostream& err) {
+  for (const auto& n : imports) {
+    std::string files;
+    for (const auto& f : n.files) files += (files.empty() ? "" : ", ") + f;
+    err << fmt::format("txgraph: note: bulk import {} after transaction {} wrote {} nodes and {} relationships "
+                       "({}) straight into the store; the change stream has no events for them\n",
+                       n.import_number, n.after_tx, n.nodes, n.relationships, files);
+  }
+  err.flush();
+}
+
 void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, std::ostream& out,
                    std::ostream& err) {
   std::vector<ChangeSelector> selectors;
@@ -44,6 +55,7 @@ void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, s
     }, left);
     out.flush();
     if (!out) throw std::runtime_error("writing the changes to standard output failed");
+    report_imports(result.imports, err);
     position = result.position;
     left -= result.events;
     if (!args.follow || left == 0) return;

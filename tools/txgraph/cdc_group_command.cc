@@ -86,6 +86,7 @@ void poll_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std:
     for (const auto& event : batch.events) out << change_event_json(event) << '\n';
     out.flush();
     if (!out) throw std::runtime_error("writing the changes to standard output failed");
+    report_imports(batch.imports, err);
     if (!args.follow || interrupted()) break;
   }
   if (manual) {

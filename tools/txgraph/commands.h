@@ -67,8 +67,11 @@ struct CdcQueryArgs {
   std::uint64_t limit = UINT64_MAX;
   bool follow = false;  // wait for more until SIGINT / SIGTERM or the limit
 };
-// Prints each selected change as a JSON line, flushed per batch; with follow, returns on SIGINT
-// after printing the position to continue from to `err`.
+// One line on `err` for each bulk import a query or poll passed: its data is in the store
+// but not in the change stream.
+void report_imports(const std::vector<ImportNotice>& imports, std::ostream& err);
+// Prints each selected change as a JSON line, flushed per batch, and report_imports() of each
+// batch; with follow, returns on SIGINT after printing the position to continue from to `err`.
 void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, std::ostream& out, std::ostream& err);
 
 // txgraph cdc group create|list|poll|commit|reset|delete (txgraph/consumer.h); declared

@@ -259,6 +259,11 @@ void run_demo(std::string dir, std::ostream& out) {
   out << "(nothing: the import is not in the change stream)\n";
   command(out, fmt::format("txgraph show {}", dir));
   show_database(dir, false, out);
+  out << "The next transaction's change is the first after the import, and the query that reads it\n"
+         "says what it passed (on standard error; the events on standard output stay events):\n";
+  run_step(dir, {R"({"ops":[{"op":"create_node","labels":["Person"],"properties":{"id":4,"name":"Gus"}}]})"}, out);
+  command(out, fmt::format("txgraph cdc query {} --from {}", dir, before_import_id));
+  query_changes(dir, after_import, out, out);
 
   heading(out, "12. Retention: checkpoints prune old segments");
   out << "With small segments and a policy that keeps only the newest file, each checkpoint removes\n"
@@ -330,8 +335,8 @@ void run_demo(std::string dir, std::ostream& out) {
   list_groups(dir, false, out);
 
   heading(out, "14. Export the graph");
-  out << "Ann (Admin, 60 visits), Cid the Second, and the three imported people with their two\n"
-         "KNOWS relationships; Bob and his KNOWS relationship are gone, Dee never was.\n";
+  out << "Ann (Admin, 60 visits), Cid the Second, Gus, and the three imported people with their\n"
+         "two KNOWS relationships; Bob and his KNOWS relationship are gone, Dee never was.\n";
   command(out, fmt::format("txgraph export {}", dir));
   export_graph(dir, out);
 
