@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -101,6 +102,26 @@ std::string resolve_start(const ChangeStream& stream, const StartLocation& start
     }
   }
   return stream.current();
+}
+
+// resolve_start() reads the log (a start at a time walks it), so it runs before the groups'
+// lock is taken: pruning waits on that lock. Under the lock a cheap seek confirms the position
+// is still in the log; if pruning took it meanwhile, the start is resolved again.
+template <typename UnderLock>
+void with_start_resolved(const ChangeStream& stream, const std::string& dir, const StartLocation& start,
+                         UnderLock&& under_lock) {
+  for (int attempt = 0;; ++attempt) {
+    std::string position = resolve_start(stream, start);
+    ConsumerLock lock(dir, true);
+    try {
+      stream.query(position, {}, [](const ChangeEvent&) { return false; }, 1);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kCdcPruned || attempt == 2) throw;
+      continue;
+    }
+    under_lock(position);
+    return;
+  }
 }
 
 // Holds a group for one consumer: an flock on DIR/consumers/NAME.lock, taken without waiting.
@@ -297,16 +318,21 @@ ConsumerGroupInfo create_consumer_group(const ChangeStream& stream, std::string_
   record.auto_commit = options.auto_commit;
   record.hold_bytes = options.hold_bytes;
   std::string dir = groups_dir(stream);
-  // Under the lock, so that pruning cannot take the start position away before the group
-  // holds it.
-  ConsumerLock lock(dir, true);
-  if (txlog::read_consumer_record(dir, name))
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("consumer group \"{}\" exists already (reset it, or delete it first)", name));
-  record.position = resolve_start(stream, options.start);
-  record.needs_tx = needs_tx_of(record.position);
-  record.created_us = record.committed_us = now_us();
-  txlog::write_consumer_record(dir, record);
+  auto exists = [&] {
+    if (txlog::read_consumer_record(dir, name))
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("consumer group \"{}\" exists already (reset it, or delete it first)", name));
+  };
+  exists();
+  // Written under the lock, so that pruning cannot take the start position away before the
+  // group holds it.
+  with_start_resolved(stream, dir, options.start, [&](const std::string& position) {
+    exists();
+    record.position = position;
+    record.needs_tx = needs_tx_of(record.position);
+    record.created_us = record.committed_us = now_us();
+    txlog::write_consumer_record(dir, record);
+  });
   return info_of(record);
 }
 
@@ -333,15 +359,17 @@ ConsumerGroupInfo reset_consumer_group(const ChangeStream& stream, std::string_v
   std::string dir = groups_dir(stream);
   if (!txlog::read_consumer_record(dir, name)) no_group(stream, name);
   GroupInUse in_use(dir, name);
-  ConsumerLock lock(dir, true);
-  auto record = txlog::read_consumer_record(dir, name);
-  if (!record) no_group(stream, name);
-  record->position = resolve_start(stream, start);
-  record->needs_tx = needs_tx_of(record->position);
-  record->start = start_location_text(start);
-  record->lost.clear();
-  record->committed_us = now_us();
-  txlog::write_consumer_record(dir, *record);
+  std::optional<txlog::ConsumerRecord> record;
+  with_start_resolved(stream, dir, start, [&](const std::string& position) {
+    record = txlog::read_consumer_record(dir, name);
+    if (!record) no_group(stream, name);
+    record->position = position;
+    record->needs_tx = needs_tx_of(record->position);
+    record->start = start_location_text(start);
+    record->lost.clear();
+    record->committed_us = now_us();
+    txlog::write_consumer_record(dir, *record);
+  });
   return info_of(*record);
 }
 

@@ -204,7 +204,13 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
     position = source.earliest();
   }
   result.position = position;
-  result.imports = imports_after(source, cdc::decode_change_id(position).tx_id);
+  auto found_import = [&](ImportNotice notice) {
+    for (const auto& known : result.imports)
+      if (known.import_number == notice.import_number) return;
+    result.imports.push_back(std::move(notice));
+    if (options.on_import) options.on_import(result.imports.back());
+  };
+  for (auto& notice : imports_after(source, cdc::decode_change_id(position).tx_id)) found_import(std::move(notice));
 
   std::vector<ChangeEvent> pending;  // the changes of one source transaction
   auto apply_pending = [&] {
@@ -241,12 +247,14 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
   for (;;) {
     // Read to the end of what is visible, so the last transaction is whole. The query's own
     // position (after the last transaction read) is where the next one starts and waits.
-    position = source.query(position, {}, [&](const ChangeEvent& e) {
+    auto read = source.query(position, {}, [&](const ChangeEvent& e) {
       if (!pending.empty() && pending.back().tx_id != e.tx_id) apply_pending();
       pending.push_back(e);
       return true;
-    }).position;
+    });
+    position = read.position;
     apply_pending();
+    for (auto& notice : read.imports) found_import(std::move(notice));
     if (!options.follow) break;
     while (!(options.stop && options.stop()) && !source.wait(position, options.stop_check)) {
     }

@@ -49,6 +49,10 @@ struct ReplicationOptions {
   std::chrono::milliseconds stop_check{200};
   // Called after each replica commit with the source transaction it applied.
   std::function<void(std::uint64_t source_tx, std::uint64_t replica_tx)> on_applied;
+  // Called once for each source import in ReplicationResult::imports, as soon as it is found:
+  // at the start for those already in the log, and, when following, for each one a query
+  // passes (QueryResult::imports).
+  std::function<void(const ImportNotice&)> on_import;
 };
 
 struct ReplicationResult {

@@ -250,5 +250,48 @@ TEST(Replication, ImportsInTheSourceAreReported) {
   EXPECT_EQ(replica->status().node_count, 1u) << "imported data cannot come through CDC";
 }
 
+TEST(Replication, AFollowerHearsOfAnImportWhenItPassesIt) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::capture_options());
+  auto replica = Database::open(dir / "replica", testing::capture_options(EnrichmentMode::kOff));
+  ChangeStream stream(*source);
+  std::atomic<bool> stop{false};
+  std::atomic<int> heard{0};
+  ReplicationOptions options;
+  options.follow = true;
+  options.stop = [&] { return stop.load(); };
+  options.stop_check = std::chrono::milliseconds(20);
+  options.on_import = [&](const ImportNotice& notice) {
+    if (notice.nodes == 1) ++heard;
+  };
+  std::atomic<int> applied{0};
+  options.on_applied = [&](std::uint64_t, std::uint64_t) { ++applied; };
+  ReplicationResult result;
+  std::thread follower([&] { result = replicate(stream, *replica, options); });
+  auto commit_one = [&] {
+    auto tx = source->begin_write();
+    tx.create_node({"N"}, {});
+    tx.commit();
+  };
+  commit_one();
+  // The follower is under way before the import: it learns of it from the query that passes it.
+  for (int i = 0; i < 500 && applied.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(applied.load(), 1);
+  std::string csv = (dir / "one.csv").string();
+  std::ofstream(csv) << "id:ID,name\n1,Ann\n";
+  ImportOptions import;
+  import.node_files = {csv};
+  source->import_csv(import);
+  commit_one();
+  for (int i = 0; i < 500 && heard.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  int heard_while_following = heard.load();
+  stop = true;
+  follower.join();
+  EXPECT_EQ(heard_while_following, 1) << "told while following, not only when the run ends";
+  EXPECT_EQ(heard.load(), 1);
+  ASSERT_EQ(result.imports.size(), 1u);
+  EXPECT_EQ(result.transactions, 2u);
+}
+
 }  // namespace
 }  // namespace txgraph

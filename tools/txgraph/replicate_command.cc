@@ -31,12 +31,14 @@ void replicate_database(const std::filesystem::path& source_dir, const std::file
     stop_on_interrupt();
     options.stop = [] { return interrupted(); };
   }
-  auto result = replicate(source, *replica, options);
-  for (const auto& notice : result.imports)
+  options.on_import = [&](const ImportNotice& notice) {
     err << fmt::format("txgraph: warning: import {} into {} ({} nodes, {} relationships, after tx {}) bypassed its "
                        "log: that data is not in the replica\n",
                        notice.import_number, source_dir.string(), notice.nodes, notice.relationships,
                        notice.after_tx);
+    err.flush();
+  };
+  auto result = replicate(source, *replica, options);
   out << fmt::format("replicated {} transactions ({} changes) from {} to {}\n", result.transactions, result.changes,
                      source_dir.string(), replica_dir.string());
   if (!result.position.empty()) out << fmt::format("position {}\n", result.position);
