@@ -1,5 +1,7 @@
 // `txgraph cdc group ...` as scripts drive it: create, poll (automatic and manual commit),
 // commit, list, reset, delete, and the errors a user can cause.
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "cli_fixture.h"
@@ -72,6 +74,40 @@ TEST_F(CdcGroupCommandTest, ManualCommitRedeliversUntilCommitted) {
   CliResult commit = group({"commit", db_, "m", position});
   ASSERT_EQ(commit.exit_code, 0) << commit.err;
   EXPECT_EQ(poll_ids("m"), (std::vector<int>{2}));
+}
+
+TEST_F(CdcGroupCommandTest, PollWaitsForACommitAndTellsOfImports) {
+  ASSERT_EQ(group({"create", db_, "w"}).exit_code, 0);
+  // Waits up to a minute, but returns with the first commit.
+  BackgroundCli waiting({"cdc", "group", "poll", db_, "w", "--wait", "60s"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto started = std::chrono::steady_clock::now();
+  add_person(1);
+  EXPECT_EQ(waiting.wait(), 0) << waiting.err();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30)) << "it waited for its timeout";
+  ASSERT_EQ(split_lines(waiting.out()).size(), 1u) << waiting.out();
+
+  // An import between polls is told of on standard error by the poll that passes it.
+  auto csv = dir_ / "people.csv";
+  std::ofstream(csv) << "id:ID,name\nx,Xi\n";
+  ASSERT_EQ(run_cli({"import", db_, "--nodes", csv.string()}).exit_code, 0);
+  add_person(2);
+  EXPECT_EQ(poll_ids("w"), (std::vector<int>{2}));
+  EXPECT_NE(last_err_.find("note: bulk import 1 after transaction"), std::string::npos) << last_err_;
+  EXPECT_EQ(poll_ids("w"), (std::vector<int>{}));
+  EXPECT_EQ(last_err_.find("bulk import"), std::string::npos) << "told twice: " << last_err_;
+}
+
+TEST_F(CdcGroupCommandTest, FollowPrintsUntilSigintAndCommitsWhatItPrinted) {
+  ASSERT_EQ(group({"create", db_, "f"}).exit_code, 0);
+  BackgroundCli follower({"cdc", "group", "poll", db_, "f", "--follow"});
+  add_person(1);
+  add_person(2);
+  ASSERT_TRUE(follower.wait_for_output("\"id\":2")) << follower.out() << follower.err();
+  EXPECT_EQ(follower.stop(SIGINT), 0) << follower.err();
+  EXPECT_EQ(split_lines(follower.out()).size(), 2u) << follower.out();
+  add_person(3);
+  EXPECT_EQ(poll_ids("f"), (std::vector<int>{3})) << "what the follower printed was not committed";
 }
 
 TEST_F(CdcGroupCommandTest, ListResetDelete) {

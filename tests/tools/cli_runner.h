@@ -6,12 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -73,6 +76,66 @@ inline CliResult run_cli(const std::vector<std::string>& args, const std::string
   result.err = read_whole_file(err_path);
   return result;
 }
+
+// `txgraph ARGS...` started in the background, its output going to files, for verbs that run
+// until they are stopped.
+class BackgroundCli {
+ public:
+  explicit BackgroundCli(const std::vector<std::string>& args) {
+    std::vector<std::string> argv_storage = {TXGRAPH_CLI};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_storage) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err_fd = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (out_fd < 0 || err_fd < 0) ::_exit(126);
+      ::dup2(out_fd, 1);
+      ::dup2(err_fd, 2);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~BackgroundCli() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string out() const { return read_whole_file(out_path_); }
+  std::string err() const { return read_whole_file(err_path_); }
+  // Waits until standard output holds `text`; false after `timeout`.
+  bool wait_for_output(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(60)) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (out().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  // Sends `signal` and returns the exit status (128 + signal if it died of one).
+  int stop(int signal) {
+    ::kill(pid_, signal);
+    return wait();
+  }
+  // Waits for the tool to exit by itself; returns its exit status as stop() does.
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0) {
+    }
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  TestDir io_;
+  std::filesystem::path out_path_ = io_ / "stdout";
+  std::filesystem::path err_path_ = io_ / "stderr";
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
 
 inline std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
