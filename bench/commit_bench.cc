@@ -281,8 +281,8 @@ int main(int argc, char** argv) {
                kAsyncCommitsTarget, async_unprotected >= kAsyncCommitsTarget ? "PASS" : "MISS");
 
     if (!config.json_file.empty()) {
-      std::string json = fmt::format("{{\"dir\":\"{}\",\"seconds_per_measurement\":{},\"measurements\":[",
-                                     json_escape(temp.path.string()), config.seconds);
+      // No folder in the JSON: results are kept and compared, and a path says nothing of the run.
+      std::string json = fmt::format("{{\"seconds_per_measurement\":{},\"measurements\":[", config.seconds);
       for (std::size_t i = 0; i < results.size(); ++i)
         json += fmt::format(
             "{}{{\"name\":\"{}\",\"count\":{},\"seconds\":{:.3f},\"per_second\":{:.1f},\"growth_bytes\":{},"

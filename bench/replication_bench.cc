@@ -143,8 +143,8 @@ int main(int argc, char** argv) {
     bench::TempDir dir{std::filesystem::temp_directory_path() /
                        fmt::format("txgraph-replication-bench-{}", ::getpid())};
     std::filesystem::create_directories(dir.path);
-    int paced = quick ? 300 : 2000;
-    int backlog = quick ? 5000 : 40000;
+    int paced = quick ? 200 : 2000;
+    int backlog = quick ? 1000 : 40000;
 
     Latency l = measure_latency(dir.path, paced);
     std::printf("source commit -> replica visible, %zu paced transactions (durable source and replica):\n",

@@ -1,7 +1,8 @@
 // retention_bench: a simulated week of writes under several retention policies, with a
 // checkpoint (and so a pruning) every 15 simulated minutes. Samples the log's bytes on disk,
 // the age of the oldest retained change and the retained transactions after every checkpoint,
-// checks each policy's bound, and writes CSV, a markdown summary and (with gnuplot) PNG plots.
+// checks each policy's bound, and writes CSV, retention.json (every figure of the summary), a
+// markdown summary and (with gnuplot) PNG plots.
 //
 //   retention_bench [--quick] [--out DIR]      (DIR default bench/results)
 //
@@ -144,16 +145,17 @@ void plot(const std::vector<Outcome>& outcomes, const std::filesystem::path& out
     std::printf("gnuplot is not installed: CSV and summary written, no plots\n");
     return;
   }
-  auto script_for = [&](const std::string& svg, const std::string& title, const std::string& ylabel, int column,
+  // File names in the script are relative to the results folder, where gnuplot runs.
+  auto script_for = [&](const std::string& png, const std::string& title, const std::string& ylabel, int column,
                         double scale) {
     std::string s = fmt::format(
         "set terminal pngcairo size 900,480 font 'sans,11'\nset output '{}'\nset title '{}'\n"
         "set xlabel 'simulated hours'\nset ylabel '{}'\nset key outside right\nset grid\nset datafile separator ','\n"
         "plot ",
-        (out_dir / svg).string(), title, ylabel);
+        png, title, ylabel);
     for (std::size_t i = 0; i < outcomes.size(); ++i)
       s += fmt::format("{}'{}' using 1:(${}/{}) every ::1 with lines lw 2 title '{}'", i ? ", " : "",
-                       (out_dir / fmt::format("retention-{}.csv", outcomes[i].policy.slug)).string(), column, scale,
+                       fmt::format("retention-{}.csv", outcomes[i].policy.slug), column, scale,
                        outcomes[i].policy.text);
     return s + "\n";
   };
@@ -162,7 +164,7 @@ void plot(const std::vector<Outcome>& outcomes, const std::filesystem::path& out
                        script_for("retention-oldest.png", "Age of the oldest retained change", "hours", 3, 1.0);
   auto script_file = out_dir / "retention.gnuplot";
   bench::write_results(script_file.string(), script);
-  if (std::system(fmt::format("gnuplot '{}'", script_file.string()).c_str()) != 0)
+  if (std::system(fmt::format("cd '{}' && gnuplot retention.gnuplot", out_dir.string()).c_str()) != 0)
     std::printf("gnuplot failed on %s\n", script_file.c_str());
   else
     std::printf("plots: %s, %s\n", (out_dir / "retention-bytes.png").c_str(), (out_dir / "retention-oldest.png").c_str());
@@ -233,6 +235,23 @@ int main(int argc, char** argv) {
       ok = ok && o.violations == 0;
     }
     md += "\n![log bytes](retention-bytes.png)\n\n![oldest retained change](retention-oldest.png)\n";
+    std::string json = fmt::format(
+        "{{\"benchmark\":\"retention\",\"quick\":{},\"days\":{},\"transactions_per_quarter\":{},"
+        "\"note_bytes\":{},\"rotation_size\":{},\"policies\":[",
+        quick, days, per_quarter, kNoteBytes, kRotation);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const Outcome& o = outcomes[i];
+      json += fmt::format(
+          "{}{{\"policy\":\"{}\",\"csv\":\"retention-{}.csv\",\"max_bytes_bound\":{},\"min_txs_bound\":{},"
+          "\"min_age_hours_bound\":{:.3f},\"largest_log_bytes\":{},\"final_log_bytes\":{},"
+          "\"oldest_change_age_hours\":{:.3f},\"retained_txs\":{},\"samples\":{},\"violations\":{},"
+          "\"seconds\":{:.3f}}}",
+          i ? "," : "", o.policy.text, o.policy.slug, o.policy.max_bytes, o.policy.min_txs,
+          static_cast<double>(o.policy.min_age_us) / kHourUs, o.max_bytes, o.samples.back().bytes,
+          o.samples.back().oldest_age_hours, o.samples.back().retained_txs, o.samples.size(), o.violations,
+          o.seconds);
+    }
+    bench::write_results((out_dir / "retention.json").string(), json + "]}\n");
     bench::write_results((out_dir / "retention.md").string(), md);
     plot(outcomes, out_dir);
     std::printf("summary: %s\n", (out_dir / "retention.md").c_str());
