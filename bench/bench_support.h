@@ -1,5 +1,5 @@
 // Small pieces every benchmark program here uses: a temp folder that goes away, the disk
-// settled between measurements, folder sizes, writing a results file.
+// settled between measurements, folder sizes, writing a results file, the time of a run.
 #pragma once
 
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -49,6 +50,14 @@ inline void write_results(const std::string& file, const std::string& text) {
   bool written = out != nullptr && std::fputs(text.c_str(), out) >= 0;
   if (out != nullptr && std::fclose(out) != 0) written = false;
   if (!written) throw std::runtime_error(fmt::format("cannot write {}: {}", file, std::strerror(errno)));
+}
+
+// The current time, UTC, as 2026-01-31T12:00:00Z: when a results file was made.
+inline std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return text;
 }
 
 }  // namespace txgraph::bench

@@ -1,354 +1,245 @@
 // peers_bench: the same change-capturing workload on txgraph and on what people would use
 // instead, measured side by side in one run, with the machine's own limits beside them.
 //
-//   peers_bench [--quick] [--out DIR]      (DIR default bench/results)
+//   peers_bench [--quick] [--out DIR]      measure, then write DIR/peers.json and the report
+//   peers_bench --summarize [--out DIR]    remake the report from DIR/peers.json
+//   (DIR default bench/results)
 //
-// The workload: each transaction creates one node with a label and three properties (an id,
-// a name, a 64-byte note). Change capture on every system, read back in commit order:
-//   - txgraph: DIFF enrichment (and OFF and FULL for reference), ChangeStream::query;
+// The workload (bench/peers/peers.h): each transaction creates one node with a label and
+// three properties (an id, a name, a 64-byte note). Change capture on every system, read back
+// in commit order:
+//   - txgraph: DIFF enrichment (and OFF and FULL for reference), ChangeStream;
 //   - SQLite (WAL mode, synchronous FULL and NORMAL): an AFTER INSERT trigger writes the new
 //     row as JSON into a change table, read back with SELECT ... ORDER BY seq;
 //   - RocksDB (one Put per transaction, WAL synced or not): the WAL is kept, and the changes
 //     are read back with GetUpdatesSince.
-// Figures: commits/s with one writer; bytes on disk per transaction (every file of the
-// store, change capture included); changes read per second; and the machine's fdatasync rate,
-// sequential write bandwidth, zstd level 3 and XXH3 speed on one core.
-#include <fcntl.h>
-#include <sqlite3.h>
+// Figures, every one into peers.json: commits/s with 1 and 4 writers; bytes on disk and change
+// log bytes per transaction; changes read per second; commit-to-consumer latency (p50, p99,
+// max) with a consumer following each system's change feed; bulk import rows/s next to the
+// transactional path; and the machine's fdatasync rate, sequential write bandwidth, zstd
+// level 3 and XXH3 speed on one core. The report (peers.md, peers-*.csv, peers-*.png) is made
+// from peers.json (bench/peers/report.cc).
 #include <unistd.h>
-#include <xxhash.h>
-#include <zstd.h>
 
-#include <rocksdb/db.h>
-#include <rocksdb/options.h>
-#include <rocksdb/transaction_log.h>
-#include <rocksdb/write_batch.h>
-
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "bench/bench_support.h"
-#include "txgraph/txgraph.h"
+#include "bench/peers/peers.h"
+#include "bench/peers/report.h"
 
+namespace txgraph::bench::peers {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-namespace fs = std::filesystem;
+using nlohmann::json;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::string note(int i) {
-  std::string s(64, 'a');
-  for (std::size_t k = 0; k < s.size(); ++k) s[k] = static_cast<char>('a' + (i * 31 + static_cast<int>(k) * 7) % 26);
-  return s;
-}
-
-struct Row {
-  std::string system;
-  double commits_per_s = 0;
-  double bytes_per_tx = 0;      // every file of the store
-  double log_bytes_per_tx = 0;  // the change log alone: txgraph's segments, SQLite's change
-                                // table pages, RocksDB's WAL files
-  double changes_read_per_s = 0;
+struct Plan {
+  int rounds = 1;  // of the commit measurements
+  CommitPlan durable, non_durable;
+  FollowPlan follow;
+  std::int64_t import_rows = 0;
 };
 
-std::uint64_t files_bytes(const fs::path& dir, const std::function<bool(const fs::path&)>& which) {
-  std::uint64_t total = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && which(e.path())) total += e.file_size();
-  return total;
+Plan plan_for(bool quick) {
+  Plan p;
+  p.rounds = quick ? 1 : 3;
+  p.durable = {1, quick ? 1000 : 10000, quick ? 0.3 : 4.0};
+  p.non_durable = {1, quick ? 10000 : 100000, quick ? 0.2 : 4.0};
+  p.follow.samples = quick ? 100 : 2000;
+  p.follow.warm_up = quick ? 10 : 20;
+  p.import_rows = quick ? 50000 : 1000000;
+  return p;
 }
 
-// --- txgraph ------------------------------------------------------------------------------
+json to_json(const CommitFigures& f) {
+  return {{"system", f.system},
+          {"short_name", f.short_name},
+          {"durable", f.durable},
+          {"writers", f.writers},
+          {"transactions", f.transactions},
+          {"seconds", f.seconds},
+          {"commits_per_s", f.commits_per_s()},
+          {"bytes_per_tx", f.bytes_per_tx},
+          {"log_bytes_per_tx", f.log_bytes_per_tx},
+          {"changes_read_per_s", f.changes_read_per_s},
+          {"log_syncs", f.log_syncs}};
+}
 
-Row run_txgraph(const fs::path& dir, txgraph::EnrichmentMode mode, txgraph::Durability durability, int n,
-                const std::string& name) {
-  using namespace txgraph;
-  Options o;
-  o.durability = durability;
-  o.initial_settings.enrichment = mode;
-  Row row{name};
-  {
-    auto db = Database::open(dir, o);
-    auto start = Clock::now();
-    for (int i = 0; i < n; ++i) {
-      auto tx = db->begin_write({"bench", "", {}});
-      tx.create_node({"Person"}, {{"id", Value(i)}, {"name", Value("someone")}, {"note", Value(note(i))}});
-      tx.commit();
+json to_json(const LatencyFigures& f, bool durable) {
+  return {{"system", f.system},   {"short_name", f.short_name}, {"durable", durable},
+          {"consumer", f.consumer}, {"samples", f.samples},       {"p50_us", f.p50_us},
+          {"p99_us", f.p99_us},   {"max_us", f.max_us},         {"seen_before_return", f.seen_before_return}};
+}
+
+json to_json(const ImportFigures& f) {
+  return {{"system", f.system},
+          {"short_name", f.short_name},
+          {"method", f.method},
+          {"captured", f.captured},
+          {"transactional_system", f.transactional_system},
+          {"rows", f.rows},
+          {"seconds", f.seconds},
+          {"rows_per_s", f.rows_per_s()},
+          {"bytes_per_row", f.bytes_per_row}};
+}
+
+json measure(bool quick) {
+  Plan plan = plan_for(quick);
+  TempDir tmp{fs::temp_directory_path() / fmt::format("txgraph-peers-bench-{}", ::getpid())};
+  fs::create_directories(tmp.path);
+  int step = 0;
+  // Each measurement in a fresh folder, removed after it; the disk settled before the next.
+  auto fresh = [&](const std::string& name) {
+    settle_disk(tmp.path);
+    return tmp.path / fmt::format("{:02}-{}", ++step, name);
+  };
+  auto done = [](const fs::path& dir) { fs::remove_all(dir); };
+
+  Limits limits = measure_limits(tmp.path / "limits", quick);
+  std::printf("machine: fdatasync %.0f/s (4 threads: %.0f/s), sequential write %.0f MB/s, zstd -3 %.0f MB/s, XXH3 %.0f MB/s\n",
+              limits.fdatasync_per_s, limits.fdatasync_4_threads_per_s, limits.write_mb_per_s, limits.zstd_mb_per_s, limits.xxh3_mb_per_s);
+
+  json commits = json::array();
+  json round_sync_rates = json::array();
+  // One system after another, each with 1 and then 4 writers, so that "4 writers / 1" compares
+  // runs that follow each other; the whole matrix `rounds` times, the report taking medians,
+  // so that a slow spell of the shared disk does not land on one system only.
+  struct Setup {
+    const char* folder;
+    bool durable;
+    std::function<CommitFigures(const fs::path&, const CommitPlan&)> run;
+  };
+  std::vector<Setup> setups = {
+      {"txgraph-diff", true, [](auto& d, auto& p) { return txgraph_commits(d, "DIFF", true, p); }},
+      {"txgraph-off", true, [](auto& d, auto& p) { return txgraph_commits(d, "OFF", true, p); }},
+      {"txgraph-full", true, [](auto& d, auto& p) { return txgraph_commits(d, "FULL", true, p); }},
+      {"sqlite-full", true, [](auto& d, auto& p) { return sqlite_commits(d, true, false, p); }},
+      {"sqlite-full-mutex", true, [](auto& d, auto& p) { return sqlite_commits(d, true, true, p); }},
+      {"rocksdb-sync", true, [](auto& d, auto& p) { return rocksdb_commits(d, true, p); }},
+      {"txgraph-async", false, [](auto& d, auto& p) { return txgraph_commits(d, "DIFF", false, p); }},
+      {"sqlite-normal", false, [](auto& d, auto& p) { return sqlite_commits(d, false, false, p); }},
+      {"rocksdb-nosync", false, [](auto& d, auto& p) { return rocksdb_commits(d, false, p); }},
+  };
+  for (int round = 1; round <= plan.rounds; ++round) {
+    double sync_rate = measure_fdatasync_rate(tmp.path / "limits", quick ? 0.25 : 1.0, 1);
+    round_sync_rates.push_back(sync_rate);
+    std::printf("round %d of %d (fdatasync %.0f/s now)\n", round, plan.rounds, sync_rate);
+    for (const auto& setup : setups) {
+      for (int writers : {1, 4}) {
+        CommitPlan p = setup.durable ? plan.durable : plan.non_durable;
+        p.writers = writers;
+        auto dir = fresh(setup.folder);
+        CommitFigures f = setup.run(dir, p);
+        done(dir);
+        std::printf("  %-70s %d writer%s %9.0f commits/s %8.0f B/tx %10.0f changes/s\n", f.system.c_str(), f.writers,
+                    f.writers == 1 ? " " : "s", f.commits_per_s(), f.bytes_per_tx, f.changes_read_per_s);
+        std::fflush(stdout);
+        json row = to_json(f);
+        row["round"] = round;
+        commits.push_back(row);
+      }
     }
-    row.commits_per_s = n / seconds_since(start);
-    db->close();
   }
-  row.bytes_per_tx = static_cast<double>(txgraph::bench::folder_bytes(dir)) / n;
-  row.log_bytes_per_tx = static_cast<double>(txgraph::bench::folder_bytes(dir / "txlog")) / n;
-  if (mode != EnrichmentMode::kOff) {
-    auto stream = ChangeStream::open_log(dir);
-    auto start = Clock::now();
-    std::uint64_t changes = 0;
-    stream.query(stream.earliest(), {}, [&](const ChangeEvent&) {
-      ++changes;
-      return true;
-    });
-    if (changes != static_cast<std::uint64_t>(n)) throw std::runtime_error(fmt::format("{}: read {} changes", name, changes));
-    row.changes_read_per_s = changes / seconds_since(start);
+
+  json follow = json::array();
+  auto follow_one = [&](bool durable, const std::string& name, auto measure_one) {
+    auto dir = fresh(name);
+    LatencyFigures f = measure_one(dir, durable, plan.follow);
+    std::printf("  %-70s p50 %7.0f µs  p99 %7.0f µs  max %7.0f µs\n", f.system.c_str(), f.p50_us, f.p99_us, f.max_us);
+    std::fflush(stdout);
+    follow.push_back(to_json(f, durable));
+    done(dir);
+  };
+  for (bool durable : {true, false}) {
+    follow_one(durable, "follow-txgraph", txgraph_follow);
+    follow_one(durable, "follow-sqlite", sqlite_follow);
+    follow_one(durable, "follow-rocksdb", rocksdb_follow);
   }
-  return row;
-}
 
-// --- SQLite -------------------------------------------------------------------------------
+  json imports = json::array();
+  fs::path csv = tmp.path / "rows.csv";
+  write_import_csv(csv, plan.import_rows);
+  auto import_one = [&](const std::string& name, auto load) {
+    auto dir = fresh(name);
+    ImportFigures f = load(dir);
+    std::printf("  %-70s %9.0f rows/s\n", (f.system + ", " + f.method).c_str(), f.rows_per_s());
+    std::fflush(stdout);
+    imports.push_back(to_json(f));
+    done(dir);
+  };
+  std::int64_t rows = plan.import_rows;
+  import_one("import-txgraph", [&](const fs::path& dir) { return txgraph_import(dir, csv, rows); });
+  import_one("import-sqlite-trigger", [&](const fs::path& dir) { return sqlite_import(dir, csv, rows, true); });
+  import_one("import-sqlite", [&](const fs::path& dir) { return sqlite_import(dir, csv, rows, false); });
+  import_one("import-rocksdb-batch", [&](const fs::path& dir) { return rocksdb_import(dir, csv, rows, "WriteBatch"); });
+  import_one("import-rocksdb-sst", [&](const fs::path& dir) { return rocksdb_import(dir, csv, rows, "SstFileWriter"); });
 
-void sql(sqlite3* db, const char* text) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, text, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string message = err ? err : "unknown";
-    sqlite3_free(err);
-    throw std::runtime_error(fmt::format("sqlite: {}: {}", text, message));
-  }
-}
-
-Row run_sqlite(const fs::path& dir, const char* synchronous, int n) {
-  fs::create_directories(dir);
-  Row row{fmt::format("SQLite WAL, synchronous={}, trigger change table", synchronous)};
-  sqlite3* db = nullptr;
-  if (sqlite3_open((dir / "db.sqlite").c_str(), &db) != SQLITE_OK) throw std::runtime_error("sqlite open");
-  sql(db, "PRAGMA journal_mode=WAL");
-  sql(db, fmt::format("PRAGMA synchronous={}", synchronous).c_str());
-  sql(db, "CREATE TABLE nodes(id INTEGER PRIMARY KEY, label TEXT, name TEXT, note TEXT)");
-  sql(db, "CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT, id INTEGER, before TEXT, after TEXT)");
-  sql(db,
-      "CREATE TRIGGER nodes_insert AFTER INSERT ON nodes BEGIN INSERT INTO changes(op, id, before, after) VALUES "
-      "('c', NEW.id, NULL, json_object('label', NEW.label, 'id', NEW.id, 'name', NEW.name, 'note', NEW.note)); END");
-  sqlite3_stmt* insert = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO nodes(id, label, name, note) VALUES (?, 'Person', 'someone', ?)", -1, &insert,
-                     nullptr);
-  auto start = Clock::now();
-  for (int i = 0; i < n; ++i) {
-    sql(db, "BEGIN");
-    std::string text = note(i);
-    sqlite3_bind_int(insert, 1, i);
-    sqlite3_bind_text(insert, 2, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    if (sqlite3_step(insert) != SQLITE_DONE) throw std::runtime_error("sqlite insert");
-    sqlite3_reset(insert);
-    sql(db, "COMMIT");
-  }
-  row.commits_per_s = n / seconds_since(start);
-  sqlite3_finalize(insert);
-  sqlite3_stmt* read = nullptr;
-  sqlite3_prepare_v2(db, "SELECT seq, op, id, before, after FROM changes ORDER BY seq", -1, &read, nullptr);
-  start = Clock::now();
-  std::uint64_t changes = 0, bytes = 0;
-  while (sqlite3_step(read) == SQLITE_ROW) {
-    ++changes;
-    bytes += static_cast<std::uint64_t>(sqlite3_column_bytes(read, 4));
-  }
-  row.changes_read_per_s = changes / seconds_since(start);
-  sqlite3_finalize(read);
-  sqlite3_stmt* pages = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT SUM(pgsize) FROM dbstat WHERE name = 'changes'", -1, &pages, nullptr) == SQLITE_OK &&
-      sqlite3_step(pages) == SQLITE_ROW)
-    row.log_bytes_per_tx = static_cast<double>(sqlite3_column_int64(pages, 0)) / n;
-  sqlite3_finalize(pages);
-  sqlite3_close(db);
-  if (changes != static_cast<std::uint64_t>(n) || bytes == 0) throw std::runtime_error("sqlite: changes missing");
-  row.bytes_per_tx = static_cast<double>(txgraph::bench::folder_bytes(dir)) / n;
-  return row;
-}
-
-// --- RocksDB ------------------------------------------------------------------------------
-
-struct CountPuts : rocksdb::WriteBatch::Handler {
-  std::uint64_t puts = 0;
-  void Put(const rocksdb::Slice&, const rocksdb::Slice&) override { ++puts; }
-};
-
-Row run_rocksdb(const fs::path& dir, bool sync, int n) {
-  Row row{fmt::format("RocksDB, WAL {}, GetUpdatesSince", sync ? "synced" : "not synced")};
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.WAL_ttl_seconds = 3600;  // keep the WAL for GetUpdatesSince
-  options.WAL_size_limit_MB = 1024;
-  rocksdb::DB* raw = nullptr;
-  auto status = rocksdb::DB::Open(options, dir.string(), &raw);
-  if (!status.ok()) throw std::runtime_error("rocksdb open: " + status.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::WriteOptions write;
-  write.sync = sync;
-  auto start = Clock::now();
-  for (int i = 0; i < n; ++i) {
-    std::string value = fmt::format("{{\"label\":\"Person\",\"id\":{},\"name\":\"someone\",\"note\":\"{}\"}}", i, note(i));
-    auto s = db->Put(write, fmt::format("n:{:012}", i), value);
-    if (!s.ok()) throw std::runtime_error("rocksdb put: " + s.ToString());
-  }
-  row.commits_per_s = n / seconds_since(start);
-  std::unique_ptr<rocksdb::TransactionLogIterator> it;
-  start = Clock::now();
-  status = db->GetUpdatesSince(0, &it);
-  if (!status.ok()) throw std::runtime_error("rocksdb GetUpdatesSince: " + status.ToString());
-  CountPuts count;
-  for (; it->Valid(); it->Next()) {
-    auto batch = it->GetBatch();
-    batch.writeBatchPtr->Iterate(&count);
-  }
-  row.changes_read_per_s = count.puts / seconds_since(start);
-  if (count.puts != static_cast<std::uint64_t>(n))
-    throw std::runtime_error(fmt::format("rocksdb: read {} of {} changes", count.puts, n));
-  it.reset();
-  db.reset();
-  row.bytes_per_tx = static_cast<double>(txgraph::bench::folder_bytes(dir)) / n;
-  row.log_bytes_per_tx =
-      static_cast<double>(files_bytes(dir, [](const fs::path& p) { return p.extension() == ".log"; })) / n;
-  return row;
-}
-
-// --- the machine --------------------------------------------------------------------------
-
-struct Limits {
-  double fdatasync_per_s = 0;
-  double write_mb_per_s = 0;
-  double zstd_mb_per_s = 0;
-  double xxh3_mb_per_s = 0;
-};
-
-Limits measure_limits(const fs::path& dir, bool quick) {
-  Limits l;
-  fs::create_directories(dir);
-  int fd = ::open((dir / "sync").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("open for the fdatasync loop");
-  std::string record(150, 'x');
-  int syncs = 0;
-  auto start = Clock::now();
-  while (seconds_since(start) < (quick ? 0.5 : 2.0)) {
-    if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size()) || ::fdatasync(fd) != 0)
-      throw std::runtime_error("the fdatasync loop failed");
-    ++syncs;
-  }
-  l.fdatasync_per_s = syncs / seconds_since(start);
-  ::close(fd);
-
-  std::size_t total = (quick ? 64ull : 256ull) << 20;
-  std::string block(1 << 20, 'y');
-  fd = ::open((dir / "sequential").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  start = Clock::now();
-  for (std::size_t done = 0; done < total; done += block.size())
-    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()))
-      throw std::runtime_error("the sequential write failed");
-  ::fsync(fd);
-  l.write_mb_per_s = total / 1048576.0 / seconds_since(start);
-  ::close(fd);
-
-  // Data shaped like the workload's records: JSON-ish text with repeating fields.
-  std::string data;
-  for (int i = 0; data.size() < (16u << 20); ++i)
-    data += fmt::format("{{\"label\":\"Person\",\"id\":{},\"name\":\"someone\",\"note\":\"{}\"}}", i, note(i));
-  std::vector<char> out(ZSTD_compressBound(data.size()));
-  start = Clock::now();
-  int rounds = quick ? 1 : 3;
-  for (int r = 0; r < rounds; ++r) ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
-  l.zstd_mb_per_s = rounds * data.size() / 1048576.0 / seconds_since(start);
-  start = Clock::now();
-  std::uint64_t sink = 0;
-  for (int r = 0; r < rounds * 20; ++r) sink += XXH3_64bits(data.data(), data.size());
-  l.xxh3_mb_per_s = rounds * 20 * data.size() / 1048576.0 / seconds_since(start);
-  if (sink == 42) std::printf(" ");
-  return l;
+  auto commit_plan = [](const CommitPlan& p) {
+    return json{{"max_transactions", p.max_transactions}, {"max_seconds", p.max_seconds}};
+  };
+  return {{"benchmark", "peers"},
+          {"format", 1},
+          {"quick", quick},
+          {"time_utc", utc_now()},
+          {"command", fmt::format("build-release/bench/peers_bench{}", quick ? " --quick" : "")},
+          {"workload",
+           "one node with a label and three properties (id, name, 64-byte note) per transaction, change capture on "
+           "and read back in commit order."},
+          {"plan",
+           {{"durable", commit_plan(plan.durable)},
+            {"non_durable", commit_plan(plan.non_durable)},
+            {"writers", {1, 4}},
+            {"rounds", plan.rounds},
+            {"follow",
+             {{"samples", plan.follow.samples},
+              {"warm_up", plan.follow.warm_up},
+              {"pace_us", plan.follow.pace.count()},
+              {"poll_us", plan.follow.poll.count()}}},
+            {"import_rows", plan.import_rows}}},
+          {"machine",
+           {{"fdatasync_per_s", limits.fdatasync_per_s},
+            {"fdatasync_4_threads_per_s", limits.fdatasync_4_threads_per_s},
+            {"write_mb_per_s", limits.write_mb_per_s},
+            {"zstd_mb_per_s", limits.zstd_mb_per_s},
+            {"xxh3_mb_per_s", limits.xxh3_mb_per_s},
+            {"fdatasync_per_s_by_round", round_sync_rates}}},
+          {"commits", commits},
+          {"follow", follow},
+          {"import", imports}};
 }
 
 }  // namespace
+}  // namespace txgraph::bench::peers
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  fs::path out_dir = "bench/results";
+  namespace peers = txgraph::bench::peers;
+  bool quick = false, summarize = false;
+  std::filesystem::path out_dir = "bench/results";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick") {
       quick = true;
+    } else if (arg == "--summarize") {
+      summarize = true;
     } else if (arg == "--out" && i + 1 < argc) {
       out_dir = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: peers_bench [--quick] [--out DIR]\n");
+      std::fprintf(stderr, "usage: peers_bench [--quick | --summarize] [--out DIR]\n");
       return 2;
     }
   }
   try {
-    using txgraph::Durability;
-    using txgraph::EnrichmentMode;
-    int durable = quick ? 1000 : 10000;
-    int fast = quick ? 10000 : 100000;
-    txgraph::bench::TempDir tmp{fs::temp_directory_path() / fmt::format("txgraph-peers-bench-{}", ::getpid())};
-    fs::create_directories(tmp.path);
-    Limits limits = measure_limits(tmp.path / "limits", quick);
-    std::vector<Row> durable_rows, fast_rows;
-    auto settle = [&] { txgraph::bench::settle_disk(tmp.path); };
-    durable_rows.push_back(run_txgraph(tmp.path / "tg-diff", EnrichmentMode::kDiff, Durability::kLog, durable,
-                                       "txgraph DIFF, kLog (durable)"));
-    settle();
-    durable_rows.push_back(run_txgraph(tmp.path / "tg-off", EnrichmentMode::kOff, Durability::kLog, durable,
-                                       "txgraph OFF, kLog (no capture)"));
-    settle();
-    durable_rows.push_back(run_txgraph(tmp.path / "tg-full", EnrichmentMode::kFull, Durability::kLog, durable,
-                                       "txgraph FULL, kLog"));
-    settle();
-    durable_rows.push_back(run_sqlite(tmp.path / "sqlite-full", "FULL", durable));
-    settle();
-    durable_rows.push_back(run_rocksdb(tmp.path / "rocks-sync", true, durable));
-    settle();
-    fast_rows.push_back(run_txgraph(tmp.path / "tg-async", EnrichmentMode::kDiff, Durability::kAsync, fast,
-                                    "txgraph DIFF, kAsync"));
-    settle();
-    fast_rows.push_back(run_sqlite(tmp.path / "sqlite-normal", "NORMAL", fast));
-    settle();
-    fast_rows.push_back(run_rocksdb(tmp.path / "rocks-nosync", false, fast));
-
-    std::string md = fmt::format(
-        "# txgraph against its peers\n\n`build-release/bench/peers_bench{}`: one node with a label and three "
-        "properties per transaction, change capture on and read back in commit order. Same run, same disk.\n\n"
-        "Machine: fdatasync {:.0f}/s (150-byte appends), sequential write {:.0f} MB/s, zstd -3 {:.0f} MB/s, "
-        "XXH3 {:.0f} MB/s (one core).\n\n",
-        quick ? " --quick" : "", limits.fdatasync_per_s, limits.write_mb_per_s, limits.zstd_mb_per_s,
-        limits.xxh3_mb_per_s);
-    auto table = [&](const std::string& title, const std::vector<Row>& rows, int n) {
-      const Row& us = rows[0];
-      md += fmt::format("## {} ({} transactions)\n\n| system | commits/s | txgraph / it | bytes on disk per tx | "
-                        "change log bytes per tx | changes read/s | txgraph / it |\n|---|---|---|---|---|---|---|\n",
-                        title, n);
-      std::printf("\n%s (%d transactions)\n", title.c_str(), n);
-      for (const auto& r : rows) {
-        std::string read = r.changes_read_per_s > 0 ? fmt::format("{:.0f}", r.changes_read_per_s) : "-";
-        std::string read_ratio = r.changes_read_per_s > 0 && &r != &us
-                                     ? fmt::format("{:.2f}", us.changes_read_per_s / r.changes_read_per_s)
-                                     : "";
-        std::string ratio = &r != &us ? fmt::format("{:.2f}", us.commits_per_s / r.commits_per_s) : "";
-        std::string log = r.log_bytes_per_tx > 0 ? fmt::format("{:.0f}", r.log_bytes_per_tx) : "-";
-        md += fmt::format("| {} | {:.0f} | {} | {:.0f} | {} | {} | {} |\n", r.system, r.commits_per_s, ratio,
-                          r.bytes_per_tx, log, read, read_ratio);
-        std::printf("  %-52s %9.0f commits/s %7.0f B/tx (log %5s) %10s changes/s\n", r.system.c_str(),
-                    r.commits_per_s, r.bytes_per_tx, log.c_str(), read.c_str());
-      }
-      md += "\n";
-    };
-    std::printf("machine: fdatasync %.0f/s, sequential write %.0f MB/s, zstd -3 %.0f MB/s, XXH3 %.0f MB/s\n",
-                limits.fdatasync_per_s, limits.write_mb_per_s, limits.zstd_mb_per_s, limits.xxh3_mb_per_s);
-    table("Durable commits", durable_rows, durable);
-    table("Non-durable commits", fast_rows, fast);
-    md += "Ratios are txgraph's first row of each table over the row's system: above 1, txgraph is faster.\n\n"
-          "Read what the columns measure before comparing them:\n\n"
-          "- *changes read/s*: txgraph delivers complete change events (element id, labels, keys, before/after "
-          "states as property maps, metadata, a change id); the SQLite reader steps over the change rows and "
-          "takes the JSON text without parsing it, and the RocksDB reader counts the Puts of each WAL batch "
-          "without decoding the values. A consumer of either would still have to parse what it got.\n"
-          "- *bytes on disk per tx*: every file of the store. txgraph's is dominated by the LMDB store file, "
-          "which with power-loss protection on (the default) cannot reuse pages while a checkpoint snapshot "
-          "is pinned and grows by the pages every commit copies; the change log itself (next column) is the "
-          "smallest of the three.\n";
-    fs::create_directories(out_dir);
-    txgraph::bench::write_results((out_dir / "peers.md").string(), md);
+    if (!summarize) {
+      nlohmann::json run = peers::measure(quick);
+      std::filesystem::create_directories(out_dir);
+      txgraph::bench::write_results((out_dir / "peers.json").string(), run.dump(1) + "\n");
+    }
+    peers::write_report(out_dir);
     std::printf("summary: %s\n", (out_dir / "peers.md").c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peers_bench: %s\n", e.what());
