@@ -32,6 +32,7 @@
 #include "txlog/retention_policy.h"
 #include "txlog/text_formats.h"
 #include "txlog/tx_record.h"
+#include "txlog/tx_record_view.h"
 
 namespace txgraph::cli {
 
@@ -135,7 +136,7 @@ ChosenPolicy choose_policy(const std::filesystem::path& dir, const std::string& 
 
 // The filters of `log dump`. A record that is not a transaction is placed for --from-tx and
 // --to-tx by the transaction before it. Transactions are judged by their tx id and commit
-// time before they are decoded in full, so that skipping costs little.
+// time before they are read in full, so that skipping costs little.
 struct DumpFilter {
   const LogDumpArgs& args;
   std::int64_t since_us = INT64_MIN;
@@ -241,6 +242,8 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
     watch.emplace(folder);
   }
   DumpRecord record;
+  TxRecordView tx;  // read in place, its buffers reused from record to record
+  DumpFormatter formatter;
   // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
   bool color = args.color == "always" ||
                (args.color == "auto" && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
@@ -250,19 +253,27 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
     std::uint64_t position = is_tx ? peek_tx_id(frame.payload) : filter.last_tx;
     if (is_tx) filter.last_tx = position;
     if (!filter.wants_segment(segment.file.number)) return;
-    TxRecord tx;
     if (is_tx) {
       if (!filter.wants(position, peek_commit_time(frame.payload))) return;
-      tx = decode_tx_record(frame.payload);
+      tx.read(frame.payload);
       record.set_transaction(segment.file.number, frame, tx);
     } else {
       record.decode_other(segment.file.number, frame);
       if (!filter.wants(position, record.time_us)) return;
     }
-    if (args.json)
-      append_record_json(output.buffer(), record);
-    else
-      append_record_text(output.buffer(), record, color);
+    // Reading checked the whole record, so writing it does not fail; should it all the same,
+    // no half-written record stays in the output.
+    std::string& buffer = output.buffer();
+    const std::size_t record_start = buffer.size();
+    try {
+      if (args.json)
+        formatter.append_json(buffer, record);
+      else
+        formatter.append_text(buffer, record, color);
+    } catch (...) {
+      buffer.resize(record_start);
+      throw;
+    }
     output.write_if_full();
   };
   if (!args.follow) {
