@@ -13,6 +13,7 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -192,9 +193,14 @@ class Dumper {
       record_.decode_other(segment, frame);
     }
     Written out;
-    formatter_.append_json(out.json, record_);
-    formatter_.append_text(out.text, record_);
-    formatter_.append_text(out.colored_text, record_, true);
+    for (auto [form, text] : {std::pair{0, &out.json}, std::pair{1, &out.text}, std::pair{2, &out.colored_text}}) {
+      buffer_.clear();
+      if (form == 0)
+        formatter_.append_json(buffer_, record_);
+      else
+        formatter_.append_text(buffer_, record_, form == 2);
+      *text = buffer_.view();
+    }
     return out;
   }
 
@@ -202,6 +208,7 @@ class Dumper {
   TxRecordView view_;
   cli::DumpRecord record_;
   cli::DumpFormatter formatter_;
+  cli::TextBuffer buffer_;
 };
 
 std::string without_colors(std::string text) {

@@ -15,7 +15,7 @@ namespace {
 // nevertheless run past their end (it throws rather than reads out of bounds).
 constexpr std::string_view kWhat = "encoded value";
 
-void append_scalar(std::string& out, ByteReader& in, ValueKind kind) {
+void append_scalar(TextBuffer& out, ByteReader& in, ValueKind kind) {
   switch (kind) {
     case ValueKind::kNull:
       out += "null";
@@ -44,7 +44,7 @@ void append_scalar(std::string& out, ByteReader& in, ValueKind kind) {
 }
 
 // Reads one value from `in` and writes it.
-void append_value(std::string& out, ByteReader& in) {
+void append_value(TextBuffer& out, ByteReader& in) {
   auto kind = static_cast<ValueKind>(in.u8());
   if (kind != ValueKind::kList) return append_scalar(out, in, kind);
   auto item_kind = static_cast<ValueKind>(in.u8());
@@ -57,21 +57,24 @@ void append_value(std::string& out, ByteReader& in) {
   out += ']';
 }
 
-// Writes the map's entries in the order they come; false (with nothing written) as soon as a
-// key does not come after the one before it, which a decoded map would hold in another order
-// or without the earlier entry.
-bool append_properties_in_order(std::string& out, std::string_view properties) {
+// Reads a property map (count included) from `in` and writes it. The entries are written in
+// the order they come while each key comes after the one before it; a key that does not, which
+// a decoded map would hold in another place or without the earlier entry, sends the map to
+// the decoder instead, and what was written of it goes.
+void append_properties(TextBuffer& out, ByteReader& in) {
   const std::size_t start = out.size();
-  ByteReader in(properties, kWhat);
-  std::uint64_t n = properties.empty() ? 0 : in.varint();
+  const ByteReader at_start = in;
+  std::uint64_t n = in.varint();
   out += '{';
   std::string_view previous;
   for (std::uint64_t i = 0; i < n; ++i) {
     std::string_view key = in.str();
     if (i > 0) {
       if (key <= previous) {
-        out.resize(start);
-        return false;
+        out.truncate(start);
+        in = at_start;
+        append_json_properties(out, txlog::decode_properties(in));
+        return;
       }
       out += ',';
     }
@@ -81,23 +84,25 @@ bool append_properties_in_order(std::string& out, std::string_view properties) {
     append_value(out, in);
   }
   out += '}';
-  return true;
 }
 
 }  // namespace
 
-void append_json_encoded_value(std::string& out, std::string_view value) {
+void append_json_encoded_value(TextBuffer& out, std::string_view value) {
   ByteReader in(value, kWhat);
   append_value(out, in);
 }
 
-void append_json_encoded_properties(std::string& out, std::string_view properties) {
-  if (append_properties_in_order(out, properties)) return;
+void append_json_encoded_properties(TextBuffer& out, std::string_view properties) {
+  if (properties.empty()) {
+    out += "{}";
+    return;
+  }
   ByteReader in(properties, kWhat);
-  append_json_properties(out, txlog::decode_properties(in));
+  append_properties(out, in);
 }
 
-void append_json_encoded_names(std::string& out, std::string_view names) {
+void append_json_encoded_names(TextBuffer& out, std::string_view names) {
   out += '[';
   txlog::NameCursor cursor(names);
   bool first = true;
@@ -109,7 +114,7 @@ void append_json_encoded_names(std::string& out, std::string_view names) {
   out += ']';
 }
 
-void append_json_encoded_keys(std::string& out, std::string_view keys) {
+void append_json_encoded_keys(TextBuffer& out, std::string_view keys) {
   out += '[';
   ByteReader in(keys, kWhat);
   std::uint64_t n = keys.empty() ? 0 : in.varint();
@@ -118,7 +123,7 @@ void append_json_encoded_keys(std::string& out, std::string_view keys) {
     out += "{\"label\":";
     append_json_string(out, in.str());
     out += ",\"properties\":";
-    append_json_encoded_properties(out, txlog::skip_properties(in));
+    append_properties(out, in);
     out += '}';
   }
   out += ']';

@@ -12,18 +12,19 @@
 // txlog/enrichment.h), which they do not check again.
 #pragma once
 
-#include <string>
 #include <string_view>
+
+#include "tools/txgraph/text_buffer.h"
 
 namespace txgraph::cli {
 
 // One value: its kind byte and its bytes.
-void append_json_encoded_value(std::string& out, std::string_view value);
+void append_json_encoded_value(TextBuffer& out, std::string_view value);
 // A property map (count included), as an object.
-void append_json_encoded_properties(std::string& out, std::string_view properties);
+void append_json_encoded_properties(TextBuffer& out, std::string_view properties);
 // Names (count included), as an array of strings.
-void append_json_encoded_names(std::string& out, std::string_view names);
+void append_json_encoded_names(TextBuffer& out, std::string_view names);
 // Key values (count included), as [{"label":…,"properties":{…}},…].
-void append_json_encoded_keys(std::string& out, std::string_view keys);
+void append_json_encoded_keys(TextBuffer& out, std::string_view keys);
 
 }  // namespace txgraph::cli

@@ -152,8 +152,9 @@ struct DumpFilter {
 // Output in large writes: one buffer, reused for every record, handed to the stream when full.
 class BufferedOutput {
  public:
-  explicit BufferedOutput(std::ostream& out) : out_(out) { buffer_.reserve(kFlushAt + (64 << 10)); }
-  std::string& buffer() { return buffer_; }
+  static constexpr std::size_t kFlushAt = 1 << 20;
+  explicit BufferedOutput(std::ostream& out) : out_(out), buffer_(kFlushAt + (64 << 10)) {}
+  TextBuffer& buffer() { return buffer_; }
   void write_if_full() {
     if (buffer_.size() >= kFlushAt) write();
   }
@@ -164,13 +165,12 @@ class BufferedOutput {
   }
 
  private:
-  static constexpr std::size_t kFlushAt = 1 << 20;
   void write() {
     out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     buffer_.clear();
   }
   std::ostream& out_;
-  std::string buffer_;
+  TextBuffer buffer_;
 };
 
 // How long one wait for file changes lasts before --follow looks at the stop flag again; a
@@ -263,7 +263,7 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
     }
     // Reading checked the whole record, so writing it does not fail; should it all the same,
     // no half-written record stays in the output.
-    std::string& buffer = output.buffer();
+    TextBuffer& buffer = output.buffer();
     const std::size_t record_start = buffer.size();
     try {
       if (args.json)
@@ -271,7 +271,7 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
       else
         formatter.append_text(buffer, record, color);
     } catch (...) {
-      buffer.resize(record_start);
+      buffer.truncate(record_start);
       throw;
     }
     output.write_if_full();

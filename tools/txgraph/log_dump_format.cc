@@ -1,6 +1,7 @@
 #include "tools/txgraph/log_dump_format.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "tools/txgraph/encoded_json.h"
 #include "tools/txgraph/json_text.h"
@@ -13,7 +14,7 @@ using namespace txlog;
 
 namespace {
 
-void append_state(std::string& out, const StateView& state) {
+void append_state(TextBuffer& out, const StateView& state) {
   if (!state.present) {
     out += "null";
     return;
@@ -24,7 +25,7 @@ void append_state(std::string& out, const StateView& state) {
   object.close();
 }
 
-void append_names(std::string& out, const std::vector<std::string_view>& names) {
+void append_names(TextBuffer& out, const std::vector<std::string_view>& names) {
   out += '[';
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i > 0) out += ',';
@@ -33,10 +34,10 @@ void append_names(std::string& out, const std::vector<std::string_view>& names) 
   out += ']';
 }
 
-void append_created_state(std::string& out, const CreatedState& state) {
+void append_created_state(TextBuffer& out, const CreatedState& state) {
   JsonObject object(out);
   append_names(object.key("labels"), state.labels());
-  std::string& properties = object.key("properties");
+  TextBuffer& properties = object.key("properties");
   properties += '{';
   bool first = true;
   for (const auto& [key, value] : state.properties()) {
@@ -50,7 +51,7 @@ void append_created_state(std::string& out, const CreatedState& state) {
   object.close();
 }
 
-void append_node_reference(std::string& out, const NodeReferenceView& node) {
+void append_node_reference(TextBuffer& out, const NodeReferenceView& node) {
   JsonObject object(out);
   append_json_uint(object.key("id"), node.id);
   append_json_encoded_names(object.key("labels"), node.labels);
@@ -93,7 +94,7 @@ void append_op_fields(JsonObject& object, const OperationView& op) {
       append_json_encoded_properties(object.key("properties"), op.properties);
       break;
     case OpCode::kCreateKey:
-      append_json_string(object.key("kind"), op.key_kind == 2 ? "relationship" : "node");
+      append_json_plain(object.key("kind"), op.key_kind == 2 ? "relationship" : "node");
       append_json_string(object.key("labelOrType"), op.type);
       append_json_encoded_names(object.key("properties"), op.names);
       break;
@@ -123,8 +124,8 @@ void append_other_fields(JsonObject& object, const DumpRecord& record) {
       break;
     case RecordType::kEnrichmentChange: {
       const auto& r = record.enrichment_change;
-      append_json_string(object.key("from"), capture_mode_name(r.from));
-      append_json_string(object.key("to"), capture_mode_name(r.to));
+      append_json_plain(object.key("from"), capture_mode_name(r.from));
+      append_json_plain(object.key("to"), capture_mode_name(r.to));
       append_json_uint(object.key("generation"), r.generation);
       append_json_uint(object.key("nextTx"), r.next_tx);
       append_json_time(object.key("time"), r.time_us);
@@ -146,14 +147,18 @@ void append_other_fields(JsonObject& object, const DumpRecord& record) {
 }
 
 // "  LABEL<padded to 30> " as the text form's lines begin.
-void append_label(std::string& out, std::string_view label) {
+void append_label(TextBuffer& out, std::string_view label) {
   out += "  ";
   out += label;
-  if (label.size() < 30) out.append(30 - label.size(), ' ');
+  if (label.size() < 30) {
+    char* at = out.room(30 - label.size());
+    std::memset(at, ' ', 30 - label.size());
+    out.commit(at + 30 - label.size());
+  }
   out += ' ';
 }
 
-void append_where(std::string& out, const DumpRecord& record) {
+void append_where(TextBuffer& out, const DumpRecord& record) {
   out += "[segment ";
   append_json_uint(out, record.segment);
   out += " offset ";
@@ -281,9 +286,9 @@ void DumpFormatter::append_change_fields(JsonObject& object, TxRecordView& tx, s
     append_state(object.key("after"), change.after);
 }
 
-void DumpFormatter::append_json(std::string& out, const DumpRecord& record) {
+void DumpFormatter::append_json(TextBuffer& out, const DumpRecord& record) {
   JsonObject object(out);
-  append_json_string(object.key("type"), record_type_name(record.frame->type));
+  append_json_plain(object.key("type"), record_type_name(record.frame->type));
   append_json_uint(object.key("segment"), record.segment);
   append_json_uint(object.key("offset"), record.frame->offset);
   if (record.tx == nullptr) {
@@ -297,7 +302,7 @@ void DumpFormatter::append_json(std::string& out, const DumpRecord& record) {
   append_json_uint(object.key("txId"), header.tx_id);
   append_json_time(object.key("startTime"), header.start_time_us);
   append_json_time(object.key("commitTime"), header.commit_time_us);
-  append_json_string(object.key("captureMode"), capture_mode_name(header.capture_mode));
+  append_json_plain(object.key("captureMode"), capture_mode_name(header.capture_mode));
   append_json_string(object.key("user"), header.user);
   append_json_string(object.key("authenticatedUser"), header.authenticated_user);
   append_json_encoded_properties(object.key("metadata"), header.metadata);
@@ -306,7 +311,7 @@ void DumpFormatter::append_json(std::string& out, const DumpRecord& record) {
   for (std::size_t i = 0; i < operations.size(); ++i) {
     if (i > 0) out += ',';
     JsonObject op(out);
-    append_json_string(op.key("op"), op_code_name(operations[i].code));
+    append_json_plain(op.key("op"), op_code_name(operations[i].code));
     append_op_fields(op, operations[i]);
     op.close();
   }
@@ -319,8 +324,8 @@ void DumpFormatter::append_json(std::string& out, const DumpRecord& record) {
       const ChangeView& change = tx.changes()[i];
       if (i > 0) out += ',';
       JsonObject object_of_change(out);
-      append_json_string(object_of_change.key("entity"), change.entity == ChangeEntity::kNode ? "node" : "relationship");
-      append_json_string(object_of_change.key("operation"), operation_name(change.operation));
+      append_json_plain(object_of_change.key("entity"), change.entity == ChangeEntity::kNode ? "node" : "relationship");
+      append_json_plain(object_of_change.key("operation"), operation_name(change.operation));
       append_json_uint(object_of_change.key("id"), change.id);
       append_change_fields(object_of_change, tx, i);
       object_of_change.close();
@@ -331,12 +336,12 @@ void DumpFormatter::append_json(std::string& out, const DumpRecord& record) {
   out += '\n';
 }
 
-void DumpFormatter::append_text(std::string& out, const DumpRecord& record, bool color) {
+void DumpFormatter::append_text(TextBuffer& out, const DumpRecord& record, bool color) {
   constexpr std::string_view kTxColor = "\x1b[1;36m", kOtherColor = "\x1b[33m", kReset = "\x1b[0m";
   if (record.tx == nullptr) {
-    if (color) out.append(kOtherColor);
-    out.append(record_type_name(record.frame->type));
-    if (color) out.append(kReset);
+    if (color) out += kOtherColor;
+    out += record_type_name(record.frame->type);
+    if (color) out += kReset;
     out += "  ";
     JsonObject fields(out);
     append_other_fields(fields, record);
@@ -348,19 +353,19 @@ void DumpFormatter::append_text(std::string& out, const DumpRecord& record, bool
   }
   TxRecordView& tx = *record.tx;
   const TxHeaderView& header = tx.header();
-  if (color) out.append(kTxColor);
+  if (color) out += kTxColor;
   out += "tx ";
   append_json_uint(out, header.tx_id);
-  if (color) out.append(kReset);
+  if (color) out += kReset;
   out += "  ";
   append_iso8601_utc(out, header.commit_time_us);
   out += "  ";
-  out.append(capture_mode_name(header.capture_mode));
+  out += capture_mode_name(header.capture_mode);
   out += "  user ";
-  out.append(header.user);
+  out += header.user;
   if (header.authenticated_user != header.user && !header.authenticated_user.empty()) {
     out += " (as ";
-    out.append(header.authenticated_user);
+    out += header.authenticated_user;
     out += ')';
   }
   out += "  ";
@@ -387,11 +392,12 @@ void DumpFormatter::append_text(std::string& out, const DumpRecord& record, bool
   out += '\n';
   for (std::size_t i = 0; i < tx.changes().size(); ++i) {
     const ChangeView& change = tx.changes()[i];
-    label_ = "change ";
+    label_.clear();
+    label_ += "change ";
     label_ += operation_name(change.operation);
     label_ += change.entity == ChangeEntity::kNode ? " n:" : " r:";
     append_json_uint(label_, change.id);
-    append_label(out, label_);
+    append_label(out, label_.view());
     JsonObject fields(out);
     append_change_fields(fields, tx, i);
     fields.close();

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "tools/txgraph/text_buffer.h"
 #include "txlog/segment_reader.h"
 #include "txlog/tx_record.h"
 #include "txlog/tx_record_view.h"
@@ -63,19 +64,19 @@ class CreatedState {
 class DumpFormatter {
  public:
   // One JSON object and a newline.
-  void append_json(std::string& out, const DumpRecord& record);
+  void append_json(TextBuffer& out, const DumpRecord& record);
   // A transaction as a block: a heading line, then one line per operation and per change,
   // each its JSON without the fields the line's label already says; any other record on one
   // line. With `color`, headings are in ANSI colour (transactions bold cyan, other records
   // yellow).
-  void append_text(std::string& out, const DumpRecord& record, bool color = false);
+  void append_text(TextBuffer& out, const DumpRecord& record, bool color = false);
 
  private:
   // The fields of change `index` after its entity, operation and id.
   void append_change_fields(JsonObject& object, txlog::TxRecordView& tx, std::size_t index);
 
   CreatedState created_;
-  std::string label_;
+  TextBuffer label_;
 };
 
 }  // namespace txgraph::cli
