@@ -1,6 +1,8 @@
 // txgraph log ls|dump|verify|stats|retention: the log files of a database, read directly and
 // read-only, so every verb works while another process writes and on a damaged log (each
 // problem is printed with its file and byte offset, and reading goes on with what is left).
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -172,6 +174,19 @@ class BufferedOutput {
   std::ostream& out_;
   TextBuffer buffer_;
 };
+
+// A pipe on standard output holds 64 KiB unless asked for more: each megabyte the dump writes
+// then goes through in sixteen turns of writer and reader. A pipe as large as one write takes
+// it in one (Linux; elsewhere, or for a file or a terminal, nothing changes).
+void widen_output_pipe(std::size_t bytes) {
+#ifdef F_SETPIPE_SZ
+  struct stat st {};
+  if (::fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))
+    ::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, static_cast<int>(bytes));  // may be refused: a smaller pipe still works
+#else
+  (void)bytes;
+#endif
+}
 
 // How long one wait for file changes lasts before --follow looks at the stop flag again; a
 // change (or a signal) wakes it at once.
@@ -545,7 +560,10 @@ Verb add_log_verb(CLI::App& app) {
 
   return {cmd, [=] {
             if (ls->parsed()) list_log_segments(*dir, *policy, std::cout, std::cerr);
-            if (dump->parsed()) dump_log(*dir, *dump_args, std::cout, std::cerr);
+            if (dump->parsed()) {
+              widen_output_pipe(BufferedOutput::kFlushAt);
+              dump_log(*dir, *dump_args, std::cout, std::cerr);
+            }
             if (stats->parsed()) print_log_stats(*dir, std::cout, std::cerr);
             if (retention->parsed()) preview_retention(*dir, *policy, std::cout, std::cerr);
             if (verify->parsed() && !verify_log(*dir, std::cout)) {
