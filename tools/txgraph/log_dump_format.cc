@@ -212,10 +212,16 @@ void CreatedState::build(TxRecordView& record, std::size_t change) {
 void CreatedState::set(std::string_view properties) {
   PropertyCursor cursor(properties);
   while (cursor.next()) {
+    bool is_null = static_cast<ValueKind>(cursor.value()[0]) == ValueKind::kNull;
+    // Past the last key, as every key of a create's own map comes: no search.
+    if (!is_null && (properties_.empty() || properties_.back().first < cursor.key())) {
+      properties_.emplace_back(cursor.key(), cursor.value());
+      continue;
+    }
     auto at = std::lower_bound(properties_.begin(), properties_.end(), cursor.key(),
                                [](const auto& entry, std::string_view key) { return entry.first < key; });
     bool found = at != properties_.end() && at->first == cursor.key();
-    if (static_cast<ValueKind>(cursor.value()[0]) == ValueKind::kNull) {
+    if (is_null) {
       if (found) properties_.erase(at);
     } else if (found) {
       at->second = cursor.value();
