@@ -1,5 +1,6 @@
 // log_dump_bench: how fast `txgraph log dump --json` turns a large log into JSON lines, next
-// to the floors under it (reading and decompressing the frames, and decoding every record).
+// to the floors under it (reading and decompressing the frames, reading every record in place,
+// decoding every record) and to the CDC reader's full scan of the same log.
 //
 // Opt-in: not part of `tools/dev bench`, because the log it needs is large (1 GB by default)
 // and takes minutes to write. It builds a DIFF database (log compression level 3, the default)
@@ -8,8 +9,12 @@
 // - runs the `txgraph` tool's `log dump --json DIR` as a child process with its standard
 //   output on a pipe that this program reads and counts: MB/s of log on disk read, and MB/s of
 //   JSON written (wall time of the child, and its CPU time);
-// - reads the same log with the segment reader alone (frames, checksums, zstd) and with
-//   decode_tx_record on top, in this process: the floors the dump cannot beat.
+// - reads the same log with the segment reader alone (frames, checksums, zstd), with every
+//   transaction read in place on top (TxRecordView::read, as the dump and the CDC reader read
+//   them), and with decode_tx_record on top instead, in this process: the floors under the dump;
+// - runs a CDC full scan of the log, ChangeStream::open_log(DIR).query(earliest, {}) with a
+//   callback that counts, which builds every change event: the rate the dump is held to. It
+//   reads the log without opening the database, so nothing is written to it.
 // The files are in the page cache after the first round (the log was just written); this
 // measures the tool, not the disk. Figures are medians over the rounds.
 //
@@ -42,11 +47,13 @@
 
 #include "bench/bench_support.h"
 #include "bench/mixed_workload.h"
+#include "txgraph/cdc.h"
 #include "txgraph/database.h"
 #include "txgraph/options.h"
 #include "txlog/log_directory.h"
 #include "txlog/segment_reader.h"
 #include "txlog/tx_record.h"
+#include "txlog/tx_record_view.h"
 
 namespace {
 
@@ -199,20 +206,41 @@ DumpRun run_dump(const std::string& txgraph, const fs::path& db) {
 
 volatile std::uint64_t decode_sink = 0;
 
-// The reader alone, or with every transaction decoded as the dump decodes it.
-double read_floor(const fs::path& db, bool decode) {
+enum class Decode { kNothing, kInPlace, kFull };
+
+// The reader alone, or with every transaction read in place, or decoded into a TxRecord.
+double read_floor(const fs::path& db, Decode decode) {
   auto start = SteadyClock::now();
   std::uint64_t sink = 0;
   txgraph::txlog::Frame frame;
+  txgraph::txlog::TxRecordView view;
   for (const auto& segment : txgraph::txlog::list_segments((db / "txlog").string())) {
     txgraph::txlog::SegmentReader reader(segment.path);
     while (reader.next(&frame) == txgraph::txlog::SegmentReader::Next::kRecord) {
       sink += frame.payload.size();
-      if (decode && frame.type == txgraph::txlog::RecordType::kTransaction)
+      if (frame.type != txgraph::txlog::RecordType::kTransaction || decode == Decode::kNothing) continue;
+      if (decode == Decode::kInPlace) {
+        view.read(frame.payload);
+        sink += view.operations().size() + view.changes().size();
+      } else {
         sink += txgraph::txlog::decode_tx_record(frame.payload).ops.size();
+      }
     }
   }
   decode_sink = sink;
+  return seconds_since(start);
+}
+
+// The CDC reader's full scan: every change event of the log, built and counted.
+double cdc_full_scan(const fs::path& db, std::uint64_t* events) {
+  auto start = SteadyClock::now();
+  auto stream = txgraph::ChangeStream::open_log(db);
+  std::uint64_t count = 0;
+  stream.query(stream.earliest(), {}, [&](const txgraph::ChangeEvent&) {
+    ++count;
+    return true;
+  });
+  *events = count;
   return seconds_since(start);
 }
 
@@ -234,16 +262,18 @@ int main(int argc, char** argv) {
     double log_mb = static_cast<double>(log_bytes(db)) / 1e6;
     fmt::print("log_dump_bench: {:.1f} MB of log in {} segments\n", log_mb,
                txgraph::txlog::list_segments((db / "txlog").string()).size());
-    std::vector<double> dump_s, dump_cpu, frames_s, decode_s;
-    std::uint64_t json_bytes = 0;
+    std::vector<double> dump_s, dump_cpu, frames_s, view_s, decode_s, cdc_s;
+    std::uint64_t json_bytes = 0, events = 0;
     for (int round = 0; round < config.rounds; ++round) {
       if (interrupted) throw std::runtime_error("interrupted");
       DumpRun run = run_dump(config.txgraph, db);
       dump_s.push_back(run.seconds);
       dump_cpu.push_back(run.cpu_seconds);
       json_bytes = run.json_bytes;
-      frames_s.push_back(read_floor(db, false));
-      decode_s.push_back(read_floor(db, true));
+      frames_s.push_back(read_floor(db, Decode::kNothing));
+      view_s.push_back(read_floor(db, Decode::kInPlace));
+      decode_s.push_back(read_floor(db, Decode::kFull));
+      cdc_s.push_back(cdc_full_scan(db, &events));
     }
     double json_mb = static_cast<double>(json_bytes) / 1e6;
     fmt::print("{:<42} {:>9} {:>12} {:>14}\n", "median of " + std::to_string(config.rounds) + " rounds", "seconds",
@@ -254,8 +284,14 @@ int main(int argc, char** argv) {
                log_mb / median(dump_cpu), json_mb / median(dump_cpu));
     fmt::print("{:<42} {:>9.2f} {:>12.1f}\n", "floor: frames read and decompressed", median(frames_s),
                log_mb / median(frames_s));
-    fmt::print("{:<42} {:>9.2f} {:>12.1f}\n", "floor: + decode_tx_record", median(decode_s),
+    fmt::print("{:<42} {:>9.2f} {:>12.1f}\n", "floor: + TxRecordView::read", median(view_s),
+               log_mb / median(view_s));
+    fmt::print("{:<42} {:>9.2f} {:>12.1f}\n", "floor: + decode_tx_record (instead)", median(decode_s),
                log_mb / median(decode_s));
+    fmt::print("{:<42} {:>9.2f} {:>12.1f}\n", "CDC full scan (" + std::to_string(events) + " events)",
+               median(cdc_s), log_mb / median(cdc_s));
+    fmt::print("dump against the CDC full scan: {:.2f} x its time (wall), {:.2f} x (child CPU)\n",
+               median(dump_s) / median(cdc_s), median(dump_cpu) / median(cdc_s));
     fmt::print("JSON written: {:.1f} MB ({:.2f} bytes of JSON per byte of log)\n", json_mb, json_mb / log_mb);
   } catch (const std::exception& e) {
     fmt::print(stderr, "log_dump_bench: {}\n", e.what());

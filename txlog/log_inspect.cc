@@ -9,6 +9,7 @@
 
 #include "txgraph/error.h"
 #include "txlog/file.h"
+#include "txlog/tx_record_view.h"
 
 namespace txgraph::txlog {
 
@@ -247,7 +248,8 @@ class Scanner {
     try {
       switch (frame.type) {
         case RecordType::kTransaction: {
-          TxHeader tx = decode_tx_header(frame.payload);
+          // Read in place: the summary needs no user name or metadata map.
+          TxHeaderView tx = read_tx_header_view(frame.payload);
           if (continuity_known_ && tx.tx_id != next_tx_)
             damage(path, frame.offset, fmt::format("tx {} where tx {} comes next", tx.tx_id, next_tx_));
           next_tx_ = tx.tx_id + 1;

@@ -38,19 +38,19 @@ void TxRecordView::read(std::string_view payload) {
     changes_.resize(static_cast<std::size_t>(n));
     for (auto& change : changes_) read_change(in, change);
   }
+  // In decode_tx_record's order, so that a damaged record is refused with its message.
+  check_creates_have_operations(in);
   if (!in.done()) in.fail("trailing bytes after the record");
-  check_creates_have_operations();
 }
 
-void TxRecordView::check_creates_have_operations() {
+void TxRecordView::check_creates_have_operations(const ByteReader& in) {
   for (std::size_t i = 0; i < changes_.size(); ++i) {
     if (!changes_[i].after_from_operations) continue;
     OpCode create =
         changes_[i].entity == ChangeEntity::kNode ? OpCode::kCreateNode : OpCode::kCreateRelationship;
     auto mine = operations_on(i);
     if (std::none_of(mine.begin(), mine.end(), [&](std::uint32_t op) { return operations_[op].code == create; }))
-      throw Error(ErrorCode::kCorruption, fmt::format("{}: a create of entity {} whose record has no create operation",
-                                                      kWhat, changes_[i].id));
+      in.fail(fmt::format("a create of entity {} whose record has no create operation", changes_[i].id));
   }
 }
 

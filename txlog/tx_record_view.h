@@ -20,7 +20,7 @@ namespace txgraph::txlog {
 class TxRecordView {
  public:
   // Reads `payload` into this view, reusing its buffers. Checks what decode_tx_record checks
-  // and throws Error(kCorruption) for the same damage.
+  // and throws Error(kCorruption) for the same damage, with the same message.
   void read(std::string_view payload);
 
   const TxHeaderView& header() const { return header_; }
@@ -34,7 +34,7 @@ class TxRecordView {
   std::span<const std::uint32_t> operations_on(std::size_t index);
 
  private:
-  void check_creates_have_operations();
+  void check_creates_have_operations(const ByteReader& in);
 
   TxHeaderView header_;
   std::vector<OperationView> operations_;

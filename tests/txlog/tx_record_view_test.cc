@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "txlog/value_codec.h"
@@ -196,12 +197,12 @@ TEST(TxRecordViewTest, OperationsOnGiveTheEntitysOperationsInOrder) {
 TEST(TxRecordViewTest, RefusesExactlyWhatDecodingRefuses) {
   std::string payload = sample_record();
   TxRecordView view;
-  // The error's code, or nothing when `fn` accepts the bytes.
-  auto refusal = [](auto&& fn) -> std::optional<ErrorCode> {
+  // The error's code and message, or nothing when `fn` accepts the bytes.
+  auto refusal = [](auto&& fn) -> std::optional<std::pair<ErrorCode, std::string>> {
     try {
       fn();
     } catch (const Error& e) {
-      return e.code();
+      return std::pair<ErrorCode, std::string>(e.code(), e.what());
     }
     return std::nullopt;
   };
@@ -210,7 +211,7 @@ TEST(TxRecordViewTest, RefusesExactlyWhatDecodingRefuses) {
     auto viewed = refusal([&] { view.read(bytes); });
     EXPECT_EQ(viewed, decoded) << bytes.size() << " bytes";
     if (viewed) {
-      EXPECT_EQ(*viewed, ErrorCode::kCorruption);
+      EXPECT_EQ(viewed->first, ErrorCode::kCorruption);
     }
   };
   for (std::size_t n = 0; n < payload.size(); ++n) check(payload.substr(0, n));
@@ -240,6 +241,20 @@ TEST(TxRecordViewTest, ACreateByReferenceWithoutItsCreateOperationIsDamage) {
   TxRecordView view;
   EXPECT_EQ(error_code_of([&] { view.read(payload); }), ErrorCode::kCorruption);
   EXPECT_EQ(error_code_of([&] { decode_tx_record(payload); }), ErrorCode::kCorruption);
+  // With the same message, even with bytes after it (the create is found wanting first).
+  auto message_of = [](auto&& fn) -> std::string {
+    try {
+      fn();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  for (const std::string& bytes : {payload, payload + "x"}) {
+    std::string viewed = message_of([&] { view.read(bytes); });
+    EXPECT_EQ(viewed, message_of([&] { decode_tx_record(bytes); }));
+    EXPECT_NE(viewed.find("a create of entity 5 whose record has no create operation"), std::string::npos) << viewed;
+  }
 }
 
 TEST(TxRecordViewTest, AnOffRecordHasNoChanges) {

@@ -1,7 +1,9 @@
 #include "tools/txgraph/json_text.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -32,101 +34,139 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   return 0;
 }
 
-bool is_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+// The bytes a JSON string holds as they are: printable ASCII but for '"' and '\\'.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
 
-void append_digits(std::string& out, std::uint64_t value, int width) {
-  char digits[20];
-  for (int i = width - 1; i >= 0; --i) {
-    digits[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-  out.append(digits, static_cast<std::size_t>(width));
+bool is_plain(unsigned char c) { return kPlain[c]; }
+
+// How many bytes from the start of `text` are plain.
+std::size_t plain_prefix(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && is_plain(static_cast<unsigned char>(text[i]))) ++i;
+  return i;
 }
 
-}  // namespace
+// `value` in `width` decimal digits, zeros in front; returns the end.
+char* put_digits(char* at, std::uint64_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return at + width;
+}
 
-void append_json_string(std::string& out, std::string_view text) {
+// The quoted string, with what needs it escaped; its first `i` bytes are plain. Apart from
+// the usual case, so that the compiler keeps that one small.
+[[gnu::noinline]] void append_escaped(TextBuffer& out, std::string_view text, std::size_t i) {
+  static constexpr char kHex[] = "0123456789abcdef";
   const std::size_t start = out.size();
-  out += '"';
-  std::size_t i = 0;
+  // At most six bytes (\u00xx) for one, and the quotes.
+  char* at = out.room(2 + i + (text.size() - i) * 6);
+  *at++ = '"';
+  std::memcpy(at, text.data(), i);
+  at += i;
   while (i < text.size()) {
-    std::size_t run = i;
-    while (run < text.size() && is_plain(static_cast<unsigned char>(text[run]))) ++run;
-    out.append(text.data() + i, run - i);
-    i = run;
-    if (i == text.size()) break;
     auto c = static_cast<unsigned char>(text[i]);
+    if (is_plain(c)) {
+      *at++ = static_cast<char>(c);
+      ++i;
+      continue;
+    }
     if (c >= 0x80) {
       std::size_t n = utf8_sequence_length(text, i);
       if (n == 0) {
         // Invalid UTF-8 is rare: let the JSON library replace it, so the bytes stay its own.
-        out.resize(start);
+        out.truncate(start);
         out += json::json_line(json::Json(std::string(text)));
         return;
       }
-      out.append(text.data() + i, n);
+      std::memcpy(at, text.data() + i, n);
+      at += n;
       i += n;
       continue;
     }
-    out += '\\';
+    *at++ = '\\';
     switch (c) {
       case '"':
-        out += '"';
+        *at++ = '"';
         break;
       case '\\':
-        out += '\\';
+        *at++ = '\\';
         break;
       case '\b':
-        out += 'b';
+        *at++ = 'b';
         break;
       case '\t':
-        out += 't';
+        *at++ = 't';
         break;
       case '\n':
-        out += 'n';
+        *at++ = 'n';
         break;
       case '\f':
-        out += 'f';
+        *at++ = 'f';
         break;
       case '\r':
-        out += 'r';
+        *at++ = 'r';
         break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out += "u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-      }
+      default:
+        *at++ = 'u';
+        *at++ = '0';
+        *at++ = '0';
+        *at++ = kHex[c >> 4];
+        *at++ = kHex[c & 0xF];
     }
     ++i;
   }
-  out += '"';
+  *at++ = '"';
+  out.commit(at);
 }
 
-void append_json_uint(std::string& out, std::uint64_t value) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
+}  // namespace
+
+void append_json_string(TextBuffer& out, std::string_view text) {
+  std::size_t plain = plain_prefix(text);
+  if (plain < text.size()) return append_escaped(out, text, plain);
+  append_json_plain(out, text);  // nothing to escape, as in most strings
 }
 
-void append_json_int(std::string& out, std::int64_t value) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
+void append_json_plain(TextBuffer& out, std::string_view text) {
+  char* at = out.room(text.size() + 2);
+  *at++ = '"';
+  std::memcpy(at, text.data(), text.size());
+  at += text.size();
+  *at++ = '"';
+  out.commit(at);
 }
 
-void append_json_double(std::string& out, double value) {
+void append_json_uint(TextBuffer& out, std::uint64_t value) {
+  constexpr std::size_t kMost = 20;
+  char* at = out.room(kMost);
+  out.commit(std::to_chars(at, at + kMost, value).ptr);
+}
+
+void append_json_int(TextBuffer& out, std::int64_t value) {
+  constexpr std::size_t kMost = 20;
+  char* at = out.room(kMost);
+  out.commit(std::to_chars(at, at + kMost, value).ptr);
+}
+
+void append_json_double(TextBuffer& out, double value) {
   if (!std::isfinite(value)) {
     out += "null";
     return;
   }
-  // The JSON library's own shortest round-trip formatter, so that the text is its text.
-  char digits[64];
-  char* end = nlohmann::detail::to_chars(digits, digits + sizeof digits, value);
-  out.append(digits, end);
+  // The JSON library's own shortest round-trip formatter, so that the text is its text; it
+  // writes at most 25 bytes and is given room as its own writer gives it.
+  constexpr std::size_t kRoom = 64;
+  char* at = out.room(kRoom);
+  out.commit(nlohmann::detail::to_chars(at, at + kRoom, value));
 }
 
-void append_json_value(std::string& out, const Value& value) {
+void append_json_value(TextBuffer& out, const Value& value) {
   switch (value.kind()) {
     case ValueKind::kNull:
       out += "null";
@@ -163,7 +203,7 @@ void append_json_value(std::string& out, const Value& value) {
   out += "null";
 }
 
-void append_json_properties(std::string& out, const Properties& properties) {
+void append_json_properties(TextBuffer& out, const Properties& properties) {
   out += '{';
   bool first = true;
   for (const auto& [key, value] : properties) {
@@ -176,7 +216,7 @@ void append_json_properties(std::string& out, const Properties& properties) {
   out += '}';
 }
 
-void append_json_names(std::string& out, const std::vector<std::string>& names) {
+void append_json_names(TextBuffer& out, const std::vector<std::string>& names) {
   out += '[';
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i > 0) out += ',';
@@ -185,7 +225,7 @@ void append_json_names(std::string& out, const std::vector<std::string>& names) 
   out += ']';
 }
 
-void append_iso8601_utc(std::string& out, std::int64_t micros_since_epoch) {
+void append_iso8601_utc(TextBuffer& out, std::int64_t micros_since_epoch) {
   // 1970 to 9999: the calendar by arithmetic. Anything else as iso8601_utc() prints it.
   constexpr std::int64_t kYear10000Us = 253402300800LL * 1000000;
   if (micros_since_epoch < 0 || micros_since_epoch >= kYear10000Us) {
@@ -209,26 +249,46 @@ void append_iso8601_utc(std::string& out, std::int64_t micros_since_epoch) {
   std::int64_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
   std::int64_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
   std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  append_digits(out, static_cast<std::uint64_t>(year), 4);
-  out += '-';
-  append_digits(out, static_cast<std::uint64_t>(month), 2);
-  out += '-';
-  append_digits(out, static_cast<std::uint64_t>(day), 2);
-  out += 'T';
-  append_digits(out, static_cast<std::uint64_t>(second_of_day / 3600), 2);
-  out += ':';
-  append_digits(out, static_cast<std::uint64_t>(second_of_day / 60 % 60), 2);
-  out += ':';
-  append_digits(out, static_cast<std::uint64_t>(second_of_day % 60), 2);
-  out += '.';
-  append_digits(out, static_cast<std::uint64_t>(millis % 1000), 3);
-  out += 'Z';
+  char* at = out.room(24);  // 2026-11-21T10:00:00.123Z
+  at = put_digits(at, static_cast<std::uint64_t>(year), 4);
+  *at++ = '-';
+  at = put_digits(at, static_cast<std::uint64_t>(month), 2);
+  *at++ = '-';
+  at = put_digits(at, static_cast<std::uint64_t>(day), 2);
+  *at++ = 'T';
+  at = put_digits(at, static_cast<std::uint64_t>(second_of_day / 3600), 2);
+  *at++ = ':';
+  at = put_digits(at, static_cast<std::uint64_t>(second_of_day / 60 % 60), 2);
+  *at++ = ':';
+  at = put_digits(at, static_cast<std::uint64_t>(second_of_day % 60), 2);
+  *at++ = '.';
+  at = put_digits(at, static_cast<std::uint64_t>(millis % 1000), 3);
+  *at++ = 'Z';
+  out.commit(at);
 }
 
-void append_json_time(std::string& out, std::int64_t micros_since_epoch) {
+void append_json_time(TextBuffer& out, std::int64_t micros_since_epoch) {
   out += '"';
   append_iso8601_utc(out, micros_since_epoch);
   out += '"';
+}
+
+void append_json_value(std::string& out, const Value& value) {
+  TextBuffer text;
+  append_json_value(text, value);
+  out += text.view();
+}
+
+void append_json_properties(std::string& out, const Properties& properties) {
+  TextBuffer text;
+  append_json_properties(text, properties);
+  out += text.view();
+}
+
+void append_iso8601_utc(std::string& out, std::int64_t micros_since_epoch) {
+  TextBuffer text;
+  append_iso8601_utc(text, micros_since_epoch);
+  out += text.view();
 }
 
 }  // namespace txgraph::cli

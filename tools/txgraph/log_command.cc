@@ -1,6 +1,8 @@
 // txgraph log ls|dump|verify|stats|retention: the log files of a database, read directly and
 // read-only, so every verb works while another process writes and on a damaged log (each
 // problem is printed with its file and byte offset, and reading goes on with what is left).
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +34,7 @@
 #include "txlog/retention_policy.h"
 #include "txlog/text_formats.h"
 #include "txlog/tx_record.h"
+#include "txlog/tx_record_view.h"
 
 namespace txgraph::cli {
 
@@ -135,7 +138,7 @@ ChosenPolicy choose_policy(const std::filesystem::path& dir, const std::string& 
 
 // The filters of `log dump`. A record that is not a transaction is placed for --from-tx and
 // --to-tx by the transaction before it. Transactions are judged by their tx id and commit
-// time before they are decoded in full, so that skipping costs little.
+// time before they are read in full, so that skipping costs little.
 struct DumpFilter {
   const LogDumpArgs& args;
   std::int64_t since_us = INT64_MIN;
@@ -151,8 +154,9 @@ struct DumpFilter {
 // Output in large writes: one buffer, reused for every record, handed to the stream when full.
 class BufferedOutput {
  public:
-  explicit BufferedOutput(std::ostream& out) : out_(out) { buffer_.reserve(kFlushAt + (64 << 10)); }
-  std::string& buffer() { return buffer_; }
+  static constexpr std::size_t kFlushAt = 1 << 20;
+  explicit BufferedOutput(std::ostream& out) : out_(out), buffer_(kFlushAt + (64 << 10)) {}
+  TextBuffer& buffer() { return buffer_; }
   void write_if_full() {
     if (buffer_.size() >= kFlushAt) write();
   }
@@ -163,14 +167,26 @@ class BufferedOutput {
   }
 
  private:
-  static constexpr std::size_t kFlushAt = 1 << 20;
   void write() {
     out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     buffer_.clear();
   }
   std::ostream& out_;
-  std::string buffer_;
+  TextBuffer buffer_;
 };
+
+// A pipe on standard output holds 64 KiB unless asked for more: each megabyte the dump writes
+// then goes through in sixteen turns of writer and reader. A pipe as large as one write takes
+// it in one (Linux; elsewhere, or for a file or a terminal, nothing changes).
+void widen_output_pipe(std::size_t bytes) {
+#ifdef F_SETPIPE_SZ
+  struct stat st {};
+  if (::fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))
+    ::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, static_cast<int>(bytes));  // may be refused: a smaller pipe still works
+#else
+  (void)bytes;
+#endif
+}
 
 // How long one wait for file changes lasts before --follow looks at the stop flag again; a
 // change (or a signal) wakes it at once.
@@ -241,6 +257,8 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
     watch.emplace(folder);
   }
   DumpRecord record;
+  TxRecordView tx;  // read in place, its buffers reused from record to record
+  DumpFormatter formatter;
   // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
   bool color = args.color == "always" ||
                (args.color == "auto" && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
@@ -250,19 +268,27 @@ void dump_log(const std::filesystem::path& dir, const LogDumpArgs& args, std::os
     std::uint64_t position = is_tx ? peek_tx_id(frame.payload) : filter.last_tx;
     if (is_tx) filter.last_tx = position;
     if (!filter.wants_segment(segment.file.number)) return;
-    TxRecord tx;
     if (is_tx) {
       if (!filter.wants(position, peek_commit_time(frame.payload))) return;
-      tx = decode_tx_record(frame.payload);
+      tx.read(frame.payload);
       record.set_transaction(segment.file.number, frame, tx);
     } else {
       record.decode_other(segment.file.number, frame);
       if (!filter.wants(position, record.time_us)) return;
     }
-    if (args.json)
-      append_record_json(output.buffer(), record);
-    else
-      append_record_text(output.buffer(), record, color);
+    // Reading checked the whole record, so writing it does not fail; should it all the same,
+    // no half-written record stays in the output.
+    TextBuffer& buffer = output.buffer();
+    const std::size_t record_start = buffer.size();
+    try {
+      if (args.json)
+        formatter.append_json(buffer, record);
+      else
+        formatter.append_text(buffer, record, color);
+    } catch (...) {
+      buffer.truncate(record_start);
+      throw;
+    }
     output.write_if_full();
   };
   if (!args.follow) {
@@ -534,7 +560,10 @@ Verb add_log_verb(CLI::App& app) {
 
   return {cmd, [=] {
             if (ls->parsed()) list_log_segments(*dir, *policy, std::cout, std::cerr);
-            if (dump->parsed()) dump_log(*dir, *dump_args, std::cout, std::cerr);
+            if (dump->parsed()) {
+              widen_output_pipe(BufferedOutput::kFlushAt);
+              dump_log(*dir, *dump_args, std::cout, std::cerr);
+            }
             if (stats->parsed()) print_log_stats(*dir, std::cout, std::cerr);
             if (retention->parsed()) preview_retention(*dir, *policy, std::cout, std::cerr);
             if (verify->parsed() && !verify_log(*dir, std::cout)) {

@@ -1,7 +1,12 @@
 #include "tools/txgraph/log_dump_format.h"
 
+#include <algorithm>
+#include <cstring>
+
+#include "tools/txgraph/encoded_json.h"
 #include "tools/txgraph/json_text.h"
 #include "txlog/log_inspect.h"
+#include "txlog/value_codec.h"
 
 namespace txgraph::cli {
 
@@ -9,44 +14,58 @@ using namespace txlog;
 
 namespace {
 
-void append_keys(std::string& out, const std::vector<KeyValues>& keys) {
-  out += '[';
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (i > 0) out += ',';
-    JsonObject key(out);
-    append_json_string(key.key("label"), keys[i].label);
-    append_json_properties(key.key("properties"), keys[i].properties);
-    key.close();
-  }
-  out += ']';
-}
-
-void append_state(std::string& out, const std::optional<EntityState>& state) {
-  if (!state) {
+void append_state(TextBuffer& out, const StateView& state) {
+  if (!state.present) {
     out += "null";
     return;
   }
   JsonObject object(out);
-  append_json_names(object.key("labels"), state->labels);
-  append_json_properties(object.key("properties"), state->properties);
+  append_json_encoded_names(object.key("labels"), state.labels);
+  append_json_encoded_properties(object.key("properties"), state.properties);
   object.close();
 }
 
-void append_node_reference(std::string& out, const NodeReference& node) {
+void append_names(TextBuffer& out, const std::vector<std::string_view>& names) {
+  out += '[';
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, names[i]);
+  }
+  out += ']';
+}
+
+void append_created_state(TextBuffer& out, const CreatedState& state) {
+  JsonObject object(out);
+  append_names(object.key("labels"), state.labels());
+  TextBuffer& properties = object.key("properties");
+  properties += '{';
+  bool first = true;
+  for (const auto& [key, value] : state.properties()) {
+    if (!first) properties += ',';
+    first = false;
+    append_json_string(properties, key);
+    properties += ':';
+    append_json_encoded_value(properties, value);
+  }
+  properties += '}';
+  object.close();
+}
+
+void append_node_reference(TextBuffer& out, const NodeReferenceView& node) {
   JsonObject object(out);
   append_json_uint(object.key("id"), node.id);
-  append_json_names(object.key("labels"), node.labels);
-  append_keys(object.key("keys"), node.keys);
+  append_json_encoded_names(object.key("labels"), node.labels);
+  append_json_encoded_keys(object.key("keys"), node.keys);
   object.close();
 }
 
 // The fields of an operation after its "op".
-void append_op_fields(JsonObject& object, const RedoOp& op) {
+void append_op_fields(JsonObject& object, const OperationView& op) {
   switch (op.code) {
     case OpCode::kCreateNode:
       append_json_uint(object.key("id"), op.id);
-      append_json_names(object.key("labels"), op.names);
-      append_json_properties(object.key("properties"), op.properties);
+      append_json_encoded_names(object.key("labels"), op.names);
+      append_json_encoded_properties(object.key("properties"), op.properties);
       break;
     case OpCode::kDeleteNode:
     case OpCode::kDeleteRelationship:
@@ -55,29 +74,29 @@ void append_op_fields(JsonObject& object, const RedoOp& op) {
     case OpCode::kSetNodeProperties:
     case OpCode::kSetRelationshipProperties:
       append_json_uint(object.key("id"), op.id);
-      append_json_properties(object.key("properties"), op.properties);
+      append_json_encoded_properties(object.key("properties"), op.properties);
       break;
     case OpCode::kRemoveNodeProperties:
     case OpCode::kRemoveRelationshipProperties:
       append_json_uint(object.key("id"), op.id);
-      append_json_names(object.key("keys"), op.names);
+      append_json_encoded_names(object.key("keys"), op.names);
       break;
     case OpCode::kAddLabels:
     case OpCode::kRemoveLabels:
       append_json_uint(object.key("id"), op.id);
-      append_json_names(object.key("labels"), op.names);
+      append_json_encoded_names(object.key("labels"), op.names);
       break;
     case OpCode::kCreateRelationship:
       append_json_uint(object.key("id"), op.id);
       append_json_string(object.key("type"), op.type);
       append_json_uint(object.key("start"), op.start);
       append_json_uint(object.key("end"), op.end);
-      append_json_properties(object.key("properties"), op.properties);
+      append_json_encoded_properties(object.key("properties"), op.properties);
       break;
     case OpCode::kCreateKey:
-      append_json_string(object.key("kind"), op.key_kind == 2 ? "relationship" : "node");
+      append_json_plain(object.key("kind"), op.key_kind == 2 ? "relationship" : "node");
       append_json_string(object.key("labelOrType"), op.type);
-      append_json_names(object.key("properties"), op.names);
+      append_json_encoded_names(object.key("properties"), op.names);
       break;
   }
 }
@@ -87,18 +106,11 @@ const char* operation_name(ChangeOperation operation) {
   return kOperations[static_cast<unsigned>(operation) & 3];
 }
 
-// The fields of a change after its entity, operation and id.
-void append_change_fields(JsonObject& object, const Change& change) {
-  if (change.entity == ChangeEntity::kNode) {
-    append_json_names(object.key("labels"), change.labels);
-  } else {
-    append_json_string(object.key("type"), change.type);
-    append_node_reference(object.key("start"), change.start);
-    append_node_reference(object.key("end"), change.end);
-  }
-  append_keys(object.key("keys"), change.keys);
-  append_state(object.key("before"), change.before);
-  append_state(object.key("after"), change.after);
+// Whether a property map (count included) holds no entry, as its decoded map would not.
+bool holds_no_property(std::string_view properties) {
+  if (properties.empty()) return true;
+  ByteReader in(properties, "properties");
+  return in.varint() == 0;
 }
 
 // The fields of a record that is not a transaction, after type, segment and offset.
@@ -112,8 +124,8 @@ void append_other_fields(JsonObject& object, const DumpRecord& record) {
       break;
     case RecordType::kEnrichmentChange: {
       const auto& r = record.enrichment_change;
-      append_json_string(object.key("from"), capture_mode_name(r.from));
-      append_json_string(object.key("to"), capture_mode_name(r.to));
+      append_json_plain(object.key("from"), capture_mode_name(r.from));
+      append_json_plain(object.key("to"), capture_mode_name(r.to));
       append_json_uint(object.key("generation"), r.generation);
       append_json_uint(object.key("nextTx"), r.next_tx);
       append_json_time(object.key("time"), r.time_us);
@@ -135,14 +147,18 @@ void append_other_fields(JsonObject& object, const DumpRecord& record) {
 }
 
 // "  LABEL<padded to 30> " as the text form's lines begin.
-void append_label(std::string& out, std::string_view label) {
+void append_label(TextBuffer& out, std::string_view label) {
   out += "  ";
   out += label;
-  if (label.size() < 30) out.append(30 - label.size(), ' ');
+  if (label.size() < 30) {
+    char* at = out.room(30 - label.size());
+    std::memset(at, ' ', 30 - label.size());
+    out.commit(at + 30 - label.size());
+  }
   out += ' ';
 }
 
-void append_where(std::string& out, const DumpRecord& record) {
+void append_where(TextBuffer& out, const DumpRecord& record) {
   out += "[segment ";
   append_json_uint(out, record.segment);
   out += " offset ";
@@ -151,6 +167,78 @@ void append_where(std::string& out, const DumpRecord& record) {
 }
 
 }  // namespace
+
+void CreatedState::build(TxRecordView& record, std::size_t change) {
+  labels_.clear();
+  properties_.clear();
+  auto add_labels = [&](std::string_view names) {
+    NameCursor cursor(names);
+    while (cursor.next()) labels_.push_back(cursor.name());
+  };
+  const std::vector<OperationView>& operations = record.operations();
+  // operations_on gives only the operations on an entity of the change's kind.
+  for (std::uint32_t index : record.operations_on(change)) {
+    const OperationView& op = operations[index];
+    switch (op.code) {
+      case OpCode::kCreateNode:
+        add_labels(op.names);
+        set(op.properties);
+        break;
+      case OpCode::kAddLabels:
+        add_labels(op.names);
+        break;
+      case OpCode::kRemoveLabels:
+        std::erase_if(labels_, [&](std::string_view label) { return names_contain(op.names, label); });
+        break;
+      case OpCode::kCreateRelationship:
+      case OpCode::kSetNodeProperties:
+      case OpCode::kSetRelationshipProperties:
+        set(op.properties);
+        break;
+      case OpCode::kRemoveNodeProperties:
+      case OpCode::kRemoveRelationshipProperties:
+        remove(op.names);
+        break;
+      case OpCode::kDeleteNode:
+      case OpCode::kDeleteRelationship:
+      case OpCode::kCreateKey:
+        break;
+    }
+  }
+  std::sort(labels_.begin(), labels_.end());
+  labels_.erase(std::unique(labels_.begin(), labels_.end()), labels_.end());
+}
+
+void CreatedState::set(std::string_view properties) {
+  PropertyCursor cursor(properties);
+  while (cursor.next()) {
+    bool is_null = static_cast<ValueKind>(cursor.value()[0]) == ValueKind::kNull;
+    // Past the last key, as every key of a create's own map comes: no search.
+    if (!is_null && (properties_.empty() || properties_.back().first < cursor.key())) {
+      properties_.emplace_back(cursor.key(), cursor.value());
+      continue;
+    }
+    auto at = std::lower_bound(properties_.begin(), properties_.end(), cursor.key(),
+                               [](const auto& entry, std::string_view key) { return entry.first < key; });
+    bool found = at != properties_.end() && at->first == cursor.key();
+    if (is_null) {
+      if (found) properties_.erase(at);
+    } else if (found) {
+      at->second = cursor.value();
+    } else {
+      properties_.insert(at, {cursor.key(), cursor.value()});
+    }
+  }
+}
+
+void CreatedState::remove(std::string_view names) {
+  NameCursor cursor(names);
+  while (cursor.next()) {
+    auto at = std::lower_bound(properties_.begin(), properties_.end(), cursor.name(),
+                               [](const auto& entry, std::string_view key) { return entry.first < key; });
+    if (at != properties_.end() && at->first == cursor.name()) properties_.erase(at);
+  }
+}
 
 void DumpRecord::decode_other(std::uint64_t segment_number, const Frame& record_frame) {
   segment = segment_number;
@@ -174,16 +262,39 @@ void DumpRecord::decode_other(std::uint64_t segment_number, const Frame& record_
   }
 }
 
-void DumpRecord::set_transaction(std::uint64_t segment_number, const Frame& record_frame, const TxRecord& record) {
+void DumpRecord::set_transaction(std::uint64_t segment_number, const Frame& record_frame, TxRecordView& record) {
   segment = segment_number;
   frame = &record_frame;
   tx = &record;
-  time_us = record.header.commit_time_us;
+  time_us = record.header().commit_time_us;
 }
 
-void append_record_json(std::string& out, const DumpRecord& record) {
+void DumpFormatter::append_change_fields(JsonObject& object, TxRecordView& tx, std::size_t index) {
+  const ChangeView& change = tx.changes()[index];
+  // A create given by reference: its labels and after-state are what its operations made.
+  bool by_reference = change.after_from_operations;
+  if (by_reference) created_.build(tx, index);
+  if (change.entity == ChangeEntity::kNode) {
+    if (by_reference)
+      append_names(object.key("labels"), created_.labels());
+    else
+      append_json_encoded_names(object.key("labels"), change.labels);
+  } else {
+    append_json_string(object.key("type"), change.type);
+    append_node_reference(object.key("start"), change.start);
+    append_node_reference(object.key("end"), change.end);
+  }
+  append_json_encoded_keys(object.key("keys"), change.keys);
+  append_state(object.key("before"), change.before);
+  if (by_reference)
+    append_created_state(object.key("after"), created_);
+  else
+    append_state(object.key("after"), change.after);
+}
+
+void DumpFormatter::append_json(TextBuffer& out, const DumpRecord& record) {
   JsonObject object(out);
-  append_json_string(object.key("type"), record_type_name(record.frame->type));
+  append_json_plain(object.key("type"), record_type_name(record.frame->type));
   append_json_uint(object.key("segment"), record.segment);
   append_json_uint(object.key("offset"), record.frame->offset);
   if (record.tx == nullptr) {
@@ -192,35 +303,37 @@ void append_record_json(std::string& out, const DumpRecord& record) {
     out += '\n';
     return;
   }
-  const TxRecord& tx = *record.tx;
-  append_json_uint(object.key("txId"), tx.header.tx_id);
-  append_json_time(object.key("startTime"), tx.header.start_time_us);
-  append_json_time(object.key("commitTime"), tx.header.commit_time_us);
-  append_json_string(object.key("captureMode"), capture_mode_name(tx.header.capture_mode));
-  append_json_string(object.key("user"), tx.header.user);
-  append_json_string(object.key("authenticatedUser"), tx.header.authenticated_user);
-  append_json_properties(object.key("metadata"), tx.header.metadata);
+  TxRecordView& tx = *record.tx;
+  const TxHeaderView& header = tx.header();
+  append_json_uint(object.key("txId"), header.tx_id);
+  append_json_time(object.key("startTime"), header.start_time_us);
+  append_json_time(object.key("commitTime"), header.commit_time_us);
+  append_json_plain(object.key("captureMode"), capture_mode_name(header.capture_mode));
+  append_json_string(object.key("user"), header.user);
+  append_json_string(object.key("authenticatedUser"), header.authenticated_user);
+  append_json_encoded_properties(object.key("metadata"), header.metadata);
   out += ",\"ops\":[";
-  for (std::size_t i = 0; i < tx.ops.size(); ++i) {
+  const std::vector<OperationView>& operations = tx.operations();
+  for (std::size_t i = 0; i < operations.size(); ++i) {
     if (i > 0) out += ',';
     JsonObject op(out);
-    append_json_string(op.key("op"), op_code_name(tx.ops[i].code));
-    append_op_fields(op, tx.ops[i]);
+    append_json_plain(op.key("op"), op_code_name(operations[i].code));
+    append_op_fields(op, operations[i]);
     op.close();
   }
   out += ']';
-  if (tx.enrichment) {
+  if (tx.has_enrichment()) {
     out += ",\"enrichment\":{\"generation\":";
-    append_json_uint(out, tx.enrichment->generation);
+    append_json_uint(out, tx.generation());
     out += ",\"changes\":[";
-    for (std::size_t i = 0; i < tx.enrichment->changes.size(); ++i) {
-      const Change& change = tx.enrichment->changes[i];
+    for (std::size_t i = 0; i < tx.changes().size(); ++i) {
+      const ChangeView& change = tx.changes()[i];
       if (i > 0) out += ',';
       JsonObject object_of_change(out);
-      append_json_string(object_of_change.key("entity"), change.entity == ChangeEntity::kNode ? "node" : "relationship");
-      append_json_string(object_of_change.key("operation"), operation_name(change.operation));
+      append_json_plain(object_of_change.key("entity"), change.entity == ChangeEntity::kNode ? "node" : "relationship");
+      append_json_plain(object_of_change.key("operation"), operation_name(change.operation));
       append_json_uint(object_of_change.key("id"), change.id);
-      append_change_fields(object_of_change, change);
+      append_change_fields(object_of_change, tx, i);
       object_of_change.close();
     }
     out += "]}";
@@ -229,12 +342,12 @@ void append_record_json(std::string& out, const DumpRecord& record) {
   out += '\n';
 }
 
-void append_record_text(std::string& out, const DumpRecord& record, bool color) {
+void DumpFormatter::append_text(TextBuffer& out, const DumpRecord& record, bool color) {
   constexpr std::string_view kTxColor = "\x1b[1;36m", kOtherColor = "\x1b[33m", kReset = "\x1b[0m";
   if (record.tx == nullptr) {
-    if (color) out.append(kOtherColor);
-    out.append(record_type_name(record.frame->type));
-    if (color) out.append(kReset);
+    if (color) out += kOtherColor;
+    out += record_type_name(record.frame->type);
+    if (color) out += kReset;
     out += "  ";
     JsonObject fields(out);
     append_other_fields(fields, record);
@@ -244,21 +357,21 @@ void append_record_text(std::string& out, const DumpRecord& record, bool color) 
     out += '\n';
     return;
   }
-  const TxRecord& tx = *record.tx;
-  const TxHeader& header = tx.header;
-  if (color) out.append(kTxColor);
+  TxRecordView& tx = *record.tx;
+  const TxHeaderView& header = tx.header();
+  if (color) out += kTxColor;
   out += "tx ";
   append_json_uint(out, header.tx_id);
-  if (color) out.append(kReset);
+  if (color) out += kReset;
   out += "  ";
   append_iso8601_utc(out, header.commit_time_us);
   out += "  ";
-  out.append(capture_mode_name(header.capture_mode));
+  out += capture_mode_name(header.capture_mode);
   out += "  user ";
-  out.append(header.user);
+  out += header.user;
   if (header.authenticated_user != header.user && !header.authenticated_user.empty()) {
     out += " (as ";
-    out.append(header.authenticated_user);
+    out += header.authenticated_user;
     out += ')';
   }
   out += "  ";
@@ -267,31 +380,32 @@ void append_record_text(std::string& out, const DumpRecord& record, bool color) 
   append_label(out, "started");
   append_iso8601_utc(out, header.start_time_us);
   out += '\n';
-  if (!header.metadata.empty()) {
+  if (!holds_no_property(header.metadata)) {
     append_label(out, "metadata");
-    append_json_properties(out, header.metadata);
+    append_json_encoded_properties(out, header.metadata);
     out += '\n';
   }
-  for (const RedoOp& op : tx.ops) {
+  for (const OperationView& op : tx.operations()) {
     append_label(out, op_code_name(op.code));
     JsonObject fields(out);
     append_op_fields(fields, op);
     fields.close();
     out += '\n';
   }
-  if (!tx.enrichment) return;
+  if (!tx.has_enrichment()) return;
   append_label(out, "enrichment generation");
-  append_json_uint(out, tx.enrichment->generation);
+  append_json_uint(out, tx.generation());
   out += '\n';
-  std::string label;
-  for (const Change& change : tx.enrichment->changes) {
-    label = "change ";
-    label += operation_name(change.operation);
-    label += change.entity == ChangeEntity::kNode ? " n:" : " r:";
-    append_json_uint(label, change.id);
-    append_label(out, label);
+  for (std::size_t i = 0; i < tx.changes().size(); ++i) {
+    const ChangeView& change = tx.changes()[i];
+    label_.clear();
+    label_ += "change ";
+    label_ += operation_name(change.operation);
+    label_ += change.entity == ChangeEntity::kNode ? " n:" : " r:";
+    append_json_uint(label_, change.id);
+    append_label(out, label_.view());
     JsonObject fields(out);
-    append_change_fields(fields, change);
+    append_change_fields(fields, tx, i);
     fields.close();
     out += '\n';
   }
