@@ -267,6 +267,9 @@ class RecordWalker {
     if (how == txlog::SegmentReader::Next::kTornTail)
       damaged(reader_->path(), reader_->problem_offset(),
               fmt::format("{} in a segment that is not the last", reader_->problem()));
+    // A closed segment was cut back to its last record: zeros after it are not preallocation.
+    if (reader_->tail_is_zeros())
+      damaged(reader_->path(), reader_->valid_end(), "zeros after the last record in a segment that is not the last");
     // A segment being created has no complete header yet: nothing of it is visible.
     if (!next->header_ok && next == &segments_.back()) return false;
     if (next->number != number_ + 1) {
@@ -286,10 +289,12 @@ class RecordWalker {
     return nullptr;
   }
 
+  // Whether the open segment may hold more now: it grew, or the reader stopped short of its
+  // end (at zeros the writer preallocated, which records may have overwritten since).
   bool grew() {
     std::uint64_t before = reader_->file_size();
     reader_->refresh();
-    return reader_->file_size() != before;
+    return reader_->file_size() != before || reader_->valid_end() < reader_->file_size();
   }
 
   [[noreturn]] void pruned_under_us(std::uint64_t number) {

@@ -162,6 +162,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     log_options.rotation_size = impl->settings.rotation_size;
     log_options.enrichment_generation = impl->enrichment_generation.load();
     log_options.compression_level = impl->settings.log_compression_level;
+    log_options.preallocate = impl->options.log_preallocate;
     Impl* raw = impl.get();
     log_options.now_us = [raw] { return raw->now_us(); };
     std::uint64_t next_number = 1;
@@ -206,6 +207,7 @@ void Database::close() {
     // synced, pinned snapshot before the store is marked clean.
     impl_->checkpoint();
     impl_->log->sync_to(impl_->log->written());
+    impl_->log->trim_preallocated();
     // Only now is the shutdown clean: the next open need not roll back to the snapshot.
     impl_->snapshot->mark_clean();
   } catch (const Error& e) {

@@ -128,7 +128,13 @@ RecoveryResult recover(Database::Impl& db) {
 
     for (;;) {
       auto next = reader.next(&frame);
-      if (next == SegmentReader::Next::kEnd) break;
+      if (next == SegmentReader::Next::kEnd) {
+        // Zeros after the last record: the writer's preallocated space, which it overwrites
+        // as it goes on. A closed segment was cut back to its last record.
+        if (reader.tail_is_zeros() && !last_segment)
+          damaged(seg.path, reader.valid_end(), "zeros after the last record in a segment that is not the last");
+        break;
+      }
       if (next == SegmentReader::Next::kTornTail) {
         if (!last_segment) damaged(seg.path, reader.valid_end(), "the segment ends in the middle of a record");
         // The writer died mid-append: that record was never acknowledged. Cut it off.

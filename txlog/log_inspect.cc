@@ -217,6 +217,12 @@ class Scanner {
       }
       if (draining) last = false;
       if (next == SegmentReader::Next::kEnd) {
+        // Zeros after the records are the end of the last segment (what its writer
+        // preallocates); a closed segment was cut back to its last record.
+        if (reader->tail_is_zeros() && !last)
+          damage(path, reader->valid_end(),
+                 fmt::format("{} zero bytes after the last record in a segment that is not the last",
+                             reader->file_size() - reader->valid_end()));
         segment.complete = true;
         break;
       }

@@ -60,6 +60,7 @@ void LogWriter::create_segment(std::uint64_t number, std::uint64_t first_tx) {
   active_ = std::move(file);
   active_number_ = number;
   active_size_ = kSegmentHeaderSize;
+  preallocated_end_ = 0;
   // Everything before this segment was synced by rotate(); a fresh segment holds nothing.
   synced_ = written_;
 }
@@ -70,6 +71,10 @@ void LogWriter::rotate(std::uint64_t next_tx) {
   // sync_to(): a retry could succeed after the kernel dropped the pages, and the new segment
   // would then count the old one's records as synced.
   try {
+    // A closed segment ends at its last record: readers take a torn tail in a segment that
+    // is not the last for damage. The sync makes the cut size durable with the records.
+    if (preallocated_end_ > active_size_) active_->truncate(active_size_);
+    preallocated_end_ = 0;
     active_->sync();
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
@@ -78,6 +83,38 @@ void LogWriter::rotate(std::uint64_t next_tx) {
     throw;
   }
   create_segment(active_number_ + 1, next_tx);
+}
+
+void LogWriter::preallocate() {
+  // Ahead by one to two chunks, and never by more than a quarter of the rotation size, so
+  // small segments stay small.
+  std::uint64_t chunk = std::min<std::uint64_t>(kPreallocateChunk, options_.rotation_size / 4);
+  if (!options_.preallocate || chunk < 4096 || active_size_ + chunk <= preallocated_end_) return;
+  static const std::string zeros(kPreallocateChunk, '\0');
+  std::uint64_t from = std::max(preallocated_end_, active_size_);
+  std::uint64_t to = active_size_ + 2 * chunk;
+  try {
+    while (from < to) {
+      std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(to - from, zeros.size()));
+      active_->write_at(from, std::string_view(zeros.data(), n));
+      from += n;
+    }
+  } catch (const Error&) {
+    // Zeros are only a speed-up: a full disk refuses them first, before any record. Whatever
+    // part of them reached the file reads as the end of the log, as it should.
+  }
+  preallocated_end_ = std::max(preallocated_end_, from);
+}
+
+void LogWriter::trim_preallocated() {
+  if (preallocated_end_ <= active_size_) return;
+  try {
+    active_->truncate(active_size_);
+    active_->sync();
+    preallocated_end_ = 0;
+  } catch (const Error&) {
+    // The zeros stay, which a reader takes for the end of the log as well.
+  }
 }
 
 LogWriter::Position LogWriter::append(RecordType type, std::span<const std::string_view> payload_parts,
@@ -118,6 +155,7 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
     // after garbage. If even that fails, refuse: the tail is now unknown.
     try {
       active_->truncate(active_size_);
+      preallocated_end_ = 0;
     } catch (const Error& e) {
       std::lock_guard lock(mutex_);
       failure_ = e.what();
@@ -125,6 +163,7 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
     throw;
   }
   active_size_ += kFrameHeaderSize + length;
+  preallocate();
   std::lock_guard lock(mutex_);
   last_frame_bytes_ = kFrameHeaderSize + length;
   written_ += kFrameHeaderSize + length;
@@ -139,6 +178,7 @@ void LogWriter::undo_append(Position end) {
   compressor_.request_restart();
   try {
     active_->truncate(active_size_ - last_frame_bytes_);
+    preallocated_end_ = 0;  // the zeros after the frame went with it
     // A concurrent group sync (or kFull's sync before the store commit) may already have made
     // the frame durable: the cut must be durable too, or a power cut brings the failed
     // transaction back at recovery.

@@ -27,7 +27,18 @@ struct LogWriterOptions {
   std::uint64_t enrichment_generation = 0;
   std::function<std::int64_t()> now_us;  // microseconds since the epoch, for segment headers
   int compression_level = 0;             // zstd level for records; 0 stores them as they are
+  // Keep zeros written ahead of the active segment's end (kPreallocateChunk). The database
+  // turns it on; off, a segment file always ends at its last record.
+  bool preallocate = false;
 };
+
+// The writer keeps up to this many bytes of zeros written (not fallocated) past the end of the
+// active segment, a chunk at a time. An fdatasync of records that overwrite those zeros need
+// not persist a new file size, so it skips the file system's journal: on ext4 such a sync
+// runs up to 1.5x as fast as one after an append. Type 0 is never a record, so readers see
+// the zeros as the end of the log (txlog/FORMAT.md, "Preallocated space"). Closed segments are
+// cut back to their last record.
+constexpr std::uint64_t kPreallocateChunk = 64 * 1024;
 
 class LogWriter {
  public:
@@ -51,6 +62,11 @@ class LogWriter {
   // the file cannot be cut back, the writer refuses further work.
   void undo_append(Position end);
 
+  // Cuts the zeros preallocated after the last record off the active segment, so that a
+  // closed log ends at its last record. Called at a clean close; a crash leaves them, and
+  // recovery cuts them.
+  void trim_preallocated();
+
   // Returns once every byte up to `position` is synced. One caller syncs, the others wait
   // and share it. A failed sync is final: it throws here and everywhere after (kWritesRefused),
   // because after a failed fdatasync the kernel may have dropped the dirty pages.
@@ -68,6 +84,8 @@ class LogWriter {
 
  private:
   void rotate(std::uint64_t next_tx);
+  // Keeps zeros written ahead of the active segment's end (see kPreallocateChunk).
+  void preallocate();
   void create_segment(std::uint64_t number, std::uint64_t first_tx);
   [[noreturn]] void refuse() const;
 
@@ -75,6 +93,7 @@ class LogWriter {
   std::shared_ptr<File> active_;
   std::uint64_t active_number_ = 0;
   std::uint64_t active_size_ = 0;
+  std::uint64_t preallocated_end_ = 0;  // zeros were written up to here (0: none)
   std::string frame_header_;
   StreamCompressor compressor_;
   std::string compressed_;  // reused between records

@@ -29,7 +29,9 @@ void SegmentReader::seek(std::uint64_t offset) {
 
 void SegmentReader::refresh() {
   std::uint64_t size = file_.size();
-  if (size == file_size_) return;
+  // At the end of the file nothing can have changed if its size did not. Short of it, the
+  // reader stopped at zeros the writer preallocated, where records may have been written since.
+  if (size == file_size_ && offset_ >= size) return;
   file_size_ = size;
   // The buffered tail may hold a cut-short copy of what is complete now.
   buffer_.clear();
@@ -92,13 +94,28 @@ SegmentReader::Next SegmentReader::damaged(std::string why, std::uint64_t frame_
   return Next::kCorrupt;
 }
 
+bool SegmentReader::at_zero_tail() {
+  // Cheap first: a frame header (or what is left of the file, if less) must be all zeros.
+  std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kFrameHeaderSize, file_size_ - offset_));
+  if (!load(offset_, n)) return false;
+  std::string_view head(buffer_.data() + (offset_ - buffer_offset_), n);
+  if (head.find_first_not_of('\0') != std::string_view::npos) return false;
+  return data_end(offset_) == offset_;
+}
+
 SegmentReader::Next SegmentReader::next(Frame* out) {
   if (header_status_ != HeaderStatus::kOk) {
     problem_ = std::string(header_status_text(header_status_));
     offset_ = 0;
     return Next::kCorrupt;
   }
+  zero_tail_ = false;
   if (offset_ == file_size_) return Next::kEnd;
+  if (at_zero_tail()) {
+    problem_.clear();
+    zero_tail_ = true;
+    return Next::kEnd;
+  }
   if (!load(offset_, kFrameHeaderSize))
     return damaged(fmt::format("incomplete frame header ({} bytes left)", file_size_ - offset_), file_size_);
   const char* head = buffer_.data() + (offset_ - buffer_offset_);

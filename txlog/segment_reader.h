@@ -30,9 +30,11 @@ class SegmentReader {
 
   enum class Next {
     kRecord,    // *out holds a whole, checksummed frame
-    kEnd,       // clean end of the file
-    kTornTail,  // an incomplete or unchecksummed last frame, or only zeros up to the end:
-                // what a crash mid-append leaves. valid_end() is where the good data ends.
+    kEnd,       // clean end of the file, or of its records: from here to the end of the file
+                // there are only zeros (tail_is_zeros()), which is the active segment's
+                // preallocated space, or appends a power cut lost whole
+    kTornTail,  // an incomplete or unchecksummed last frame, or zeros from inside it up to the
+                // end: what a crash mid-append leaves. valid_end() is where the good data ends.
     kCorrupt,   // damage with more data after it; problem() says what, at problem_offset()
   };
   Next next(Frame* out);
@@ -47,6 +49,10 @@ class SegmentReader {
   void refresh();
 
   std::uint64_t valid_end() const { return offset_; }  // end of the last good frame
+  // After kEnd: whether the file goes on past valid_end() in zeros only. That is the end of
+  // the log in the last segment; in a segment that is not the last (cut back to its last
+  // record when it was closed) it is damage, and the callers that know say so.
+  bool tail_is_zeros() const { return zero_tail_; }
   std::uint64_t file_size() const { return file_size_; }
   const std::string& problem() const { return problem_; }
   std::uint64_t problem_offset() const { return offset_; }
@@ -57,6 +63,8 @@ class SegmentReader {
   bool load(std::uint64_t offset, std::size_t n);
   // Where the file's last non-zero byte ends, looking no lower than `floor`.
   std::uint64_t data_end(std::uint64_t floor);
+  // Whether the file holds only zeros from offset_ on.
+  bool at_zero_tail();
   // Whether a complete frame with a matching checksum starts anywhere at or after `from`.
   bool complete_frame_from(std::uint64_t from);
   // The frame at offset_ is bad and may reach up to `frame_end`: a torn tail if nothing but
@@ -72,6 +80,7 @@ class SegmentReader {
   std::string buffer_;
   std::uint64_t buffer_offset_ = 0;
   std::string problem_;
+  bool zero_tail_ = false;
 };
 
 }  // namespace txgraph::txlog

@@ -203,6 +203,49 @@ TEST(Recovery, ZeroedRegionInTheMiddleIsDamage) {
   }
 }
 
+// The writer keeps zeros ahead of the active segment's end (Options::log_preallocate). They
+// are the end of the log while the database is open or after a crash, and gone after a clean
+// close; in a segment that is not the last, zeros after the records are damage.
+TEST(Recovery, PreallocatedZerosEndTheLastSegmentOnlyAndGoAtClose) {
+  TestDir dir;
+  Options options = small_segments();
+  options.initial_settings.rotation_size = 32 * 1024;
+  {
+    auto db = Database::open(dir.path(), options);
+    commit_people(*db, 0, 400);
+    auto segs = segments(dir);
+    ASSERT_GE(segs.size(), 2u);
+    txlog::SegmentReader reader(segs.back().path);
+    txlog::Frame frame;
+    while (reader.next(&frame) == txlog::SegmentReader::Next::kRecord) {
+    }
+    EXPECT_TRUE(reader.tail_is_zeros()) << reader.problem();
+    EXPECT_GT(fs::file_size(segs.back().path), reader.valid_end());
+  }
+  auto segs = segments(dir);
+  for (const auto& seg : segs) {
+    SCOPED_TRACE(seg.path);
+    txlog::SegmentReader reader(seg.path);
+    txlog::Frame frame;
+    txlog::SegmentReader::Next next;
+    while ((next = reader.next(&frame)) == txlog::SegmentReader::Next::kRecord) {
+    }
+    EXPECT_EQ(next, txlog::SegmentReader::Next::kEnd) << reader.problem();
+    EXPECT_FALSE(reader.tail_is_zeros());
+    EXPECT_EQ(fs::file_size(seg.path), reader.valid_end());
+  }
+  // Zeros after the records of a closed segment: not preallocation, since a closed segment
+  // is cut back to its last record.
+  fs::resize_file(segs.front().path, fs::file_size(segs.front().path) + 4096);
+  try {
+    Database::open(dir.path(), options);
+    FAIL() << "opened with zeros after the records of a closed segment";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(std::string(e.what()).find(segs.front().path), std::string::npos) << e.what();
+  }
+}
+
 TEST(Recovery, SegmentOfAnotherDatabaseIsRefused) {
   TestDir dir;
   TestDir other;

@@ -300,18 +300,57 @@ TEST_F(SegmentReaderTest, ZerosFromAnyOffsetToTheEndAreATornTail) {
     }
     std::size_t frame = 0;
     while (frame + 1 < offsets_.size() && offsets_[frame + 1] <= changed) ++frame;
-    expect_torn_at(bytes, frame);
+    if (from <= offsets_[frame]) {  // the zeros cover the frame from its header on
+      // Whole frames gone, from a frame boundary on: no record was cut short, the log ends
+      // there, as at the writer's preallocated zeros. Recovery and readers know the
+      // difference only by whether the segment is the last.
+      auto back = read_damaged(bytes, frame);
+      EXPECT_EQ(back.end, Next::kEnd) << back.problem;
+      EXPECT_TRUE(back.tail_is_zeros);
+      EXPECT_EQ(back.valid_end, offsets_[frame]);
+    } else {
+      expect_torn_at(bytes, frame);
+      EXPECT_FALSE(read_damaged(bytes, frame).tail_is_zeros);
+    }
   }
 }
 
-TEST_F(SegmentReaderTest, ZerosAfterTheLastFrameAreATornTail) {
+// The writer's preallocated space (LogWriterOptions::preallocate), or appends lost whole.
+TEST_F(SegmentReaderTest, ZerosAfterTheLastFrameAreTheEnd) {
   write_records(4);
   for (std::size_t zeros : {std::size_t{1}, kFrameHeaderSize - 1, kFrameHeaderSize, std::size_t{300 * 1024}}) {
     SCOPED_TRACE(zeros);
     auto back = read_damaged(original_ + std::string(zeros, '\0'), offsets_.size());
-    EXPECT_EQ(back.end, Next::kTornTail);
+    EXPECT_EQ(back.end, Next::kEnd);
+    EXPECT_TRUE(back.tail_is_zeros);
     EXPECT_EQ(back.valid_end, end_);
   }
+  auto whole = read_damaged(original_, offsets_.size());
+  EXPECT_EQ(whole.end, Next::kEnd);
+  EXPECT_FALSE(whole.tail_is_zeros);
+}
+
+// A record the writer puts into its preallocated zeros is read by a reader that stopped there.
+TEST_F(SegmentReaderTest, ARecordWrittenOverZerosIsReadAfterARefresh) {
+  write_records(2);
+  write_bytes(segment_path(), original_ + std::string(4096, '\0'));
+  SegmentReader reader(segment_path().string());
+  Frame frame;
+  ASSERT_EQ(reader.next(&frame), Next::kRecord);
+  ASSERT_EQ(reader.next(&frame), Next::kRecord);
+  ASSERT_EQ(reader.next(&frame), Next::kEnd);
+  EXPECT_TRUE(reader.tail_is_zeros());
+  // Another record, written where the zeros are, keeping the file's size.
+  std::string more = original_;
+  std::string copy = more.substr(offsets_[1], end_ - offsets_[1]);  // a whole frame, checksummed
+  more += copy + std::string(4096 - copy.size(), '\0');
+  write_bytes(segment_path(), more);
+  reader.refresh();
+  ASSERT_EQ(reader.next(&frame), Next::kRecord);
+  EXPECT_EQ(frame.offset, end_);
+  EXPECT_EQ(frame.payload, payloads_[1]);
+  EXPECT_EQ(reader.next(&frame), Next::kEnd);
+  EXPECT_TRUE(reader.tail_is_zeros());
 }
 
 TEST_F(SegmentReaderTest, BadSegmentHeaderIsCorruptBeforeAnyRecord) {

@@ -108,6 +108,7 @@ struct ReadBack {
   std::uint64_t valid_end = 0;
   std::uint64_t problem_offset = 0;
   std::string problem;
+  bool tail_is_zeros = false;  // the end: zeros from valid_end to the end of the file
 };
 
 // Reads every frame of one segment until something other than a record comes back.
@@ -126,6 +127,7 @@ inline ReadBack read_segment(const std::filesystem::path& path) {
   out.valid_end = reader.valid_end();
   out.problem_offset = reader.problem_offset();
   out.problem = reader.problem();
+  out.tail_is_zeros = reader.tail_is_zeros();
   return out;
 }
 
