@@ -267,8 +267,14 @@ class RecordWalker {
     if (how == txlog::SegmentReader::Next::kTornTail)
       damaged(reader_->path(), reader_->problem_offset(),
               fmt::format("{} in a segment that is not the last", reader_->problem()));
-    // A segment being created has no complete header yet: nothing of it is visible.
-    if (!next->header_ok && next == &segments_.back()) return false;
+    // A segment being created has no complete header yet: nothing of it is visible. It may
+    // have been complete for long when the listing is an old one (a parked walker's), and the
+    // records to read are in it: look again.
+    if (!next->header_ok && next == &segments_.back()) {
+      segments_ = index_.segments();
+      next = successor();
+      if (!next || (!next->header_ok && next == &segments_.back())) return false;
+    }
     if (next->number != number_ + 1) {
       bool ours_listed = std::any_of(segments_.begin(), segments_.end(), [&](const auto& seg) { return seg.number == number_; });
       // Pruning removes the oldest segments first: if ours went too, so did the one after it.
