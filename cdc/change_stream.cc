@@ -160,10 +160,11 @@ class RecordWalker {
     skip_below_ = tx;
   }
 
-  // The next transaction record up to the visible end, or false at the end.
-  bool next(std::string_view* payload, std::uint64_t* tx) {
+  // The next transaction record up to the visible end and its header, read once here for
+  // every reader of it, or false at the end.
+  bool next(std::string_view* payload, txlog::TxHeaderView* header) {
     for (;;) {
-      auto r = reader_->next(&frame_);
+      auto r = reader_->next_view(&frame_);
       switch (r) {
         case txlog::SegmentReader::Next::kRecord:
           break;
@@ -192,23 +193,22 @@ class RecordWalker {
       if (last_tx_ != 0 && id != last_tx_ + 1)
         damaged(reader_->path(), frame_.offset,
                 fmt::format("transaction {} follows transaction {}: the transactions between are missing", id, last_tx_));
+      *header = txlog::read_tx_header_view(frame_.payload);
       last_tx_ = id;
-      last_commit_us_ = txlog::peek_commit_time(frame_.payload);
+      last_commit_us_ = header->commit_time_us;
       *payload = frame_.payload;
-      *tx = id;
       return true;
     }
   }
 
   // The import notices read since the last call, of the imports committed between
-  // transaction `tx` - 1 and `tx` (the transaction next() just returned); those before were
-  // read on the way to a starting point and are dropped.
-  std::vector<ImportNotice> take_notices_before(std::uint64_t tx) {
-    std::vector<ImportNotice> out;
+  // transaction `tx` - 1 and `tx` (the transaction next() just returned), into *out; those
+  // before were read on the way to a starting point and are dropped.
+  void take_notices_before(std::uint64_t tx, std::vector<ImportNotice>* out) {
+    out->clear();
     for (auto& n : notices_)
-      if (n.after_tx + 1 == tx) out.push_back(std::move(n));
+      if (n.after_tx + 1 == tx) out->push_back(std::move(n));
     notices_.clear();
-    return out;
   }
 
   // A walker that stopped at the end of what was visible can go on from there later.
@@ -317,7 +317,7 @@ class RecordWalker {
   std::vector<IndexedSegment> segments_;
   std::uint64_t number_ = 0;  // of the open segment
   std::unique_ptr<txlog::SegmentReader> reader_;
-  txlog::Frame frame_;
+  txlog::FrameView frame_;  // its payload valid until the reader reads on
   std::uint64_t skip_below_ = 0;
   std::uint64_t last_tx_ = 0;
   std::int64_t last_commit_us_ = 0;
@@ -336,12 +336,12 @@ ChangePosition ChangeStream::Impl::current_position(const Snapshot& s) const {
   RecordWalker walker(*this, s);
   walker.seek(s.visible_tx);
   std::string_view payload;
-  std::uint64_t tx = 0;
-  if (!walker.next(&payload, &tx))
+  txlog::TxHeaderView header;
+  if (!walker.next(&payload, &header))
     cdc_error(ErrorCode::kCorruption,
               fmt::format("the log of database {} ends before its last committed transaction {}", database_name,
                           s.visible_tx));
-  return position(s, tx, ChangePosition::kAfterAll, txlog::peek_commit_time(payload));
+  return position(s, header.tx_id, ChangePosition::kAfterAll, header.commit_time_us);
 }
 
 ChangePosition ChangeStream::Impl::earliest_position(const Snapshot& s) const {
@@ -357,11 +357,11 @@ ChangePosition ChangeStream::Impl::earliest_position(const Snapshot& s) const {
     RecordWalker walker(*this, s);
     walker.seek(segments[i].header.first_tx);
     std::string_view payload;
-    std::uint64_t tx = 0;
-    while (walker.next(&payload, &tx)) {
+    txlog::TxHeaderView header;
+    while (walker.next(&payload, &header)) {
       auto record = txlog::decode_tx_record(payload);
       if (record.enrichment && record.enrichment->generation == s.generation)
-        return position(s, tx, ChangePosition::kBeforeFirst, record.header.commit_time_us);
+        return position(s, header.tx_id, ChangePosition::kBeforeFirst, record.header.commit_time_us);
     }
     break;  // the walker crossed into the later segments itself
   }
@@ -446,27 +446,29 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
   txlog::TxRecordView record;
   std::optional<txlog::TxRecord> decoded;  // only for include/exclude projection
   std::string_view payload;
-  std::uint64_t tx = 0;
+  txlog::TxHeaderView header;
+  std::vector<ImportNotice> imports;  // of the transaction read, reused: most have none
   bool first = true;
-  while (walker.next(&payload, &tx)) {
+  while (walker.next(&payload, &header)) {
+    const std::uint64_t tx = header.tx_id;
     if (first) {
       std::uint64_t expected = verify ? start.tx_id : std::max<std::uint64_t>(start.tx_id + 1, 1);
       if (tx != expected)
         cdc_error(ErrorCode::kCorruption, fmt::format("the log of database {} has no transaction {}: transaction {} "
                                                       "comes where it should be",
                                                       database_name, expected, tx));
-      if (verify && txlog::peek_commit_time(payload) != start.commit_time_us)
+      if (verify && header.commit_time_us != start.commit_time_us)
         cdc_error(ErrorCode::kCdcMismatch,
                   fmt::format("change id \"{}\" says transaction {} committed at {} µs, but the log's transaction {} "
                               "committed at {} µs: the id is not from this log",
-                              from, start.tx_id, start.commit_time_us, tx, txlog::peek_commit_time(payload)));
+                              from, start.tx_id, start.commit_time_us, tx, header.commit_time_us));
     }
     bool is_start_tx = first && verify;
     first = false;
     // Imports just before this transaction: the query that reads it from its beginning is
     // the one that passes them, so each is reported once (the id's own transaction was read
     // from its beginning by an earlier query).
-    auto imports = walker.take_notices_before(tx);
+    walker.take_notices_before(tx, &imports);
     auto report_imports = [&] {
       if (is_start_tx) return;
       for (auto& n : imports) result.imports.push_back(std::move(n));
@@ -475,7 +477,6 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     ++result.transactions;
     // The header decides for selectors on users and metadata, a search of the bytes for those
     // that name labels, types or properties: skip the rest unread.
-    auto header = txlog::read_tx_header_view(payload);
     if (!is_start_tx && header.capture_mode != txlog::CaptureMode::kOff &&
         !selectors.may_select_transaction(header, payload)) {
       report_imports();
@@ -648,11 +649,11 @@ std::string ChangeStream::position_at_time(std::int64_t time_us) const {
     RecordWalker walker(*impl_, s);
     walker.seek(earliest.tx_id);
     std::string_view payload;
-    std::uint64_t tx = 0;
-    while (walker.next(&payload, &tx)) {
-      std::int64_t commit_us = txlog::peek_commit_time(payload);
-      if (commit_us >= time_us)
-        return cdc::encode_change_id(impl_->position(s, tx, ChangePosition::kBeforeFirst, commit_us));
+    txlog::TxHeaderView header;
+    while (walker.next(&payload, &header)) {
+      if (header.commit_time_us >= time_us)
+        return cdc::encode_change_id(
+            impl_->position(s, header.tx_id, ChangePosition::kBeforeFirst, header.commit_time_us));
     }
     return cdc::encode_change_id(impl_->current_position(s));
   });
