@@ -160,9 +160,9 @@ class RecordWalker {
     skip_below_ = tx;
   }
 
-  // The next transaction record up to the visible end and its header, read once here for
-  // every reader of it, or false at the end.
-  bool next(std::string_view* payload, txlog::TxHeaderView* header) {
+  // The next transaction record up to the visible end and the fields it starts with, or false
+  // at the end.
+  bool next(std::string_view* payload, txlog::TxRecordStart* start) {
     for (;;) {
       auto r = reader_->next_view(&frame_);
       switch (r) {
@@ -193,9 +193,9 @@ class RecordWalker {
       if (last_tx_ != 0 && id != last_tx_ + 1)
         damaged(reader_->path(), frame_.offset,
                 fmt::format("transaction {} follows transaction {}: the transactions between are missing", id, last_tx_));
-      *header = txlog::read_tx_header_view(frame_.payload);
+      *start = txlog::peek_tx_start(frame_.payload);
       last_tx_ = id;
-      last_commit_us_ = header->commit_time_us;
+      last_commit_us_ = start->commit_time_us;
       *payload = frame_.payload;
       return true;
     }
@@ -336,12 +336,12 @@ ChangePosition ChangeStream::Impl::current_position(const Snapshot& s) const {
   RecordWalker walker(*this, s);
   walker.seek(s.visible_tx);
   std::string_view payload;
-  txlog::TxHeaderView header;
-  if (!walker.next(&payload, &header))
+  txlog::TxRecordStart begins;
+  if (!walker.next(&payload, &begins))
     cdc_error(ErrorCode::kCorruption,
               fmt::format("the log of database {} ends before its last committed transaction {}", database_name,
                           s.visible_tx));
-  return position(s, header.tx_id, ChangePosition::kAfterAll, header.commit_time_us);
+  return position(s, begins.tx_id, ChangePosition::kAfterAll, begins.commit_time_us);
 }
 
 ChangePosition ChangeStream::Impl::earliest_position(const Snapshot& s) const {
@@ -357,11 +357,11 @@ ChangePosition ChangeStream::Impl::earliest_position(const Snapshot& s) const {
     RecordWalker walker(*this, s);
     walker.seek(segments[i].header.first_tx);
     std::string_view payload;
-    txlog::TxHeaderView header;
-    while (walker.next(&payload, &header)) {
+    txlog::TxRecordStart begins;
+    while (walker.next(&payload, &begins)) {
       auto record = txlog::decode_tx_record(payload);
       if (record.enrichment && record.enrichment->generation == s.generation)
-        return position(s, header.tx_id, ChangePosition::kBeforeFirst, record.header.commit_time_us);
+        return position(s, begins.tx_id, ChangePosition::kBeforeFirst, record.header.commit_time_us);
     }
     break;  // the walker crossed into the later segments itself
   }
@@ -446,22 +446,22 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
   txlog::TxRecordView record;
   std::optional<txlog::TxRecord> decoded;  // only for include/exclude projection
   std::string_view payload;
-  txlog::TxHeaderView header;
+  txlog::TxRecordStart begins;  // what the record starts with
   std::vector<ImportNotice> imports;  // of the transaction read, reused: most have none
   bool first = true;
-  while (walker.next(&payload, &header)) {
-    const std::uint64_t tx = header.tx_id;
+  while (walker.next(&payload, &begins)) {
+    const std::uint64_t tx = begins.tx_id;
     if (first) {
       std::uint64_t expected = verify ? start.tx_id : std::max<std::uint64_t>(start.tx_id + 1, 1);
       if (tx != expected)
         cdc_error(ErrorCode::kCorruption, fmt::format("the log of database {} has no transaction {}: transaction {} "
                                                       "comes where it should be",
                                                       database_name, expected, tx));
-      if (verify && header.commit_time_us != start.commit_time_us)
+      if (verify && begins.commit_time_us != start.commit_time_us)
         cdc_error(ErrorCode::kCdcMismatch,
                   fmt::format("change id \"{}\" says transaction {} committed at {} µs, but the log's transaction {} "
                               "committed at {} µs: the id is not from this log",
-                              from, start.tx_id, start.commit_time_us, tx, header.commit_time_us));
+                              from, start.tx_id, start.commit_time_us, tx, begins.commit_time_us));
     }
     bool is_start_tx = first && verify;
     first = false;
@@ -475,12 +475,11 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     };
     if (is_start_tx && start.after_all()) continue;
     ++result.transactions;
-    // The header decides for selectors on users and metadata, a search of the bytes for those
-    // that name labels, types or properties: skip the rest unread.
-    if (!is_start_tx && header.capture_mode != txlog::CaptureMode::kOff &&
-        !selectors.may_select_transaction(header, payload)) {
+    // The header decides for selectors on users and metadata (it is read only for them), a
+    // search of the bytes for those that name labels, types or properties: skip the rest unread.
+    if (!is_start_tx && begins.capture_mode != txlog::CaptureMode::kOff && !selectors.may_select_transaction(payload)) {
       report_imports();
-      move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
+      move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
       continue;
     }
     // Read in place: only the changes the selectors select are decoded, into the event.
@@ -494,7 +493,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
                               from, start.seq, tx));
       }
       if (is_start_tx) {
-        move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
+        move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
         continue;
       }
       break;
@@ -504,7 +503,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     if (is_start_tx && start.seq >= static_cast<std::int64_t>(changes.size()))
       cdc_error(ErrorCode::kCdcMismatch, fmt::format("change id \"{}\" names change {} of transaction {}, which has {}",
                                                      from, start.seq, tx, changes.size()));
-    bool may_select = selectors.may_select_transaction(header, payload);
+    bool may_select = selectors.may_select_transaction(record.header(), payload);
     decoded.reset();
     std::size_t seq = is_start_tx ? static_cast<std::size_t>(start.seq + 1) : 0;
     for (; may_select && seq < changes.size(); ++seq) {
@@ -515,7 +514,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
         selectors.project(decoded->header, decoded->enrichment->changes[seq], event);
       }
       ++result.events;
-      move_to(tx, static_cast<std::int64_t>(seq), header.commit_time_us);
+      move_to(tx, static_cast<std::int64_t>(seq), begins.commit_time_us);
       bool more = on_event(event);
       if (!more || result.events >= limit) {
         // Stopped inside the transaction: continue after this change. At its last change the
@@ -525,7 +524,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
         return finish();
       }
     }
-    move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
+    move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
   }
   park();
   return finish();
@@ -649,11 +648,11 @@ std::string ChangeStream::position_at_time(std::int64_t time_us) const {
     RecordWalker walker(*impl_, s);
     walker.seek(earliest.tx_id);
     std::string_view payload;
-    txlog::TxHeaderView header;
-    while (walker.next(&payload, &header)) {
-      if (header.commit_time_us >= time_us)
+    txlog::TxRecordStart begins;
+    while (walker.next(&payload, &begins)) {
+      if (begins.commit_time_us >= time_us)
         return cdc::encode_change_id(
-            impl_->position(s, header.tx_id, ChangePosition::kBeforeFirst, header.commit_time_us));
+            impl_->position(s, begins.tx_id, ChangePosition::kBeforeFirst, begins.commit_time_us));
     }
     return cdc::encode_change_id(impl_->current_position(s));
   });
