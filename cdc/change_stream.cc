@@ -160,10 +160,11 @@ class RecordWalker {
     skip_below_ = tx;
   }
 
-  // The next transaction record up to the visible end, or false at the end.
-  bool next(std::string_view* payload, std::uint64_t* tx) {
+  // The next transaction record up to the visible end and the fields it starts with, or false
+  // at the end.
+  bool next(std::string_view* payload, txlog::TxRecordStart* start) {
     for (;;) {
-      auto r = reader_->next(&frame_);
+      auto r = reader_->next_view(&frame_);
       switch (r) {
         case txlog::SegmentReader::Next::kRecord:
           break;
@@ -192,23 +193,22 @@ class RecordWalker {
       if (last_tx_ != 0 && id != last_tx_ + 1)
         damaged(reader_->path(), frame_.offset,
                 fmt::format("transaction {} follows transaction {}: the transactions between are missing", id, last_tx_));
+      *start = txlog::peek_tx_start(frame_.payload);
       last_tx_ = id;
-      last_commit_us_ = txlog::peek_commit_time(frame_.payload);
+      last_commit_us_ = start->commit_time_us;
       *payload = frame_.payload;
-      *tx = id;
       return true;
     }
   }
 
   // The import notices read since the last call, of the imports committed between
-  // transaction `tx` - 1 and `tx` (the transaction next() just returned); those before were
-  // read on the way to a starting point and are dropped.
-  std::vector<ImportNotice> take_notices_before(std::uint64_t tx) {
-    std::vector<ImportNotice> out;
+  // transaction `tx` - 1 and `tx` (the transaction next() just returned), into *out; those
+  // before were read on the way to a starting point and are dropped.
+  void take_notices_before(std::uint64_t tx, std::vector<ImportNotice>* out) {
+    out->clear();
     for (auto& n : notices_)
-      if (n.after_tx + 1 == tx) out.push_back(std::move(n));
+      if (n.after_tx + 1 == tx) out->push_back(std::move(n));
     notices_.clear();
-    return out;
   }
 
   // A walker that stopped at the end of what was visible can go on from there later.
@@ -270,8 +270,14 @@ class RecordWalker {
     // A closed segment was cut back to its last record: zeros after it are not preallocation.
     if (reader_->tail_is_zeros())
       damaged(reader_->path(), reader_->valid_end(), "zeros after the last record in a segment that is not the last");
-    // A segment being created has no complete header yet: nothing of it is visible.
-    if (!next->header_ok && next == &segments_.back()) return false;
+    // A segment being created has no complete header yet: nothing of it is visible. It may
+    // have been complete for long when the listing is an old one (a parked walker's), and the
+    // records to read are in it: look again.
+    if (!next->header_ok && next == &segments_.back()) {
+      segments_ = index_.segments();
+      next = successor();
+      if (!next || (!next->header_ok && next == &segments_.back())) return false;
+    }
     if (next->number != number_ + 1) {
       bool ours_listed = std::any_of(segments_.begin(), segments_.end(), [&](const auto& seg) { return seg.number == number_; });
       // Pruning removes the oldest segments first: if ours went too, so did the one after it.
@@ -316,7 +322,7 @@ class RecordWalker {
   std::vector<IndexedSegment> segments_;
   std::uint64_t number_ = 0;  // of the open segment
   std::unique_ptr<txlog::SegmentReader> reader_;
-  txlog::Frame frame_;
+  txlog::FrameView frame_;  // its payload valid until the reader reads on
   std::uint64_t skip_below_ = 0;
   std::uint64_t last_tx_ = 0;
   std::int64_t last_commit_us_ = 0;
@@ -335,12 +341,12 @@ ChangePosition ChangeStream::Impl::current_position(const Snapshot& s) const {
   RecordWalker walker(*this, s);
   walker.seek(s.visible_tx);
   std::string_view payload;
-  std::uint64_t tx = 0;
-  if (!walker.next(&payload, &tx))
+  txlog::TxRecordStart begins;
+  if (!walker.next(&payload, &begins))
     cdc_error(ErrorCode::kCorruption,
               fmt::format("the log of database {} ends before its last committed transaction {}", database_name,
                           s.visible_tx));
-  return position(s, tx, ChangePosition::kAfterAll, txlog::peek_commit_time(payload));
+  return position(s, begins.tx_id, ChangePosition::kAfterAll, begins.commit_time_us);
 }
 
 ChangePosition ChangeStream::Impl::earliest_position(const Snapshot& s) const {
@@ -356,11 +362,11 @@ ChangePosition ChangeStream::Impl::earliest_position(const Snapshot& s) const {
     RecordWalker walker(*this, s);
     walker.seek(segments[i].header.first_tx);
     std::string_view payload;
-    std::uint64_t tx = 0;
-    while (walker.next(&payload, &tx)) {
+    txlog::TxRecordStart begins;
+    while (walker.next(&payload, &begins)) {
       auto record = txlog::decode_tx_record(payload);
       if (record.enrichment && record.enrichment->generation == s.generation)
-        return position(s, tx, ChangePosition::kBeforeFirst, record.header.commit_time_us);
+        return position(s, begins.tx_id, ChangePosition::kBeforeFirst, record.header.commit_time_us);
     }
     break;  // the walker crossed into the later segments itself
   }
@@ -445,40 +451,40 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
   txlog::TxRecordView record;
   std::optional<txlog::TxRecord> decoded;  // only for include/exclude projection
   std::string_view payload;
-  std::uint64_t tx = 0;
+  txlog::TxRecordStart begins;  // what the record starts with
+  std::vector<ImportNotice> imports;  // of the transaction read, reused: most have none
   bool first = true;
-  while (walker.next(&payload, &tx)) {
+  while (walker.next(&payload, &begins)) {
+    const std::uint64_t tx = begins.tx_id;
     if (first) {
       std::uint64_t expected = verify ? start.tx_id : std::max<std::uint64_t>(start.tx_id + 1, 1);
       if (tx != expected)
         cdc_error(ErrorCode::kCorruption, fmt::format("the log of database {} has no transaction {}: transaction {} "
                                                       "comes where it should be",
                                                       database_name, expected, tx));
-      if (verify && txlog::peek_commit_time(payload) != start.commit_time_us)
+      if (verify && begins.commit_time_us != start.commit_time_us)
         cdc_error(ErrorCode::kCdcMismatch,
                   fmt::format("change id \"{}\" says transaction {} committed at {} µs, but the log's transaction {} "
                               "committed at {} µs: the id is not from this log",
-                              from, start.tx_id, start.commit_time_us, tx, txlog::peek_commit_time(payload)));
+                              from, start.tx_id, start.commit_time_us, tx, begins.commit_time_us));
     }
     bool is_start_tx = first && verify;
     first = false;
     // Imports just before this transaction: the query that reads it from its beginning is
     // the one that passes them, so each is reported once (the id's own transaction was read
     // from its beginning by an earlier query).
-    auto imports = walker.take_notices_before(tx);
+    walker.take_notices_before(tx, &imports);
     auto report_imports = [&] {
       if (is_start_tx) return;
       for (auto& n : imports) result.imports.push_back(std::move(n));
     };
     if (is_start_tx && start.after_all()) continue;
     ++result.transactions;
-    // The header decides for selectors on users and metadata, a search of the bytes for those
-    // that name labels, types or properties: skip the rest unread.
-    auto header = txlog::read_tx_header_view(payload);
-    if (!is_start_tx && header.capture_mode != txlog::CaptureMode::kOff &&
-        !selectors.may_select_transaction(header, payload)) {
+    // The header decides for selectors on users and metadata (it is read only for them), a
+    // search of the bytes for those that name labels, types or properties: skip the rest unread.
+    if (!is_start_tx && begins.capture_mode != txlog::CaptureMode::kOff && !selectors.may_select_transaction(payload)) {
       report_imports();
-      move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
+      move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
       continue;
     }
     // Read in place: only the changes the selectors select are decoded, into the event.
@@ -492,7 +498,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
                               from, start.seq, tx));
       }
       if (is_start_tx) {
-        move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
+        move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
         continue;
       }
       break;
@@ -502,7 +508,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     if (is_start_tx && start.seq >= static_cast<std::int64_t>(changes.size()))
       cdc_error(ErrorCode::kCdcMismatch, fmt::format("change id \"{}\" names change {} of transaction {}, which has {}",
                                                      from, start.seq, tx, changes.size()));
-    bool may_select = selectors.may_select_transaction(header, payload);
+    bool may_select = selectors.may_select_transaction(record.header(), payload);
     decoded.reset();
     std::size_t seq = is_start_tx ? static_cast<std::size_t>(start.seq + 1) : 0;
     for (; may_select && seq < changes.size(); ++seq) {
@@ -513,7 +519,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
         selectors.project(decoded->header, decoded->enrichment->changes[seq], event);
       }
       ++result.events;
-      move_to(tx, static_cast<std::int64_t>(seq), header.commit_time_us);
+      move_to(tx, static_cast<std::int64_t>(seq), begins.commit_time_us);
       bool more = on_event(event);
       if (!more || result.events >= limit) {
         // Stopped inside the transaction: continue after this change. At its last change the
@@ -523,7 +529,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
         return finish();
       }
     }
-    move_to(tx, ChangePosition::kAfterAll, header.commit_time_us);
+    move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
   }
   park();
   return finish();
@@ -647,11 +653,11 @@ std::string ChangeStream::position_at_time(std::int64_t time_us) const {
     RecordWalker walker(*impl_, s);
     walker.seek(earliest.tx_id);
     std::string_view payload;
-    std::uint64_t tx = 0;
-    while (walker.next(&payload, &tx)) {
-      std::int64_t commit_us = txlog::peek_commit_time(payload);
-      if (commit_us >= time_us)
-        return cdc::encode_change_id(impl_->position(s, tx, ChangePosition::kBeforeFirst, commit_us));
+    txlog::TxRecordStart begins;
+    while (walker.next(&payload, &begins)) {
+      if (begins.commit_time_us >= time_us)
+        return cdc::encode_change_id(
+            impl_->position(s, begins.tx_id, ChangePosition::kBeforeFirst, begins.commit_time_us));
     }
     return cdc::encode_change_id(impl_->current_position(s));
   });

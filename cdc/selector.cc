@@ -409,6 +409,8 @@ SelectorSet::SelectorSet(std::vector<ChangeSelector> selectors) : selectors_(std
   for (std::size_t index = 0; index < selectors_.size(); ++index) {
     compiled_.push_back(compile(selectors_[index], index));
     filters_properties_ = filters_properties_ || compiled_.back().filters_properties;
+    const ChangeSelector& s = selectors_[index];
+    reads_header_ = reads_header_ || s.executing_user || s.authenticated_user || !s.tx_metadata.empty();
   }
 }
 
@@ -428,6 +430,13 @@ bool SelectorSet::may_select_transaction(const txlog::TxHeaderView& header, std:
       return true;
   }
   return false;
+}
+
+bool SelectorSet::may_select_transaction(std::string_view payload) const {
+  if (selectors_.empty()) return true;
+  // No selector asks anything of an empty header that it would not ask of the record's.
+  if (!reads_header_) return may_select_transaction(txlog::TxHeaderView{}, payload);
+  return may_select_transaction(txlog::read_tx_header_view(payload), payload);
 }
 
 bool SelectorSet::selects(const txlog::TxHeader& header, const txlog::Change& change) const {

@@ -42,6 +42,9 @@ class SelectorSet {
   // selector names something (a label, a type, a property) whose name is nowhere in the bytes,
   // so that a selective query passes by most records with a search instead of reading them.
   bool may_select_transaction(const txlog::TxHeaderView& header, std::string_view payload) const;
+  // The same from the bytes alone: the header is read only if some selector asks about the
+  // transaction's users or metadata.
+  bool may_select_transaction(std::string_view payload) const;
 
   // Whether any selector selects this change of this transaction. Always true for an empty set.
   bool selects(const txlog::TxHeader& header, const txlog::Change& change) const;
@@ -84,6 +87,7 @@ class SelectorSet {
   std::vector<ChangeSelector> selectors_;
   std::vector<Compiled> compiled_;
   bool filters_properties_ = false;
+  bool reads_header_ = false;  // some selector has executingUser, authenticatedUser or txMetadata
 };
 
 }  // namespace txgraph::cdc

@@ -56,7 +56,10 @@ class ByteReader {
  public:
   ByteReader(std::string_view in, std::string_view what) : in_(in), what_(what) {}
 
-  std::uint8_t u8() { return static_cast<std::uint8_t>(take(1)[0]); }
+  std::uint8_t u8() {
+    if (pos_ == in_.size()) fail("unexpected end");
+    return static_cast<std::uint8_t>(in_[pos_++]);
+  }
   std::uint16_t u16() { return static_cast<std::uint16_t>(fixed(2)); }
   std::uint32_t u32() { return static_cast<std::uint32_t>(fixed(4)); }
   std::uint64_t u64() { return fixed(8); }
@@ -68,6 +71,8 @@ class ByteReader {
     return d;
   }
   std::uint64_t varint() {
+    // Most varints of a record are one byte long: ids, counts, lengths of names.
+    if (pos_ < in_.size() && !(in_[pos_] & 0x80)) return static_cast<std::uint8_t>(in_[pos_++]);
     std::uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       auto byte = u8();
@@ -87,7 +92,7 @@ class ByteReader {
   }
   std::string_view take(std::size_t n) {
     if (n > remaining()) fail("unexpected end");
-    std::string_view s = in_.substr(pos_, n);
+    std::string_view s(in_.data() + pos_, n);  // in range: no second check (substr's)
     pos_ += n;
     return s;
   }
@@ -99,7 +104,9 @@ class ByteReader {
     return n;
   }
   // The bytes read since position `start`.
-  std::string_view consumed_since(std::size_t start) const { return in_.substr(start, pos_ - start); }
+  std::string_view consumed_since(std::size_t start) const {
+    return std::string_view(in_.data() + start, pos_ - start);
+  }
   std::size_t remaining() const { return in_.size() - pos_; }
   std::size_t position() const { return pos_; }
   bool done() const { return pos_ == in_.size(); }

@@ -1,6 +1,12 @@
 #include "txlog/record_compression.h"
 
+// For the buffer-less decoding API (ZSTD_decompressContinue, ZSTD_insertBlock): the history
+// stays in the decompressor's own buffer.
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -22,6 +28,14 @@ void check_zstd(std::size_t rc, std::string_view what) {
 // History since a restart is at most kRestartInterval plus one record; a 1 MiB window holds
 // it and bounds what a reader must keep.
 constexpr int kWindowLog = 20;
+
+// The decompressor's buffer holds the stream since its restart point: a restart interval and
+// the record that passes it fit at first.
+constexpr std::size_t kInitialCapacity = 2 * kRestartInterval;
+// A buffer grown past this for a large record is given back at the next restart point.
+constexpr std::size_t kKeptCapacity = 8 * kInitialCapacity;
+// zstd's own default limit for a decoder; a stream that asks for more is not one we wrote.
+constexpr std::uint64_t kMaxWindowSize = std::uint64_t{1} << 27;
 
 }  // namespace
 
@@ -98,45 +112,89 @@ StreamDecompressor::StreamDecompressor() {
 
 StreamDecompressor::~StreamDecompressor() { ZSTD_freeDCtx(dctx_of(dctx_)); }
 
-void StreamDecompressor::decompress(std::uint8_t flags, std::string_view stored, std::string* out) {
-  if (!(flags & kFrameFlagCompressed)) {
-    out->assign(stored);
-    return;
+void StreamDecompressor::fail(std::string_view why) {
+  started_ = false;
+  throw Error(ErrorCode::kCorruption, fmt::format("a log record does not decompress: {}", why));
+}
+
+void StreamDecompressor::restart(std::string_view body) {
+  started_ = false;
+  // A huge record's buffer is not kept for the small ones after it.
+  if (capacity_ > kKeptCapacity) {
+    buffer_.reset();
+    capacity_ = 0;
   }
-  auto* dctx = dctx_of(dctx_);
-  if (flags & kFrameFlagRestart) {
-    ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
-    started_ = true;
+  check_zstd(ZSTD_decompressBegin(dctx_of(dctx_)), "restarting log decompression");
+  ZSTD_frameHeader frame;
+  std::size_t rc = ZSTD_getFrameHeader(&frame, body.data(), body.size());
+  if (ZSTD_isError(rc)) fail(ZSTD_getErrorName(rc));
+  if (rc != 0) fail("its zstd frame header is cut short");
+  if (frame.frameType != ZSTD_frame) fail("it is not a zstd frame");
+  if (frame.windowSize > kMaxWindowSize)
+    fail(fmt::format("its zstd window of {} bytes is too large", frame.windowSize));
+  window_size_ = frame.windowSize;
+  used_ = 0;
+  started_ = true;
+}
+
+void StreamDecompressor::make_room(std::size_t n) {
+  if (capacity_ - used_ >= n) return;
+  // zstd refers back at most one window: older bytes are not needed again.
+  std::size_t keep = static_cast<std::size_t>(std::min<std::uint64_t>(used_, window_size_));
+  const char* kept = buffer_.get() + (used_ - keep);
+  if (keep + n > capacity_) {
+    std::size_t capacity = std::max(keep + n, capacity_ == 0 ? kInitialCapacity : 2 * capacity_);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (keep > 0) std::memcpy(bigger.get(), kept, keep);
+    buffer_ = std::move(bigger);
+    capacity_ = capacity;
+  } else if (keep > 0) {
+    std::memmove(buffer_.get(), kept, keep);
   }
-  if (!started_) throw Error(ErrorCode::kCorruption, "a compressed log record without its restart point");
+  // zstd knows the history by where it decoded it. A one-byte block elsewhere ends the old
+  // place (zstd keeps only the history just before a jump), then the moved bytes become the
+  // history that the next record follows.
+  ZSTD_insertBlock(dctx_of(dctx_), &before_history_, 1);
+  if (keep > 0) ZSTD_insertBlock(dctx_of(dctx_), buffer_.get(), keep);
+  used_ = keep;
+}
+
+std::string_view StreamDecompressor::decompress(std::uint8_t flags, std::string_view stored) {
+  if (!(flags & kFrameFlagCompressed)) return stored;
+  if (!started_ && !(flags & kFrameFlagRestart))
+    throw Error(ErrorCode::kCorruption, "a compressed log record without its restart point");
   ByteReader r(stored, "compressed log record");
-  std::uint64_t raw_length = r.varint();
-  if (raw_length > kMaxRecordSize) r.fail("implausible uncompressed length");
+  std::uint64_t raw_length = 0;
+  try {
+    raw_length = r.varint();
+    if (raw_length > kMaxRecordSize) r.fail("implausible uncompressed length");
+  } catch (const Error&) {
+    started_ = false;
+    throw;
+  }
   std::string_view body = stored.substr(r.position());
-  out->resize(static_cast<std::size_t>(raw_length));
-  ZSTD_inBuffer input{body.data(), body.size(), 0};
-  ZSTD_outBuffer output{out->data(), out->size(), 0};
-  auto fail = [&](std::string why) {
-    started_ = false;
-    throw Error(ErrorCode::kCorruption, "a log record does not decompress: " + why);
-  };
-  char spare;
-  while (input.pos < input.size) {
-    // Once the stated length is out, only zstd's own bookkeeping may remain, producing nothing.
-    ZSTD_outBuffer extra{&spare, 1, 0};
-    ZSTD_outBuffer* target = output.pos < output.size ? &output : &extra;
-    std::size_t in_before = input.pos;
-    std::size_t out_before = target->pos;
-    std::size_t rc = ZSTD_decompressStream(dctx, target, &input);
-    if (ZSTD_isError(rc)) fail(ZSTD_getErrorName(rc));
-    if (extra.pos != 0) fail("more bytes than its stated length");
-    if (input.pos == in_before && target->pos == out_before) fail("the stream stalls");
+  if (flags & kFrameFlagRestart) restart(body);
+  auto* dctx = dctx_of(dctx_);
+  make_room(static_cast<std::size_t>(raw_length));
+  const std::size_t start = used_;
+  const char* in = body.data();
+  std::size_t left = body.size();
+  // The record's bytes end where a block ends (the writer flushes every record), and each
+  // call is given exactly what zstd asks for next: a block header, then its body.
+  while (left > 0) {
+    std::size_t wanted = ZSTD_nextSrcSizeToDecompress(dctx);
+    if (wanted == 0) fail("bytes follow the end of its zstd frame");
+    if (wanted > left) fail("its bytes end inside a zstd block");
+    std::size_t produced = ZSTD_decompressContinue(dctx, buffer_.get() + used_, capacity_ - used_, in, wanted);
+    if (ZSTD_isError(produced)) fail(ZSTD_getErrorName(produced));
+    used_ += produced;
+    in += wanted;
+    left -= wanted;
+    if (used_ - start > raw_length) fail("more bytes than its stated length");
   }
-  if (output.pos != output.size) {
-    started_ = false;
-    throw Error(ErrorCode::kCorruption,
-                fmt::format("a log record decompresses to {} bytes, not the stated {}", output.pos, output.size));
-  }
+  if (used_ - start != raw_length)
+    fail(fmt::format("it decompresses to {} bytes, not the stated {}", used_ - start, raw_length));
+  return std::string_view(buffer_.get() + start, static_cast<std::size_t>(raw_length));
 }
 
 }  // namespace txgraph::txlog

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,11 @@ class StreamCompressor {
   std::uint64_t since_restart_ = 0;
 };
 
+// Decodes the records of a stream in place: each record is decoded straight after the one
+// before it into one buffer that holds the stream since its restart point, so that the
+// records it refers back to are where zstd reads them and nothing is copied out of a window.
+// The buffer grows for a record that does not fit and keeps only the stream's window when the
+// stream runs on without a restart for longer than it holds.
 class StreamDecompressor {
  public:
   StreamDecompressor();
@@ -52,16 +58,33 @@ class StreamDecompressor {
   StreamDecompressor(const StreamDecompressor&) = delete;
   StreamDecompressor& operator=(const StreamDecompressor&) = delete;
 
-  // Restores a record's bytes from its stored payload and frame flags into *out. Records
-  // must come in order from a restart point on. Throws Error(kCorruption) when the payload
-  // does not decode, or when a compressed record comes before any restart point.
-  void decompress(std::uint8_t flags, std::string_view stored, std::string* out);
+  // Restores a record's bytes from its stored payload and frame flags. Records must come in
+  // order from a restart point on. Throws Error(kCorruption) when the payload does not
+  // decode, or when a compressed record comes before any restart point. The view is of this
+  // decompressor's buffer (of `stored` itself for an uncompressed record) and is valid until
+  // the next call.
+  std::string_view decompress(std::uint8_t flags, std::string_view stored);
+  // The same, copied into *out.
+  void decompress(std::uint8_t flags, std::string_view stored, std::string* out) {
+    out->assign(decompress(flags, stored));
+  }
   // Forget the stream, e.g. when the reader jumps elsewhere.
   void reset() { started_ = false; }
 
  private:
+  void restart(std::string_view body);
+  // Makes room for `n` more bytes after the stream's history, moving what of it zstd may
+  // still refer to when the buffer is full.
+  void make_room(std::size_t n);
+  [[noreturn]] void fail(std::string_view why);
+
   void* dctx_ = nullptr;  // ZSTD_DCtx
   bool started_ = false;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
+  std::size_t used_ = 0;           // the stream's bytes since the restart point (or since moved)
+  std::uint64_t window_size_ = 0;  // of the stream's zstd frame: how far back it may refer
+  char before_history_ = 0;        // what zstd is told precedes moved history (see make_room)
 };
 
 }  // namespace txgraph::txlog

@@ -104,6 +104,18 @@ bool SegmentReader::at_zero_tail() {
 }
 
 SegmentReader::Next SegmentReader::next(Frame* out) {
+  FrameView view;
+  Next r = next_view(&view);
+  if (r != Next::kRecord) return r;
+  out->type = view.type;
+  out->flags = view.flags;
+  out->offset = view.offset;
+  out->stored_size = view.stored_size;
+  out->payload.assign(view.payload);
+  return r;
+}
+
+SegmentReader::Next SegmentReader::next_view(FrameView* out) {
   if (header_status_ != HeaderStatus::kOk) {
     problem_ = std::string(header_status_text(header_status_));
     offset_ = 0;
@@ -145,7 +157,7 @@ SegmentReader::Next SegmentReader::next(Frame* out) {
   out->offset = offset_;
   out->stored_size = fh.length;
   try {
-    decompressor_.decompress(fh.flags, std::string_view(head + kFrameHeaderSize, fh.length), &out->payload);
+    out->payload = decompressor_.decompress(fh.flags, payload);
   } catch (const Error& e) {
     // Checksummed yet undecodable: not a torn write, so damage wherever it is.
     problem_ = e.what();

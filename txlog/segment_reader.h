@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "txlog/file.h"
 #include "txlog/record_compression.h"
@@ -17,6 +18,16 @@ struct Frame {
   std::uint64_t offset = 0;  // of the frame header in the file
   std::string payload;       // the record's bytes (decompressed); reused between calls
   std::uint32_t stored_size = 0;  // payload bytes on disk (compressed size, if compressed)
+};
+
+// A frame as next_view() returns it: the payload is a view of the reader's own buffers, valid
+// until its next call, so that a reader that looks at a record once copies nothing.
+struct FrameView {
+  RecordType type = RecordType::kTransaction;
+  std::uint8_t flags = 0;
+  std::uint64_t offset = 0;
+  std::string_view payload;  // the record's bytes (decompressed)
+  std::uint32_t stored_size = 0;
 };
 
 class SegmentReader {
@@ -38,6 +49,8 @@ class SegmentReader {
     kCorrupt,   // damage with more data after it; problem() says what, at problem_offset()
   };
   Next next(Frame* out);
+  // The same, the payload left where it was read or decompressed.
+  Next next_view(FrameView* out);
 
   // Continues reading at `offset`, which must be the start of a frame that a reader can
   // decode without the records before it (a compression restart point, an uncompressed

@@ -196,13 +196,30 @@ std::int64_t peek_commit_time(std::string_view payload) {
   return in.i64();
 }
 
-void read_tx_header(ByteReader& in, TxHeaderView& h) {
-  h.tx_id = in.varint();
-  h.start_time_us = in.i64();
-  h.commit_time_us = in.i64();
+namespace {
+TxRecordStart read_tx_start(ByteReader& in) {
+  TxRecordStart s;
+  s.tx_id = in.varint();
+  s.start_time_us = in.i64();
+  s.commit_time_us = in.i64();
   auto mode = in.u8();
   if (mode > static_cast<std::uint8_t>(CaptureMode::kFull)) in.fail(fmt::format("unknown capture mode {}", mode));
-  h.capture_mode = static_cast<CaptureMode>(mode);
+  s.capture_mode = static_cast<CaptureMode>(mode);
+  return s;
+}
+}  // namespace
+
+TxRecordStart peek_tx_start(std::string_view payload) {
+  ByteReader in(payload, "transaction record");
+  return read_tx_start(in);
+}
+
+void read_tx_header(ByteReader& in, TxHeaderView& h) {
+  TxRecordStart s = read_tx_start(in);
+  h.tx_id = s.tx_id;
+  h.start_time_us = s.start_time_us;
+  h.commit_time_us = s.commit_time_us;
+  h.capture_mode = s.capture_mode;
   h.user = in.str();
   h.authenticated_user = in.str();
   h.metadata = skip_properties(in);

@@ -85,6 +85,15 @@ struct OperationView {
   std::uint8_t key_kind = 0;
 };
 
+// The fields a transaction record starts with: what a reader needs to place a record (and to
+// pass it by) before it knows whether to read the rest of it.
+struct TxRecordStart {
+  std::uint64_t tx_id = 0;
+  std::int64_t start_time_us = 0;
+  std::int64_t commit_time_us = 0;
+  CaptureMode capture_mode = CaptureMode::kOff;
+};
+
 // Read one header / operation in place, with every check the decoders make: they decode what
 // these read. Throw Error(kCorruption).
 void read_tx_header(ByteReader& in, TxHeaderView& header);
@@ -106,6 +115,8 @@ TxHeader decode_tx_header(std::string_view payload);
 std::uint64_t peek_tx_id(std::string_view payload);
 // Only the commit time (microseconds since the epoch).
 std::int64_t peek_commit_time(std::string_view payload);
+// Only the fields before the users and metadata, with read_tx_header's checks of them.
+TxRecordStart peek_tx_start(std::string_view payload);
 
 void encode_create_node(ByteWriter& out, std::uint64_t id, const std::vector<std::string>& labels,
                         const Properties& properties);

@@ -273,6 +273,10 @@ TEST(SelectorTest, RecordsReadInPlaceSelectExactlyWhatDecodedRecordsSelect) {
         if (want) {
           EXPECT_TRUE(set.may_select_transaction(txlog::read_tx_header_view(payload), payload));
         }
+        // From the bytes alone (the header read only for selectors on users or metadata):
+        // the same answer.
+        EXPECT_EQ(set.may_select_transaction(payload),
+                  set.may_select_transaction(txlog::read_tx_header_view(payload), payload));
       }
     }
   }
@@ -332,6 +336,19 @@ TEST(SelectorTest, RecordsWithoutTheNamesASelectorNeedsArePassedBy) {
   EXPECT_TRUE(passes(R"([{"labels":["Rare"]},{"labels":["Admin"]}])"));
   EXPECT_TRUE(passes(R"([{"labels":["Rare"]},{"operation":"c"}])"));
   EXPECT_FALSE(passes(R"([{"labels":["Staff"],"executingUser":"alice"}])"));
+  // From the bytes alone, reading the header only where a selector asks about it.
+  auto passes_unread = [&](const char* selectors) {
+    return SelectorSet(parse_list(selectors)).may_select_transaction(payload);
+  };
+  const char* const lists[] = {
+      R"([{"labels":["Staff"]}])",
+      R"([{"labels":["Rare"]}])",
+      R"([{"labels":["Staff"],"executingUser":"alice"}])",
+      R"([{"executingUser":"bob"}])",
+      R"([{"labels":["Rare"]},{"authenticatedUser":"bob"}])",
+      R"([{"txMetadata":{"app":"x"}}])",
+  };
+  for (const char* selectors : lists) EXPECT_EQ(passes_unread(selectors), passes(selectors)) << selectors;
 }
 
 TEST(SelectorTest, MaySelectTransactionDecidesOnUserAndMetadataOnly) {

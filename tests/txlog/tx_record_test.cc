@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "txlog/tx_record_view.h"
 #include "txlog_test_support.h"
 
 namespace txgraph::txlog {
@@ -244,6 +245,25 @@ TEST(TxRecordTest, PeekGivesTheTxIdWithoutDecodingTheRest) {
   EXPECT_EQ(peek_tx_id(payload), 123456789012ull);
   EXPECT_EQ(error_code_of([] { peek_tx_id(""); }), ErrorCode::kCorruption);
   EXPECT_EQ(error_code_of([] { peek_tx_id("\x80"); }), ErrorCode::kCorruption);
+}
+
+TEST(TxRecordTest, PeekAtTheStartGivesTheFieldsBeforeTheUsers) {
+  for (CaptureMode mode : {CaptureMode::kOff, CaptureMode::kDiff, CaptureMode::kFull}) {
+    std::string payload = encode_record(sample_header(3, mode), sample_ops());
+    TxRecordStart start = peek_tx_start(payload);
+    TxHeaderView header = read_tx_header_view(payload);
+    EXPECT_EQ(start.tx_id, header.tx_id);
+    EXPECT_EQ(start.start_time_us, header.start_time_us);
+    EXPECT_EQ(start.commit_time_us, header.commit_time_us);
+    EXPECT_EQ(start.capture_mode, mode);
+    EXPECT_EQ(error_code_of([&] { peek_tx_start(payload.substr(0, 10)); }), ErrorCode::kCorruption);
+    std::string id;
+    ByteWriter(id).varint(start.tx_id);
+    std::string bad_mode = payload;
+    bad_mode[id.size() + 16] = 3;  // the mode byte, after the tx id and the two times
+    EXPECT_EQ(error_code_of([&] { peek_tx_start(bad_mode); }), ErrorCode::kCorruption);
+    EXPECT_EQ(error_code_of([&] { read_tx_header_view(bad_mode); }), ErrorCode::kCorruption);
+  }
 }
 
 // The transaction of the worked example in FORMAT.md, byte for byte (its bytes 0x58..0x90).
