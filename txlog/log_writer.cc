@@ -20,6 +20,9 @@ LogWriter::LogWriter(LogWriterOptions options, std::uint64_t active_number, std:
         (std::filesystem::path(options_.dir) / segment_file_name(active_number)).string(), File::Mode::kReadWrite);
     active_number_ = active_number;
     active_size_ = active_end;
+    // A crash leaves the zeros an earlier writer preallocated after the records: they are
+    // this writer's to write over, and to cut off when the segment closes.
+    preallocated_end_ = std::max(active_end, active_->size());
   } else {
     create_segment(next_number, next_tx);
   }
@@ -71,9 +74,10 @@ void LogWriter::rotate(std::uint64_t next_tx) {
   // sync_to(): a retry could succeed after the kernel dropped the pages, and the new segment
   // would then count the old one's records as synced.
   try {
-    // A closed segment ends at its last record: readers take a torn tail in a segment that
-    // is not the last for damage. The sync makes the cut size durable with the records.
-    if (preallocated_end_ > active_size_) active_->truncate(active_size_);
+    // A closed segment ends at its last record: readers take zeros (or a torn tail) after
+    // the records of a segment that is not the last for damage. The sync makes the cut size
+    // durable with the records.
+    if (preallocated_end_ > active_size_ || active_->size() > active_size_) active_->truncate(active_size_);
     preallocated_end_ = 0;
     active_->sync();
   } catch (const Error& e) {
@@ -107,7 +111,7 @@ void LogWriter::preallocate() {
 }
 
 void LogWriter::trim_preallocated() {
-  if (preallocated_end_ <= active_size_) return;
+  if (preallocated_end_ <= active_size_) return;  // nothing written past the records
   try {
     active_->truncate(active_size_);
     active_->sync();

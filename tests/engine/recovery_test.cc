@@ -246,6 +246,26 @@ TEST(Recovery, PreallocatedZerosEndTheLastSegmentOnlyAndGoAtClose) {
   }
 }
 
+TEST(Recovery, WithoutPreallocationTheActiveSegmentEndsAtItsLastRecord) {
+  TestDir dir;
+  Options options = small_segments();
+  options.initial_settings.rotation_size = 32 * 1024;
+  options.log_preallocate = false;
+  auto db = Database::open(dir.path(), options);
+  commit_people(*db, 0, 50);
+  auto segs = segments(dir);
+  ASSERT_FALSE(segs.empty());
+  txlog::SegmentReader reader(segs.back().path);
+  txlog::Frame frame;
+  txlog::SegmentReader::Next next;
+  std::size_t records = 0;
+  while ((next = reader.next(&frame)) == txlog::SegmentReader::Next::kRecord) ++records;
+  EXPECT_GT(records, 0u);
+  EXPECT_EQ(next, txlog::SegmentReader::Next::kEnd) << reader.problem();
+  EXPECT_FALSE(reader.tail_is_zeros());
+  EXPECT_EQ(fs::file_size(segs.back().path), reader.valid_end());
+}
+
 TEST(Recovery, SegmentOfAnotherDatabaseIsRefused) {
   TestDir dir;
   TestDir other;

@@ -77,6 +77,44 @@ TEST(Preallocation, AClosedSegmentIsCutBackToItsLastRecord) {
   EXPECT_EQ(frames, static_cast<std::size_t>(i));
 }
 
+// A crash leaves the zeros in the active segment. The next writer continues it; when its
+// first append rotates at once (the segment was already full), the segment it closes must
+// still be cut back to its last record.
+TEST(Preallocation, ZerosLeftByACrashAreCutWhenTheContinuedSegmentCloses) {
+  txgraph::testing::TestDir dir;
+  auto path = dir / segment_file_name(1);
+  {
+    LogWriter writer(preallocating(dir.path(), 64ull << 20), 0, 0, 1, 1);
+    for (int i = 0; i < 100; ++i) append_one(writer, RecordType::kTransaction, record(i), 1 + i);
+  }  // no trim: what a kill -9 leaves
+  auto crashed = read_segment(path);
+  ASSERT_EQ(crashed.frames.size(), 100u);
+  ASSERT_TRUE(crashed.tail_is_zeros);
+  ASSERT_GT(crashed.valid_end, 16u * 1024);
+  {
+    LogWriter writer(preallocating(dir.path(), 16 * 1024), 1, crashed.valid_end, 2, 101);
+    append_one(writer, RecordType::kTransaction, record(100), 101);
+    EXPECT_EQ(writer.active_segment(), 2u);
+  }
+  auto closed = read_segment(path);
+  EXPECT_EQ(closed.frames.size(), 100u);
+  EXPECT_FALSE(closed.tail_is_zeros);
+  EXPECT_EQ(fs::file_size(path), closed.valid_end);
+
+  // And a continued segment that is closed cleanly is trimmed of the old zeros too.
+  txgraph::testing::TestDir other;
+  auto other_path = other / segment_file_name(1);
+  {
+    LogWriter writer(preallocating(other.path(), 64ull << 20), 0, 0, 1, 1);
+    append_one(writer, RecordType::kTransaction, record(0), 1);
+  }
+  auto left = read_segment(other_path);
+  ASSERT_TRUE(left.tail_is_zeros);
+  LogWriter writer(preallocating(other.path(), 64ull << 20), 1, left.valid_end, 2, 2);
+  writer.trim_preallocated();
+  EXPECT_EQ(fs::file_size(other_path), left.valid_end);
+}
+
 TEST(Preallocation, AnUndoneAppendLeavesNothingBetweenItsNeighbours) {
   txgraph::testing::TestDir dir;
   LogWriter writer(preallocating(dir.path(), 64ull << 20), 0, 0, 1, 1);
