@@ -77,7 +77,7 @@ void LogWriter::rotate(std::uint64_t next_tx) {
     // A closed segment ends at its last record: readers take zeros (or a torn tail) after
     // the records of a segment that is not the last for damage. The sync makes the cut size
     // durable with the records.
-    if (preallocated_end_ > active_size_ || active_->size() > active_size_) active_->truncate(active_size_);
+    if (preallocated_end_ > active_size_) active_->truncate(active_size_);
     preallocated_end_ = 0;
     active_->sync();
   } catch (const Error& e) {

@@ -94,13 +94,10 @@ SegmentReader::Next SegmentReader::damaged(std::string why, std::uint64_t frame_
   return Next::kCorrupt;
 }
 
-bool SegmentReader::at_zero_tail() {
-  // Cheap first: a frame header (or what is left of the file, if less) must be all zeros.
-  std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kFrameHeaderSize, file_size_ - offset_));
-  if (!load(offset_, n)) return false;
-  std::string_view head(buffer_.data() + (offset_ - buffer_offset_), n);
-  if (head.find_first_not_of('\0') != std::string_view::npos) return false;
-  return data_end(offset_) == offset_;
+SegmentReader::Next SegmentReader::zero_tail() {
+  problem_.clear();
+  zero_tail_ = true;
+  return Next::kEnd;
 }
 
 SegmentReader::Next SegmentReader::next(Frame* out) {
@@ -123,18 +120,21 @@ SegmentReader::Next SegmentReader::next_view(FrameView* out) {
   }
   zero_tail_ = false;
   if (offset_ == file_size_) return Next::kEnd;
-  if (at_zero_tail()) {
-    problem_.clear();
-    zero_tail_ = true;
-    return Next::kEnd;
-  }
-  if (!load(offset_, kFrameHeaderSize))
+  // Zeros from a frame boundary to the end of the file are the end of the records: the
+  // writer's preallocated space, or appends a power cut lost whole. Only a frame header that
+  // is all or partly missing, or zero, is looked at that way, so whole frames cost nothing.
+  if (!load(offset_, kFrameHeaderSize)) {
+    if (data_end(offset_) == offset_) return zero_tail();
     return damaged(fmt::format("incomplete frame header ({} bytes left)", file_size_ - offset_), file_size_);
+  }
   const char* head = buffer_.data() + (offset_ - buffer_offset_);
   FrameHeader fh = decode_frame_header(head);
   // A bad header says nothing about the frame's length: only the header itself is the frame.
   const std::uint64_t header_end = offset_ + kFrameHeaderSize;
-  if (fh.type == 0 && fh.length == 0 && fh.checksum == 0) return damaged("zero-filled frame header", header_end);
+  if (fh.type == 0 && fh.length == 0 && fh.checksum == 0) {
+    if (data_end(offset_) == offset_) return zero_tail();
+    return damaged("zero-filled frame header", header_end);
+  }
   if (!is_known_record_type(fh.type)) return damaged(fmt::format("unknown record type {}", fh.type), header_end);
   if (fh.length > kMaxRecordSize) return damaged(fmt::format("implausible record length {}", fh.length), header_end);
   std::uint64_t end = offset_ + kFrameHeaderSize + fh.length;

@@ -76,8 +76,8 @@ class SegmentReader {
   bool load(std::uint64_t offset, std::size_t n);
   // Where the file's last non-zero byte ends, looking no lower than `floor`.
   std::uint64_t data_end(std::uint64_t floor);
-  // Whether the file holds only zeros from offset_ on.
-  bool at_zero_tail();
+  // Returns kEnd for a file that holds only zeros from offset_ on.
+  Next zero_tail();
   // Whether a complete frame with a matching checksum starts anywhere at or after `from`.
   bool complete_frame_from(std::uint64_t from);
   // The frame at offset_ is bad and may reach up to `frame_end`: a torn tail if nothing but
