@@ -113,6 +113,9 @@ std::uint64_t Database::Impl::checkpoint() {
     // Writers wait while the rest syncs, so the synced state, the pinned snapshot and the
     // checkpoint record all name the same transaction.
     std::lock_guard writer(writer_mutex);
+    // Gathered commits into the store first; a batch that failed to reach it stops the
+    // checkpoint here, before the log could be pruned of what the store lacks.
+    if (batch) batch->close();
     tx = last_committed_tx.load();
     // The log first: the store may hold a transaction whose commit is still waiting for its
     // sync (or, with kAsync, was never synced). A snapshot pinned ahead of the durable log

@@ -51,6 +51,8 @@ int lock_directory(const std::filesystem::path& dir) {
 std::int64_t Database::Impl::now_us() const { return options.clock ? options.clock() : system_now_us(); }
 
 void Database::Impl::release_store() {
+  if (batch) batch->stop();
+  batch.reset();
   log.reset();
   if (snapshot) snapshot->release();
   env.reset();
@@ -175,6 +177,12 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     // An import committed just before a crash may still owe the log its notice.
     engine::append_pending_import_notice(*impl, recovered.last_import_notice);
     impl->snapshot->mark_open();
+    if (options.durability == Durability::kAsync && options.async_store_batch > 1) {
+      engine::StoreBatch::Limits limits;
+      limits.max_transactions = options.async_store_batch;
+      limits.max_age = std::chrono::duration_cast<std::chrono::microseconds>(options.async_sync_interval);
+      impl->batch = std::make_unique<engine::StoreBatch>(impl->env->env(), limits);
+    }
     impl->background = std::thread([raw] { raw->background_loop(); });
   } catch (...) {
     impl->release_store();
@@ -223,7 +231,7 @@ void Database::close() {
 
 WriteTransaction Database::begin_write(TxInfo info) {
   if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
-  auto state = std::make_unique<detail::TxnState>(*impl_, true);
+  auto state = std::make_unique<detail::TxnState>(*impl_, true, /*batched=*/true);
   const auto& t = impl_->env->tables();
   state->info = std::move(info);
   state->start_time_us = impl_->now_us();
@@ -235,6 +243,16 @@ WriteTransaction Database::begin_write(TxInfo info) {
 
 ReadTransaction Database::begin_read() const {
   if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
+  if (auto* batch = impl_->batch.get()) {
+    // The store must hold every transaction committed before this call.
+    if (impl_->writer_thread.load() == std::this_thread::get_id())
+      throw Error(ErrorCode::kInvalidArgument,
+                  "this thread has a write transaction open; with durability kAsync the commits before it may "
+                  "not be in the store yet, and a read transaction could not see them: read through the write "
+                  "transaction, or commit it first");
+    if (batch->pending()) batch->flush();
+    if (auto failure = batch->failure()) throw *failure;
+  }
   return ReadTransaction(std::make_unique<detail::TxnState>(*impl_, false));
 }
 
@@ -303,13 +321,20 @@ std::uint64_t WriteTransaction::commit() {
   }
   // 2. The store commits, with last_applied_tx = tx in the same store transaction. If it
   // fails, the record is cut off the log again so that recovery cannot replay it.
+  // With kAsync the store transaction is nested in a batch, and this commits it into the batch.
   int rc = mdb_txn_commit(s.txn);
   s.txn = nullptr;
+  bool nested = s.nested;
+  if (nested) {
+    s.nested = false;
+    db.batch->end_nested(rc == 0, tx, s.ops.size());
+  }
   if (rc != 0) {
     db.log->undo_append(position);
     s.abort();
     engine::check_mdb(rc, fmt::format("committing transaction {}", tx));
   }
+  if (!nested) db.unbatched_store_commits.fetch_add(1, std::memory_order_relaxed);
   s.tokens.publish();
   db.last_committed_tx = tx;
   s.open = false;
@@ -441,6 +466,7 @@ DatabaseStatus Database::status() const {
   st.settings.enrichment = impl_->enrichment.load();
   st.segments_pruned = impl_->segments_pruned.load();
   st.log_syncs = impl_->log->sync_count();
+  st.store_commits = impl_->unbatched_store_commits.load() + (impl_->batch ? impl_->batch->commits() : 0);
   {
     std::lock_guard lock(impl_->settings_mutex);
     st.last_prune_error = impl_->last_prune_error;

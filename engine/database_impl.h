@@ -14,6 +14,7 @@
 
 #include "engine/lmdb_env.h"
 #include "engine/snapshot_pin.h"
+#include "engine/store_batch.h"
 #include "engine/tokens.h"
 #include "txgraph/database.h"
 #include "txlog/log_writer.h"
@@ -34,6 +35,9 @@ struct Database::Impl {
   Options options;
   std::unique_ptr<engine::LmdbEnv> env;
   std::unique_ptr<engine::SnapshotPin> snapshot;  // released before env closes
+  // With kAsync: write transactions are gathered into shared store commits (store_batch.h).
+  // Stopped before env closes.
+  std::unique_ptr<engine::StoreBatch> batch;
   engine::TokenCache tokens;
   std::string uuid_raw;   // 16 bytes
   std::string uuid_text;
@@ -47,6 +51,7 @@ struct Database::Impl {
   std::mutex writer_mutex;
   std::atomic<std::thread::id> writer_thread{};  // the thread holding writer_mutex for a transaction
   std::atomic<std::uint64_t> last_committed_tx{0};
+  std::atomic<std::uint64_t> unbatched_store_commits{0};  // transactions committed to the store alone
   // Change readers (txgraph/cdc.h) see transactions up to visible_tx: committed to the store
   // and, with kLog and kFull, synced in the log, so a reader never sees a change that a crash
   // could take back. Waiters are woken by the commit that moves it.
@@ -119,12 +124,15 @@ struct Database::Impl {
 namespace detail {
 
 struct TxnState {
-  TxnState(Database::Impl& database, bool write);
+  // `batched`: a write transaction that may join the database's store batch, if it has one
+  // (Database::begin_write). Any other write first has the batch committed and closed.
+  TxnState(Database::Impl& database, bool write, bool batched = false);
   ~TxnState();
 
   Database::Impl* db;
   MDB_txn* txn = nullptr;
   bool writable;
+  bool nested = false;  // txn is nested in the store batch: its end is reported to it
   bool open = true;
   engine::TxnTokens tokens;
   std::optional<std::vector<engine::KeyDef>> schema;  // loaded on first use

@@ -13,7 +13,7 @@ using txlog::OpCode;
 
 namespace detail {
 
-TxnState::TxnState(Database::Impl& database, bool write)
+TxnState::TxnState(Database::Impl& database, bool write, bool batched)
     : db(&database), writable(write), tokens(database.tokens, database.env->tables()) {
   if (write) {
     if (database.writer_thread.load() == std::this_thread::get_id())
@@ -22,8 +22,22 @@ TxnState::TxnState(Database::Impl& database, bool write)
     writer_lock = std::unique_lock(database.writer_mutex);
     database.writer_thread = std::this_thread::get_id();
   }
-  engine::check_mdb(mdb_txn_begin(database.env->env(), nullptr, write ? 0 : MDB_RDONLY, &txn),
-                    write ? "beginning a write transaction" : "beginning a read transaction");
+  try {
+    if (write && database.batch) {
+      if (batched) {
+        txn = database.batch->begin_nested();
+        nested = true;
+        return;
+      }
+      // A store transaction of its own (settings, an import): the gathered commits first.
+      database.batch->close();
+    }
+    engine::check_mdb(mdb_txn_begin(database.env->env(), nullptr, write ? 0 : MDB_RDONLY, &txn),
+                      write ? "beginning a write transaction" : "beginning a read transaction");
+  } catch (...) {
+    release_writer();
+    throw;
+  }
 }
 
 TxnState::~TxnState() { abort(); }
@@ -31,6 +45,10 @@ TxnState::~TxnState() { abort(); }
 void TxnState::abort() {
   if (txn) mdb_txn_abort(txn);
   txn = nullptr;
+  if (nested) {
+    nested = false;
+    db->batch->end_nested(false, 0, 0);
+  }
   open = false;
   release_writer();
 }

@@ -197,6 +197,9 @@ struct DatabaseStatus {
   std::vector<SegmentInfo> segments;
   std::uint64_t segments_pruned = 0;  // by retention since this Database was opened
   std::uint64_t log_syncs = 0;        // log fdatasyncs since open: commits / log_syncs is the group commit
+  // Store (LMDB) commits of transactions since open. With kAsync several transactions share
+  // one (Options::async_store_batch); counted before this status had the batch written.
+  std::uint64_t store_commits = 0;
   std::string last_prune_error;       // why the last pruning stopped early; empty if it did not
   // What recovery did when this Database was opened.
   std::uint64_t replayed_at_open = 0;        // transactions replayed from the log into the store
@@ -239,6 +242,10 @@ class Database {
   // Blocks while another thread has a write transaction open. Throws kInvalidArgument if this
   // thread already has one (it would wait for itself).
   WriteTransaction begin_write(TxInfo info = {});
+  // Sees every transaction committed before the call. With kAsync this may first write the
+  // store batch (Options::async_store_batch), waiting for an open write transaction of
+  // another thread to end; it throws kInvalidArgument if this thread has one open, and the
+  // failure of a batch that could not be written.
   ReadTransaction begin_read() const;
 
   // Syncs the store and records a checkpoint in the log; returns the checkpointed tx id.

@@ -1,5 +1,6 @@
 // The writer that the crash test kills: commits transactions in a loop from two threads and
-// prints "ACK <tx id> <token>" for each one as soon as commit() has returned.
+// prints "ACK <tx id> <token>" for each one as soon as commit() has returned. A third argument
+// "async" commits with durability kAsync instead of the default kLog.
 //
 // Each transaction creates a pair of Item nodes carrying a unique token, links them, moves a
 // counter, and now and then detach-deletes an older item, so recovery has creates, updates,
@@ -62,12 +63,14 @@ void writer(Database& db, std::uint64_t thread_index, std::uint64_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: crash_child DIR SEED\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: crash_child DIR SEED [log|async]\n");
     return 2;
   }
   try {
     Options options;
+    // kAsync also survives kill -9, with its commits gathered into shared store commits.
+    if (argc == 4 && std::string(argv[3]) == "async") options.durability = Durability::kAsync;
     options.initial_settings.rotation_size = 16 * 1024;  // rotate often, so kills land mid-rotation too
     options.initial_settings.checkpoint_interval_tx = 50;
     auto db = Database::open(argv[1], options);
