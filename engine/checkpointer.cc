@@ -113,15 +113,16 @@ std::uint64_t Database::Impl::checkpoint() {
     // Writers wait while the rest syncs, so the synced state, the pinned snapshot and the
     // checkpoint record all name the same transaction.
     std::lock_guard writer(writer_mutex);
-    // Gathered commits into the store first; a batch that failed to reach it stops the
-    // checkpoint here, before the log could be pruned of what the store lacks.
-    if (batch) batch->close();
     tx = last_committed_tx.load();
     // The log first: the store may hold a transaction whose commit is still waiting for its
     // sync (or, with kAsync, was never synced). A snapshot pinned ahead of the durable log
     // would, after a power cut, be restored with transactions the log lost. A log that has
     // failed refuses here, before anything is pinned.
     log->sync_to(log->written());
+    // Then the commits gathered in a store batch (kAsync). A batch that fails to reach the
+    // store stops the checkpoint here, before the log could be pruned of what the store
+    // lacks; the log is synced already, so a close that stops here loses nothing either.
+    if (batch) batch->close();
     // Crash before the sync completes: the previous checkpoint's snapshot is still pinned on
     // disk and the log holds everything after it. Crash after the pin but before the record:
     // recovery restores the new snapshot and replays the (shorter) rest of the log.

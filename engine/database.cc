@@ -472,8 +472,20 @@ DatabaseStatus Database::status() const {
     st.last_prune_error = impl_->last_prune_error;
   }
   st.enrichment_generation = impl_->enrichment_generation.load();
+  if (auto* batch = impl_->batch.get()) {
+    // The counts include the commits gathered in a store batch when they can: not from the
+    // writer's own thread (it would wait for itself), nor after a batch failed, which is
+    // reported instead, so that a database in that state can still be looked at.
+    if (impl_->writer_thread.load() != std::this_thread::get_id() && batch->pending()) {
+      try {
+        batch->flush();
+      } catch (const Error&) {
+      }
+    }
+    if (auto failure = batch->failure()) st.store_error = failure->what();
+  }
   {
-    auto read = begin_read();
+    ReadTransaction read(std::make_unique<detail::TxnState>(*impl_, false));
     st.node_count = read.node_count();
     st.relationship_count = read.relationship_count();
   }

@@ -53,7 +53,7 @@ struct Database::Impl {
   std::atomic<std::uint64_t> last_committed_tx{0};
   std::atomic<std::uint64_t> unbatched_store_commits{0};  // transactions committed to the store alone
   // Change readers (txgraph/cdc.h) see transactions up to visible_tx: committed to the store
-  // and, with kLog and kFull, synced in the log, so a reader never sees a change that a crash
+  // (with kAsync, to its batch) and, with kLog and kFull, synced in the log, so a reader never sees a change that a crash
   // could take back. Waiters are woken by the commit that moves it.
   std::atomic<std::uint64_t> visible_tx{0};
   mutable std::mutex visible_mutex;

@@ -50,6 +50,11 @@ void StoreBatch::end_nested(bool committed, std::uint64_t tx, std::uint64_t byte
   std::lock_guard lock(mutex_);
   nested_open_ = false;
   bool wake = commit_wanted_;  // a flush, a stop or the age limit waits for this end
+  if (!committed && count_ == 0) {
+    // An empty batch is not kept open: it would hold LMDB's writer lock with nothing to write.
+    commit_wanted_ = true;
+    wake = true;
+  }
   if (committed) {
     if (count_++ == 0) {
       first_tx_ = tx;

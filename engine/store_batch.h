@@ -12,6 +12,11 @@
 // Threads: LMDB's writer lock must be released by the thread that took it, so one thread,
 // the batch's own, begins and commits the batch transaction. Writers begin and end their
 // nested transactions in their own threads, one at a time under the database's writer lock.
+// LMDB asks that a transaction be used by one thread; here the batch transaction and its
+// nested ones are handed between threads, never used by two at once, and every hand-over
+// goes through this class's mutex, which orders the memory. In LMDB 0.9 (MDB_NOTLS) the only
+// thread-bound state of a write transaction is that writer lock. The ThreadSanitizer suite
+// (tools/dev test --tsan) runs these hand-overs.
 //
 // A crash loses nothing the log has: recovery replays the transactions after the store's
 // last_applied_tx, and a batch writes that with its last transaction.

@@ -200,6 +200,10 @@ struct DatabaseStatus {
   // Store (LMDB) commits of transactions since open. With kAsync several transactions share
   // one (Options::async_store_batch); counted before this status had the batch written.
   std::uint64_t store_commits = 0;
+  // Why the store lacks transactions the log has: a store batch could not be written
+  // (kAsync). Empty when it has them all. The database then refuses reads and writes until it
+  // is reopened; status() still works, with counts as the store has them.
+  std::string store_error;
   std::string last_prune_error;       // why the last pruning stopped early; empty if it did not
   // What recovery did when this Database was opened.
   std::uint64_t replayed_at_open = 0;        // transactions replayed from the log into the store

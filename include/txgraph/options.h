@@ -94,16 +94,19 @@ struct Options {
   // pages, so sharing one is what makes kAsync commits fast (4-5 times faster for small
   // transactions; writers wait while a batch commits, so larger batches are faster: 1024
   // ran about 15 % slower than 4096 in our measurements, 256 about 25 %). A batch reaches the store when it holds this many transactions, 8 MiB of
-  // changes, or has waited async_sync_interval, and whenever a read transaction begins.
+  // changes, or has waited async_sync_interval, whenever a read transaction begins, and
+  // before any other store write (a checkpoint, a setting, an import, an enrichment switch).
   // The trade-offs:
   //  - Database::begin_read waits for the batch to reach the store (after 4095 one-node
   //    commits: 0.4 ms median, 1.2 ms at most in our measurements), and for the write
   //    transaction open at that moment, if any, to end.
   //  - A thread that has a write transaction open cannot begin a read transaction
   //    (Error kInvalidArgument); read through the write transaction instead.
+  //  - Never wait, with a write transaction open, for another thread that begins a read
+  //    transaction (a listener's callback that reads, say): it waits for you.
   //  - Another process reading the store (`txgraph show`) sees a commit once its batch is
-  //    written, at most about async_sync_interval later. Change capture is not delayed: it
-  //    reads the log.
+  //    written: about async_sync_interval later, or once the write transaction open then
+  //    ends. Change capture is not delayed: it reads the log.
   //  - A crash loses nothing more than with 1: the log holds every committed transaction and
   //    the next open replays those the store lacks. If writing a batch fails (a full disk),
   //    the database refuses reads and writes with that error until it is reopened, which

@@ -121,7 +121,7 @@ void kill_rounds(const char* mode) {
 TEST(Crash, KillNineLosesNoAcknowledgedTransaction) { kill_rounds("log"); }
 
 // With kAsync a commit returns once the log has its record, and the store gets it later in a
-// batch: every kill lands with a batch unwritten, which recovery replays from the log.
+// batch: most kills land with a batch unwritten, which recovery replays from the log.
 TEST(Crash, KillNineLosesNoAcknowledgedAsyncTransaction) { kill_rounds("async"); }
 
 }  // namespace

@@ -129,9 +129,12 @@ TEST(StoreBatch, AThreadWithAWriteOpenCannotBeginARead) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(std::string(e.what()).find("read through the write transaction"), std::string::npos) << e.what();
   }
+  // status() still works there, with the store's counts as far as it has them.
+  EXPECT_LE(db->status().node_count, 1u);
   tx.create_node({"Item"}, {});
   tx.commit();
   EXPECT_EQ(db->begin_read().node_count(), 2u);
+  EXPECT_EQ(db->status().node_count, 2u);
 }
 
 std::uintmax_t largest_file(const std::filesystem::path& dir) {
@@ -171,12 +174,17 @@ TEST(StoreBatch, AFailedBatchRefusesReadsAndWritesAndReopeningReplaysIt) {
   EXPECT_NE(message.find("reopening the database replays them"), std::string::npos) << message;
   EXPECT_THROW(db->begin_write(), Error);
   EXPECT_THROW(db->begin_read(), Error);
+  auto failed = db->status();  // still answers, and says why
+  EXPECT_NE(failed.store_error.find("reopening the database replays them"), std::string::npos) << failed.store_error;
+  EXPECT_EQ(failed.node_count, 1u);
+  EXPECT_EQ(failed.last_committed_tx, 41u);
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
   EXPECT_THROW(db->close(), Error);
   db.reset();
 
   auto again = Database::open(dir.path(), batched(100000));
   auto status = again->status();
+  EXPECT_EQ(status.store_error, "");
   EXPECT_EQ(status.last_committed_tx, 41u);
   EXPECT_EQ(status.node_count, 41u);
   EXPECT_GE(status.replayed_at_open, 40u);
