@@ -4,7 +4,8 @@
 // to the disk's own fdatasync rate, measured in the same run on the same folder. The ratio
 // "4-thread durable commits/s / fdatasync/s" is the group-commit factor: above 1 only if
 // concurrent committers really share syncs. kAsync shows the cost of the commit path without
-// any sync in the way.
+// any sync in the way. Rows marked "unbatched" commit the store at every transaction
+// (Options::store_batch = 1), to show what the default store batches gain.
 //
 // Usage: commit_bench [--dir DIR] [--seconds N] [--quick] [--json FILE] [--no-full]
 //   --dir DIR     where the temp folder goes (default: the current directory); it is removed
@@ -144,9 +145,10 @@ void commit_one(txgraph::Database& db, std::int64_t id) {
 // Opens a fresh database, lets `threads` writers commit for `duration`, and counts the
 // commits that returned. Open and close (which checkpoints) are outside the timed part.
 Measurement measure_commits(const std::string& name, const fs::path& dir, txgraph::Durability durability, int threads,
-                            double duration, bool power_loss_protection, bool preallocate) {
+                            double duration, bool power_loss_protection, bool preallocate, std::uint32_t store_batch) {
   txgraph::Options options;
   options.durability = durability;
+  options.store_batch = store_batch;
   options.power_loss_protection = power_loss_protection;
   options.log_preallocate = preallocate;
   auto db = txgraph::Database::open(dir, options);
@@ -227,8 +229,9 @@ int main(int argc, char** argv) {
       return results.back().per_second();
     };
     auto run = [&](const std::string& name, const std::string& folder, Durability d, int threads,
-                   bool protect = true, bool preallocate = true) {
-      results.push_back(measure_commits(name, temp.path / folder, d, threads, config.seconds, protect, preallocate));
+                   bool protect = true, bool preallocate = true, std::uint32_t batch = txgraph::Options{}.store_batch) {
+      results.push_back(
+          measure_commits(name, temp.path / folder, d, threads, config.seconds, protect, preallocate, batch));
       fs::remove_all(temp.path / folder);  // frees the space before the next measurement
       settle_disk(temp.path);
       return results.back().per_second();
@@ -244,12 +247,17 @@ int main(int argc, char** argv) {
         run("kLog, 1 thread, appending", "log_1_append", Durability::kLog, 1, true, /*preallocate=*/false);
     double durable_4_appending =
         run("kLog, 4 threads, appending", "log_4_append", Durability::kLog, 4, true, /*preallocate=*/false);
+    // And with a store commit per transaction (Options::store_batch = 1), to show what
+    // sharing store commits gains.
+    double durable_1_unbatched = run("kLog, 1 thread, unbatched", "log_1_unbatched", Durability::kLog, 1, true, true, 1);
+    double durable_4_unbatched = run("kLog, 4 threads, unbatched", "log_4_unbatched", Durability::kLog, 4, true, true, 1);
     double sync_rate_after = sync_rate_now("fdatasync 150 B append, after");
     double async_1 = run("kAsync, 1 thread", "async_1", Durability::kAsync, 1);
     // The pinned checkpoint snapshot (power-loss protection) makes every commit write new
     // store pages; without it LMDB reuses pages at once. Both are shown, side by side.
     double async_unprotected =
         run("kAsync, 1 thread, no pin", "async_nopin", Durability::kAsync, 1, /*protect=*/false);
+    double async_unbatched = run("kAsync, 1 thread, unbatched", "async_unbatched", Durability::kAsync, 1, true, true, 1);
     if (config.run_full) run("kFull, 1 thread", "full_1", Durability::kFull, 1);
 
     fmt::print("\n{:<32} {:>10} {:>8} {:>12} {:>10} {:>12}\n", "measurement", "count", "seconds", "per second",
@@ -269,7 +277,7 @@ int main(int argc, char** argv) {
     bool async_ok = async_1 >= kAsyncCommitsTarget;
     fmt::print("\nfdatasync rate, mean of both:     {:8.0f}   drift {:.0f}%{}\n", sync_rate, drift * 100,
                disk_steady ? "" : "  UNSTEADY DISK: the ratios below are unreliable, rerun");
-    fmt::print("kLog 1 thread / fdatasync rate:   {:8.2f}   (about 1 expected: one sync per commit)\n", single_factor);
+    fmt::print("kLog 1 thread / fdatasync rate:   {:8.2f}   (one sync per commit; above 1 when the preallocated log syncs faster than appends)\n", single_factor);
     fmt::print("kLog 4 threads / fdatasync rate:  {:8.2f}   target >= {:.0f}  {}{}\n", group_factor, kGroupCommitTarget,
                group_ok ? "PASS" : "MISS", disk_steady ? "" : " (unreliable)");
     double group_factor_unprotected = sync_rate > 0 ? durable_4_unprotected / sync_rate : 0;
@@ -279,6 +287,9 @@ int main(int argc, char** argv) {
     if (durable_1_appending > 0 && durable_4_appending > 0)
       fmt::print("preallocated / appending log:     {:8.2f}   1 thread; {:.2f} with 4 threads\n",
                  durable_1 / durable_1_appending, durable_4 / durable_4_appending);
+    if (durable_1_unbatched > 0 && durable_4_unbatched > 0 && async_unbatched > 0)
+      fmt::print("store batches / unbatched:        {:8.2f}   kLog 1 thread; {:.2f} kLog 4 threads; {:.2f} kAsync\n",
+                 durable_1 / durable_1_unbatched, durable_4 / durable_4_unbatched, async_1 / async_unbatched);
     // Sharing counted directly, whatever the disk's rate did meanwhile.
     for (const auto& m : results) {
       if (m.name.rfind("kLog, 4 threads", 0) == 0 && m.log_syncs > 0)
@@ -305,11 +316,15 @@ int main(int argc, char** argv) {
           "\"group_commit_target\":{},\"group_commit_pass\":{},\"async_commits_per_second\":{:.1f},"
           "\"async_target\":{},\"async_pass\":{},\"async_unprotected_commits_per_second\":{:.1f},"
           "\"group_commit_factor_unprotected\":{:.3f},\"preallocation_gain_1\":{:.3f},"
-          "\"preallocation_gain_4\":{:.3f}}}\n",
+          "\"preallocation_gain_4\":{:.3f},\"batch_gain_log_1\":{:.3f},\"batch_gain_log_4\":{:.3f},"
+          "\"batch_gain_async\":{:.3f}}}\n",
           sync_rate, drift, single_factor, group_factor, kGroupCommitTarget, group_ok, async_1, kAsyncCommitsTarget,
           async_ok, async_unprotected, group_factor_unprotected,
           durable_1_appending > 0 ? durable_1 / durable_1_appending : 0.0,
-          durable_4_appending > 0 ? durable_4 / durable_4_appending : 0.0);
+          durable_4_appending > 0 ? durable_4 / durable_4_appending : 0.0,
+          durable_1_unbatched > 0 ? durable_1 / durable_1_unbatched : 0.0,
+          durable_4_unbatched > 0 ? durable_4 / durable_4_unbatched : 0.0,
+          async_unbatched > 0 ? async_1 / async_unbatched : 0.0);
       txgraph::bench::write_results(config.json_file, json);
     }
     return 0;

@@ -119,7 +119,7 @@ std::uint64_t Database::Impl::checkpoint() {
     // would, after a power cut, be restored with transactions the log lost. A log that has
     // failed refuses here, before anything is pinned.
     log->sync_to(log->written());
-    // Then the commits gathered in a store batch (kAsync). A batch that fails to reach the
+    // Then the commits gathered in a store batch. A batch that fails to reach the
     // store stops the checkpoint here, before the log could be pruned of what the store
     // lacks; the log is synced already, so a close that stops here loses nothing either.
     if (batch) batch->close();

@@ -177,9 +177,10 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     // An import committed just before a crash may still owe the log its notice.
     engine::append_pending_import_notice(*impl, recovered.last_import_notice);
     impl->snapshot->mark_open();
-    if (options.durability == Durability::kAsync && options.async_store_batch > 1) {
+    // kFull syncs the store at every commit: it has no batches.
+    if (options.durability != Durability::kFull && options.store_batch > 1) {
       engine::StoreBatch::Limits limits;
-      limits.max_transactions = options.async_store_batch;
+      limits.max_transactions = options.store_batch;
       limits.max_age = std::chrono::duration_cast<std::chrono::microseconds>(options.async_sync_interval);
       impl->batch = std::make_unique<engine::StoreBatch>(impl->env->env(), limits);
     }
@@ -247,9 +248,9 @@ ReadTransaction Database::begin_read() const {
     // The store must hold every transaction committed before this call.
     if (impl_->writer_thread.load() == std::this_thread::get_id())
       throw Error(ErrorCode::kInvalidArgument,
-                  "this thread has a write transaction open; with durability kAsync the commits before it may "
-                  "not be in the store yet, and a read transaction could not see them: read through the write "
-                  "transaction, or commit it first");
+                  "this thread has a write transaction open, and the commits before it may still be gathered "
+                  "in a store batch (Options::store_batch), which a read transaction could not see: read "
+                  "through the write transaction, or commit it first");
     if (batch->pending()) batch->flush();
     if (auto failure = batch->failure()) throw *failure;
   }

@@ -1,9 +1,12 @@
-// Gathering write transactions into one store commit (durability kAsync).
+// Gathering write transactions into one store commit (durability kLog and kAsync,
+// Options::store_batch).
 //
 // Why: a store (LMDB) commit writes every page its transaction dirtied, one write per page.
 // A small transaction dirties about ten pages, and while power_loss_protection pins the
 // checkpointed snapshot every one of them is a fresh page; that store commit is nearly all of
-// a kAsync commit's cost. The log already holds each transaction when it commits, so the
+// a kAsync commit's cost, and with kLog it is done under the writer lock, where it keeps the
+// next writers from reaching the group sync. The log already holds each transaction when it
+// commits, so the
 // store need not commit each one alone: a batch is one LMDB write transaction, each of our
 // write transactions is a nested LMDB transaction inside it (so it can still abort alone),
 // and the batch commits once for many of them. Pages the transactions of a batch share (the

@@ -197,11 +197,11 @@ struct DatabaseStatus {
   std::vector<SegmentInfo> segments;
   std::uint64_t segments_pruned = 0;  // by retention since this Database was opened
   std::uint64_t log_syncs = 0;        // log fdatasyncs since open: commits / log_syncs is the group commit
-  // Store (LMDB) commits of transactions since open. With kAsync several transactions share
-  // one (Options::async_store_batch); counted before this status had the batch written.
+  // Store (LMDB) commits of transactions since open. With kLog and kAsync several transactions
+  // share one (Options::store_batch); counted before this status had the batch written.
   std::uint64_t store_commits = 0;
   // Why the store lacks transactions the log has: a store batch could not be written
-  // (kAsync). Empty when it has them all. The database then refuses reads and writes until it
+  // (Options::store_batch). Empty when it has them all. The database then refuses reads and writes until it
   // is reopened; status() still works, with counts as the store has them.
   std::string store_error;
   std::string last_prune_error;       // why the last pruning stopped early; empty if it did not
@@ -246,8 +246,8 @@ class Database {
   // Blocks while another thread has a write transaction open. Throws kInvalidArgument if this
   // thread already has one (it would wait for itself).
   WriteTransaction begin_write(TxInfo info = {});
-  // Sees every transaction committed before the call. With kAsync this may first write the
-  // store batch (Options::async_store_batch), waiting for an open write transaction of
+  // Sees every transaction committed before the call. With kLog and kAsync this may first
+  // write the store batch (Options::store_batch), waiting for an open write transaction of
   // another thread to end; it throws kInvalidArgument if this thread has one open, and the
   // failure of a batch that could not be written.
   ReadTransaction begin_read() const;

@@ -65,7 +65,8 @@ int rounds() {
   return env ? std::atoi(env) : 20;
 }
 
-// `mode` is the child's durability: "log" (kLog) or "async" (kAsync, store commits batched).
+// `mode` is the child's durability: "log" (kLog with the default store batches) or "async"
+// (kAsync with a store commit per transaction).
 void kill_rounds(const char* mode) {
   TestDir dir;
   std::mt19937 rng(20261122);
@@ -118,10 +119,11 @@ void kill_rounds(const char* mode) {
   EXPECT_GT(total_acks, 0u);
 }
 
+// A kLog commit returns once the log has synced its record, and the store gets it later in a
+// batch: most kills land with a batch unwritten, which recovery replays from the log.
 TEST(Crash, KillNineLosesNoAcknowledgedTransaction) { kill_rounds("log"); }
 
-// With kAsync a commit returns once the log has its record, and the store gets it later in a
-// batch: most kills land with a batch unwritten, which recovery replays from the log.
+// kAsync returns before the sync, and here the store commits at every transaction.
 TEST(Crash, KillNineLosesNoAcknowledgedAsyncTransaction) { kill_rounds("async"); }
 
 }  // namespace

@@ -19,7 +19,7 @@ using testing::TestDir;
 Options batched(std::uint32_t batch, std::chrono::milliseconds interval = std::chrono::hours(1)) {
   Options o;
   o.durability = Durability::kAsync;
-  o.async_store_batch = batch;
+  o.store_batch = batch;
   o.async_sync_interval = interval;
   return o;
 }
@@ -42,6 +42,28 @@ TEST(StoreBatch, ManyCommitsShareOneStoreCommit) {
   auto status = db->status();  // its read had the last batch written
   EXPECT_EQ(status.store_commits, 10u);
   EXPECT_EQ(status.node_count, 100u);
+}
+
+TEST(StoreBatch, DurableCommitsShareStoreCommitsToo) {
+  TestDir dir;
+  Options o;  // kLog, the default
+  o.store_batch = 10;
+  o.async_sync_interval = std::chrono::hours(1);
+  auto db = Database::open(dir.path(), o);
+  for (int i = 0; i < 100; ++i) commit_node(*db, i);
+  auto status = db->status();
+  EXPECT_EQ(status.store_commits, 10u);
+  EXPECT_EQ(status.node_count, 100u);
+  EXPECT_GE(status.log_syncs, 100u);  // one writer: a log sync per commit, not per batch
+}
+
+TEST(StoreBatch, KFullCommitsTheStoreAtEveryTransaction) {
+  TestDir dir;
+  Options o;
+  o.durability = Durability::kFull;
+  auto db = Database::open(dir.path(), o);
+  for (int i = 0; i < 5; ++i) commit_node(*db, i);
+  EXPECT_EQ(db->status().store_commits, 5u);
 }
 
 TEST(StoreBatch, WithABatchOfOneEveryCommitIsAStoreCommit) {
