@@ -8,6 +8,9 @@
 //   transaction may move between threads. Neither may be used by two threads at once.
 // - Read transactions see a snapshot; a long-lived one keeps old pages alive and grows the
 //   store file. Close them promptly.
+// - Commits reach the store in batches (Options::store_batch): begin_read() first writes the
+//   batch, so it may wait for another thread's open write transaction, and it throws in a
+//   thread that has one open.
 // - Every call may throw txgraph::Error (txgraph/error.h); the code says what kind of failure.
 //   A mutation that throws changes nothing: the transaction stays usable.
 // - A Database must outlive its transactions.
