@@ -107,9 +107,10 @@ struct Options {
   //    (Error kInvalidArgument); read through the write transaction instead.
   //  - Never wait, with a write transaction open, for another thread that begins a read
   //    transaction (a listener's callback that reads, say): it waits for you.
-  //  - Another process reading the store (`txgraph show`) sees a commit once its batch is
-  //    written: about async_sync_interval later, or once the write transaction open then
-  //    ends. Change capture is not delayed: it reads the log.
+  //  - Another process reading the store file directly (the `txgraph log` verbs read its
+  //    last applied transaction) sees a commit once its batch is written: about
+  //    async_sync_interval later, or once the write transaction open then ends. Change
+  //    capture is not delayed: it reads the log.
   //  - A crash or a power cut loses nothing more than with 1: the log holds every committed
   //    transaction and the next open replays those the store lacks. If writing a batch fails
   //    (a full disk), the database refuses reads and writes with that error until it is
