@@ -51,7 +51,8 @@ TEST(StoreBatch, DurableCommitsShareStoreCommitsToo) {
   o.async_sync_interval = std::chrono::hours(1);
   auto db = Database::open(dir.path(), o);
   for (int i = 0; i < 100; ++i) commit_node(*db, i);
-  auto status = db->status();
+  EXPECT_GE(db->status().store_commits, 9u);  // the tenth may still be on its way
+  auto status = db->status();                 // the first one's read had it written
   EXPECT_EQ(status.store_commits, 10u);
   EXPECT_EQ(status.node_count, 100u);
   EXPECT_GE(status.log_syncs, 100u);  // one writer: a log sync per commit, not per batch
@@ -78,7 +79,10 @@ TEST(StoreBatch, ABatchThatWaitedAsyncSyncIntervalIsWrittenWithoutAReader) {
   auto db = Database::open(dir.path(), batched(1000, std::chrono::milliseconds(10)));
   for (int i = 0; i < 5; ++i) commit_node(*db, i);
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  EXPECT_EQ(db->status().store_commits, 1u);
+  // One batch, or more if the five commits took longer than 10 ms; none without the age limit.
+  auto written = db->status().store_commits;
+  EXPECT_GE(written, 1u);
+  EXPECT_LE(written, 5u);
 }
 
 TEST(StoreBatch, AReadSeesEveryCommitBeforeItWhileAnotherThreadCommits) {
