@@ -67,6 +67,18 @@ TEST(StoreBatch, KFullCommitsTheStoreAtEveryTransaction) {
   EXPECT_EQ(db->status().store_commits, 5u);
 }
 
+TEST(StoreBatch, ABatchHolding8MiBOfChangesIsWritten) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), batched(1000));
+  for (int i = 0; i < 3; ++i) {  // 9 MiB of operations in three transactions
+    auto tx = db->begin_write();
+    tx.create_node({"Item"}, {{"blob", Value(std::string(3 << 20, static_cast<char>('a' + i)))}});
+    tx.commit();
+  }
+  EXPECT_EQ(db->begin_write().commit(), 0u);  // begins only once that batch is written
+  EXPECT_EQ(db->status().store_commits, 1u);
+}
+
 TEST(StoreBatch, WithABatchOfOneEveryCommitIsAStoreCommit) {
   TestDir dir;
   auto db = Database::open(dir.path(), batched(1));
