@@ -322,7 +322,8 @@ std::uint64_t WriteTransaction::commit() {
   }
   // 2. The store commits, with last_applied_tx = tx in the same store transaction. If it
   // fails, the record is cut off the log again so that recovery cannot replay it.
-  // With kAsync the store transaction is nested in a batch, and this commits it into the batch.
+  // With store batches (kLog, kAsync) the store transaction is nested in a batch, and this
+  // commits it into the batch.
   int rc = mdb_txn_commit(s.txn);
   s.txn = nullptr;
   bool nested = s.nested;

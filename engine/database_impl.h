@@ -36,8 +36,7 @@ struct Database::Impl {
   std::unique_ptr<engine::LmdbEnv> env;
   std::unique_ptr<engine::SnapshotPin> snapshot;  // released before env closes
   // With kLog and kAsync: write transactions are gathered into shared store commits
-  // (store_batch.h).
-  // Stopped before env closes.
+  // (store_batch.h). Stopped before env closes.
   std::unique_ptr<engine::StoreBatch> batch;
   engine::TokenCache tokens;
   std::string uuid_raw;   // 16 bytes
@@ -54,8 +53,8 @@ struct Database::Impl {
   std::atomic<std::uint64_t> last_committed_tx{0};
   std::atomic<std::uint64_t> unbatched_store_commits{0};  // transactions committed to the store alone
   // Change readers (txgraph/cdc.h) see transactions up to visible_tx: committed to the store
-  // (or to its batch) and, with kLog and kFull, synced in the log, so a reader never sees a change that a crash
-  // could take back. Waiters are woken by the commit that moves it.
+  // (or to its batch) and, with kLog and kFull, synced in the log, so a reader never sees a
+  // change that a crash could take back. Waiters are woken by the commit that moves it.
   std::atomic<std::uint64_t> visible_tx{0};
   mutable std::mutex visible_mutex;
   mutable std::condition_variable visible_cv;

@@ -6,8 +6,7 @@
 // checkpointed snapshot every one of them is a fresh page; that store commit is nearly all of
 // a kAsync commit's cost, and with kLog it is done under the writer lock, where it keeps the
 // next writers from reaching the group sync. The log already holds each transaction when it
-// commits, so the
-// store need not commit each one alone: a batch is one LMDB write transaction, each of our
+// commits, so the store need not commit each one alone: a batch is one LMDB write transaction, each of our
 // write transactions is a nested LMDB transaction inside it (so it can still abort alone),
 // and the batch commits once for many of them. Pages the transactions of a batch share (the
 // last leaf of the node table, the meta table) are written once.
