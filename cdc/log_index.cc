@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "txgraph/error.h"
+#include "txlog/compression_dictionary.h"
 #include "txlog/file.h"
 #include "txlog/log_directory.h"
 #include "txlog/record_compression.h"
@@ -105,6 +106,12 @@ void LogIndex::walk_frames(const std::string& path, std::uint64_t segment) {
     return chunk.data() + (at - chunk_at);
   };
   txlog::StreamDecompressor decompressor;
+  std::map<std::uint64_t, std::shared_ptr<const txlog::CompressionDictionary>> dictionaries;
+  decompressor.set_dictionary_source([&](std::uint64_t at) {
+    auto& d = dictionaries[at];
+    if (!d) d = txlog::read_dictionary_frame(*file, at);
+    return d;
+  });
   std::string payload;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> found;  // (tx, offset)
   std::uint64_t last_found = 0;
@@ -116,12 +123,15 @@ void LogIndex::walk_frames(const std::string& path, std::uint64_t segment) {
       break;
     bool compressed = fh.flags & txlog::kFrameFlagCompressed;
     bool restart = fh.flags & txlog::kFrameFlagRestart;
-    bool worth_noting = restart || (!compressed && (found.empty() || pos >= last_found + kUncompressedSpacing));
+    // Restarts from a dictionary come every few records: noting them all would cost a
+    // decompression each, for seeks that save little more than decoding a few KiB.
+    bool spaced = found.empty() || pos >= last_found + kUncompressedSpacing;
+    bool worth_noting = restart ? (!(fh.flags & txlog::kFrameFlagDictionary) || spaced) : !compressed && spaced;
     if (worth_noting && fh.type == static_cast<std::uint8_t>(txlog::RecordType::kTransaction)) {
       const char* body = load(pos + txlog::kFrameHeaderSize, fh.length);
       if (!body) break;
       try {
-        decompressor.decompress(fh.flags, std::string_view(body, fh.length), &payload);
+        decompressor.decompress(fh.flags, std::string_view(body, fh.length), &payload, pos);
         found.emplace_back(txlog::peek_tx_id(payload), pos);
         last_found = pos;
       } catch (const Error&) {

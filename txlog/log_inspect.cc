@@ -290,6 +290,8 @@ class Scanner {
         case RecordType::kImportNotice:
           decode_import_notice(frame.payload);
           break;
+        case RecordType::kCompressionDictionary:
+          break;  // SegmentReader reads these itself and never returns them
       }
       if (visit_) visit_(segment, frame);
     } catch (const Error& e) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "txgraph/error.h"
+#include "txlog/tx_record.h"
 
 namespace txgraph::txlog {
 
@@ -59,6 +60,10 @@ void LogWriter::create_segment(std::uint64_t number, std::uint64_t first_tx) {
     throw;
   }
   compressor_.request_restart();  // every segment can be read without the ones before it
+  // Nor without its own dictionary: the next record brings one (provide_dictionary).
+  compressor_.set_dictionary(nullptr, 0);
+  segment_has_dictionary_ = false;
+  retrain_ = true;
   std::lock_guard lock(mutex_);
   active_ = std::move(file);
   active_number_ = number;
@@ -121,28 +126,34 @@ void LogWriter::trim_preallocated() {
   }
 }
 
-LogWriter::Position LogWriter::append(RecordType type, std::span<const std::string_view> payload_parts,
-                                      std::uint64_t next_tx) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!failure_.empty()) refuse();
-  }
-  std::size_t length = 0;
-  for (auto part : payload_parts) length += part.size();
-  if (length > kMaxRecordSize)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("a log record of {} bytes is larger than the limit of {} bytes", length, kMaxRecordSize));
-  if (active_size_ >= options_.rotation_size) rotate(next_tx);
+bool LogWriter::dictionaries_enabled() const {
+  return compressor_.enabled() && options_.rotation_size >= kMinRotationSizeForDictionary;
+}
 
-  FrameHeader fh;
-  fh.type = static_cast<std::uint8_t>(type);
-  fh.flags = compressor_.compress(payload_parts, length, &compressed_);
-  std::string_view stored_view(compressed_);
-  if (fh.flags != 0) {
-    payload_parts = std::span(&stored_view, 1);
-    length = compressed_.size();
+void LogWriter::provide_dictionary() {
+  if (!dictionaries_enabled()) {
+    if (compressor_.dictionary()) compressor_.set_dictionary(nullptr, 0);
+    return;
   }
-  fh.length = static_cast<std::uint32_t>(length);
+  if (trainer_.ready() && (!dictionary_ || retrain_)) {
+    dictionary_ = trainer_.train();
+    retrain_ = false;
+    segment_has_dictionary_ = false;
+  }
+  if (!dictionary_ || segment_has_dictionary_) return;
+  std::string payload = encode_dictionary_record(*dictionary_);
+  std::string_view part(payload);
+  FrameHeader fh;
+  fh.type = static_cast<std::uint8_t>(RecordType::kCompressionDictionary);
+  fh.length = static_cast<std::uint32_t>(payload.size());
+  std::uint64_t offset = active_size_;
+  write_frame(fh, std::span(&part, 1));
+  compressor_.set_dictionary(dictionary_, offset);
+  segment_has_dictionary_ = true;
+}
+
+void LogWriter::write_frame(const FrameHeader& header, std::span<const std::string_view> payload_parts) {
+  FrameHeader fh = header;
   encode_frame_header(fh, frame_header_.data());
   fh.checksum = frame_checksum(frame_header_.data(), payload_parts);
   encode_frame_header(fh, frame_header_.data());
@@ -166,11 +177,56 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
     }
     throw;
   }
-  active_size_ += kFrameHeaderSize + length;
+  active_size_ += kFrameHeaderSize + fh.length;
   preallocate();
   std::lock_guard lock(mutex_);
-  last_frame_bytes_ = kFrameHeaderSize + length;
-  written_ += kFrameHeaderSize + length;
+  last_frame_bytes_ = kFrameHeaderSize + fh.length;
+  written_ += kFrameHeaderSize + fh.length;
+}
+
+LogWriter::Position LogWriter::append(RecordType type, std::span<const std::string_view> payload_parts,
+                                      std::uint64_t next_tx) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!failure_.empty()) refuse();
+  }
+  std::size_t length = 0;
+  for (auto part : payload_parts) length += part.size();
+  if (length > kMaxRecordSize)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("a log record of {} bytes is larger than the limit of {} bytes", length, kMaxRecordSize));
+  if (active_size_ >= options_.rotation_size) rotate(next_tx);
+
+  // Captured changes are what change readers select among: those records train the
+  // dictionary and carry tags.
+  bool captured = false;
+  if (type == RecordType::kTransaction && dictionaries_enabled()) {
+    joined_.clear();
+    for (auto part : payload_parts) joined_ += part;
+    try {
+      captured = peek_tx_start(joined_).capture_mode != CaptureMode::kOff;
+    } catch (const Error&) {
+      captured = false;  // not ours to judge here: readers report a bad record
+    }
+    if (captured) trainer_.add(joined_);
+  }
+  provide_dictionary();
+
+  FrameHeader fh;
+  fh.type = static_cast<std::uint8_t>(type);
+  fh.flags = compressor_.compress(payload_parts, length, active_size_, &compressed_);
+  std::string_view stored_view(compressed_);
+  if (fh.flags != 0) {
+    payload_parts = std::span(&stored_view, 1);
+    length = compressed_.size();
+    if (captured && compressor_.dictionary()) {
+      fh.tags = compressor_.dictionary()->tags_of(joined_);
+      fh.flags |= kFrameFlagTags;
+    }
+  }
+  fh.length = static_cast<std::uint32_t>(length);
+  write_frame(fh, payload_parts);
+  std::lock_guard lock(mutex_);
   return written_;
 }
 

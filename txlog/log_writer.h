@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "txlog/compression_dictionary.h"
 #include "txlog/file.h"
 #include "txlog/record_compression.h"
 #include "txlog/segment_format.h"
@@ -56,6 +57,8 @@ class LogWriter {
   // just after it. If the active segment has passed the rotation size, first rotates to a new
   // segment whose first tx is `next_tx`. On failure nothing of the frame remains in the log
   // (a partial write is cut off again), else the writer refuses all further work.
+  // A transaction record with captured changes (DIFF, FULL) is sampled for the compression
+  // dictionary and, once there is one, tagged (compression_dictionary.h).
   Position append(RecordType type, std::span<const std::string_view> payload_parts, std::uint64_t next_tx);
 
   // Removes the frame just appended, ending at `end`, whose transaction could not commit. If
@@ -87,6 +90,14 @@ class LogWriter {
   // Keeps zeros written ahead of the active segment's end (see kPreallocateChunk).
   void preallocate();
   void create_segment(std::uint64_t number, std::uint64_t first_tx);
+  // Writes one frame at the end of the active segment; on failure cuts it off again (or, if
+  // that fails too, refuses all further work) and throws.
+  void write_frame(const FrameHeader& header, std::span<const std::string_view> payload_parts);
+  // Dictionaries need compression, and segments large enough to carry one.
+  bool dictionaries_enabled() const;
+  // Trains a dictionary when one is due and writes it into the active segment when the
+  // segment has none yet.
+  void provide_dictionary();
   [[noreturn]] void refuse() const;
 
   LogWriterOptions options_;
@@ -97,6 +108,11 @@ class LogWriter {
   std::string frame_header_;
   StreamCompressor compressor_;
   std::string compressed_;  // reused between records
+  std::string joined_;      // a captured record's parts in one piece, for sampling and tags
+  DictionaryTrainer trainer_;
+  std::shared_ptr<const CompressionDictionary> dictionary_;
+  bool segment_has_dictionary_ = false;  // the active segment holds dictionary_'s frame
+  bool retrain_ = true;                  // train again at the first chance (a new segment)
   std::uint64_t last_frame_bytes_ = 0;  // size of the last appended frame, for undo_append
 
   mutable std::mutex mutex_;  // guards the fields below and the active_ pointer swap

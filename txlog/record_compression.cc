@@ -12,6 +12,7 @@
 
 #include "txgraph/error.h"
 #include "txlog/byte_codec.h"
+#include "txlog/compression_dictionary.h"
 #include "txlog/segment_format.h"
 
 namespace txgraph::txlog {
@@ -57,22 +58,42 @@ void StreamCompressor::set_level(int level) {
   restart_ = true;
 }
 
+void StreamCompressor::set_dictionary(std::shared_ptr<const CompressionDictionary> dictionary,
+                                      std::uint64_t frame_offset) {
+  dictionary_ = std::move(dictionary);
+  dictionary_offset_ = frame_offset;
+  restart_ = true;
+}
+
 std::uint8_t StreamCompressor::compress(std::span<const std::string_view> parts, std::size_t raw_length,
-                                        std::string* out) {
+                                        std::uint64_t frame_offset, std::string* out) {
   if (level_ == 0) return 0;
   auto* cctx = cctx_of(cctx_);
   std::uint8_t flags = kFrameFlagCompressed;
-  if (restart_ || since_restart_ >= kRestartInterval) {
+  // A group from a dictionary also ends before a record larger than a restart interval, so
+  // that a reader decodes any group into the buffer it starts with (StreamDecompressor).
+  bool group_full = dictionary_ && (records_since_restart_ >= kGroupRecords || raw_length > kRestartInterval);
+  if (restart_ || since_restart_ >= kRestartInterval || group_full) {
     check_zstd(ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only), "restarting log compression");
+    check_zstd(ZSTD_CCtx_refCDict(cctx, nullptr), "restarting log compression");
     check_zstd(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level_), "setting the log compression level");
     check_zstd(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, kWindowLog), "setting the log compression window");
+    // The frame names its dictionary by distance (stored payload): zstd's own id is not needed.
+    check_zstd(ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0), "setting the log compression frame");
+    if (dictionary_) {
+      check_zstd(ZSTD_CCtx_refCDict(cctx, static_cast<const ZSTD_CDict*>(dictionary_->compression_dictionary(level_))),
+                 "starting log compression from its dictionary");
+      flags |= kFrameFlagDictionary;
+    }
     flags |= kFrameFlagRestart;
     restart_ = false;
     since_restart_ = 0;
+    records_since_restart_ = 0;
   }
   out->clear();
   ByteWriter w(*out);
   w.varint(raw_length);
+  if (flags & kFrameFlagDictionary) w.varint(frame_offset - dictionary_offset_);
   std::size_t header = out->size();
   out->resize(header + ZSTD_compressBound(raw_length) + 64);
   ZSTD_outBuffer output{out->data(), out->size(), header};
@@ -102,6 +123,7 @@ std::uint8_t StreamCompressor::compress(std::span<const std::string_view> parts,
   }
   out->resize(output.pos);
   since_restart_ += raw_length;
+  ++records_since_restart_;
   return flags;
 }
 
@@ -117,14 +139,39 @@ void StreamDecompressor::fail(std::string_view why) {
   throw Error(ErrorCode::kCorruption, fmt::format("a log record does not decompress: {}", why));
 }
 
-void StreamDecompressor::restart(std::string_view body) {
+std::uint64_t StreamDecompressor::dictionary_offset_of(std::uint8_t flags, std::string_view stored,
+                                                      std::uint64_t frame_offset) {
+  if ((flags & (kFrameFlagCompressed | kFrameFlagRestart | kFrameFlagDictionary)) !=
+      (kFrameFlagCompressed | kFrameFlagRestart | kFrameFlagDictionary))
+    return 0;
+  ByteReader r(stored, "compressed log record");
+  r.varint();
+  std::uint64_t distance = r.varint();
+  if (distance == 0 || distance > frame_offset) r.fail("its dictionary is not before it in the segment");
+  return frame_offset - distance;
+}
+
+void StreamDecompressor::restart(std::string_view body, std::size_t raw_length,
+                                 const CompressionDictionary* dictionary) {
   started_ = false;
   // A huge record's buffer is not kept for the small ones after it.
   if (capacity_ > kKeptCapacity) {
     buffer_.reset();
     capacity_ = 0;
   }
-  check_zstd(ZSTD_decompressBegin(dctx_of(dctx_)), "restarting log decompression");
+  // Room for the first record before the stream begins: moving history later would lose the
+  // dictionary the stream refers to (the writer keeps a group from a dictionary within this).
+  if (capacity_ < raw_length || capacity_ == 0) {
+    capacity_ = std::max(raw_length, kInitialCapacity);
+    buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
+  }
+  if (dictionary) {
+    check_zstd(ZSTD_decompressBegin_usingDDict(dctx_of(dctx_),
+                                               static_cast<const ZSTD_DDict*>(dictionary->decompression_dictionary())),
+               "restarting log decompression from its dictionary");
+  } else {
+    check_zstd(ZSTD_decompressBegin(dctx_of(dctx_)), "restarting log decompression");
+  }
   ZSTD_frameHeader frame;
   std::size_t rc = ZSTD_getFrameHeader(&frame, body.data(), body.size());
   if (ZSTD_isError(rc)) fail(ZSTD_getErrorName(rc));
@@ -159,21 +206,36 @@ void StreamDecompressor::make_room(std::size_t n) {
   used_ = keep;
 }
 
-std::string_view StreamDecompressor::decompress(std::uint8_t flags, std::string_view stored) {
+std::string_view StreamDecompressor::decompress(std::uint8_t flags, std::string_view stored,
+                                                std::uint64_t frame_offset) {
   if (!(flags & kFrameFlagCompressed)) return stored;
   if (!started_ && !(flags & kFrameFlagRestart))
     throw Error(ErrorCode::kCorruption, "a compressed log record without its restart point");
+  if ((flags & kFrameFlagDictionary) && !(flags & kFrameFlagRestart))
+    throw Error(ErrorCode::kCorruption, "a log record names a dictionary but is no restart point");
   ByteReader r(stored, "compressed log record");
   std::uint64_t raw_length = 0;
+  const CompressionDictionary* dictionary = nullptr;
   try {
     raw_length = r.varint();
     if (raw_length > kMaxRecordSize) r.fail("implausible uncompressed length");
+    if (flags & kFrameFlagDictionary) {
+      std::uint64_t distance = r.varint();
+      if (distance == 0 || distance > frame_offset) r.fail("its dictionary is not before it in the segment");
+      std::uint64_t at = frame_offset - distance;
+      if (!dictionary_ || dictionary_at_ != at) {
+        if (!dictionaries_) r.fail("it needs a dictionary and none can be read here");
+        dictionary_ = dictionaries_(at);
+        dictionary_at_ = at;
+      }
+      dictionary = dictionary_.get();
+    }
   } catch (const Error&) {
     started_ = false;
     throw;
   }
   std::string_view body = stored.substr(r.position());
-  if (flags & kFrameFlagRestart) restart(body);
+  if (flags & kFrameFlagRestart) restart(body, static_cast<std::size_t>(raw_length), dictionary);
   auto* dctx = dctx_of(dctx_);
   make_room(static_cast<std::size_t>(raw_length));
   const std::size_t start = used_;

@@ -12,7 +12,7 @@
 
 namespace txgraph::txlog {
 
-bool is_known_record_type(std::uint8_t type) { return type >= 1 && type <= 4; }
+bool is_known_record_type(std::uint8_t type) { return type >= 1 && type <= 5; }
 
 std::string_view record_type_name(RecordType type) {
   switch (type) {
@@ -24,6 +24,8 @@ std::string_view record_type_name(RecordType type) {
       return "enrichment_change";
     case RecordType::kImportNotice:
       return "import_notice";
+    case RecordType::kCompressionDictionary:
+      return "compression_dictionary";
   }
   return "unknown";
 }
@@ -60,7 +62,8 @@ HeaderStatus decode_segment_header(std::string_view bytes, SegmentHeader* out) {
   h.created_us = r.i64();
   std::uint64_t checksum = r.u64();
   if (checksum != XXH3_64bits(bytes.data(), kSegmentHeaderSize - 8)) return HeaderStatus::kBadChecksum;
-  if (h.format_version != kSegmentFormatVersion || header_size != kSegmentHeaderSize)
+  if (h.format_version < kOldestReadableFormatVersion || h.format_version > kSegmentFormatVersion ||
+      header_size != kSegmentHeaderSize)
     return HeaderStatus::kUnsupportedVersion;
   *out = std::move(h);
   return HeaderStatus::kOk;
@@ -88,7 +91,7 @@ void encode_frame_header(const FrameHeader& h, char out[kFrameHeaderSize]) {
   w.u32(h.length);
   w.u8(h.type);
   w.u8(h.flags);
-  w.u16(h.reserved);
+  w.u16(h.tags);
   w.u64(h.checksum);
   std::memcpy(out, buf.data(), kFrameHeaderSize);
 }
@@ -123,7 +126,7 @@ FrameHeader decode_frame_header(const char in[kFrameHeaderSize]) {
   h.length = r.u32();
   h.type = r.u8();
   h.flags = r.u8();
-  h.reserved = r.u16();
+  h.tags = r.u16();
   h.checksum = r.u64();
   return h;
 }

@@ -16,6 +16,9 @@ enum class RecordType : std::uint8_t {
   kCheckpoint = 2,        // the store was synced up to a tx id (CheckpointRecord)
   kEnrichmentChange = 3,  // enrichment mode switch (EnrichmentChangeRecord)
   kImportNotice = 4,      // a bulk import wrote into the store, bypassing the log (ImportNoticeRecord)
+  // A zstd dictionary and tag vocabulary for the records after it (txlog/compression_dictionary.h).
+  // SegmentReader reads these itself and never returns them.
+  kCompressionDictionary = 5,
 };
 bool is_known_record_type(std::uint8_t type);
 std::string_view record_type_name(RecordType type);
@@ -26,9 +29,18 @@ enum class CaptureMode : std::uint8_t { kOff = 0, kDiff = 1, kFull = 2 };
 // Frame flag bits. Persistent format.
 constexpr std::uint8_t kFrameFlagCompressed = 0x01;  // payload is zstd-compressed (record_compression.h)
 constexpr std::uint8_t kFrameFlagRestart = 0x02;     // a compression restart point: a new zstd stream
+// On a restart point: the new zstd stream starts from a dictionary, whose frame the stored
+// payload names by its distance back (record_compression.h). Format version 2.
+constexpr std::uint8_t kFrameFlagDictionary = 0x04;
+// The frame header's u16 holds the record's tags: which words of the dictionary's vocabulary
+// its bytes contain (compression_dictionary.h). Format version 2.
+constexpr std::uint8_t kFrameFlagTags = 0x08;
+constexpr std::uint8_t kKnownFrameFlags = 0x0f;
 
 inline constexpr char kSegmentMagic[8] = {'T', 'X', 'G', 'L', 'O', 'G', '\r', '\n'};
-constexpr std::uint32_t kSegmentFormatVersion = 1;
+// Written into new segments. Version 1 (no dictionaries, no tags) is still read.
+constexpr std::uint32_t kSegmentFormatVersion = 2;
+constexpr std::uint32_t kOldestReadableFormatVersion = 1;
 constexpr std::size_t kSegmentHeaderSize = 72;
 constexpr std::size_t kFrameHeaderSize = 16;
 // A record larger than this is refused on write and taken for damage on read.
@@ -49,13 +61,13 @@ enum class HeaderStatus { kOk, kTooShort, kBadMagic, kBadChecksum, kUnsupportedV
 HeaderStatus decode_segment_header(std::string_view bytes, SegmentHeader* out);
 std::string_view header_status_text(HeaderStatus status);
 
-// Frame header: u32 payload length, u8 type, u8 flags, u16 zero, u64 checksum. The checksum
-// is XXH3-64 over the first 8 header bytes followed by the payload.
+// Frame header: u32 payload length, u8 type, u8 flags, u16 tags (0 unless kFrameFlagTags), u64
+// checksum. The checksum is XXH3-64 over the first 8 header bytes followed by the payload.
 struct FrameHeader {
   std::uint32_t length = 0;
   std::uint8_t type = 0;
   std::uint8_t flags = 0;
-  std::uint16_t reserved = 0;
+  std::uint16_t tags = 0;
   std::uint64_t checksum = 0;
 };
 void encode_frame_header(const FrameHeader& header, char out[kFrameHeaderSize]);

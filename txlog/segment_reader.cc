@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "txgraph/error.h"
+#include "txlog/compression_dictionary.h"
 
 namespace txgraph::txlog {
 
@@ -20,11 +21,51 @@ SegmentReader::SegmentReader(const std::string& path) : file_(path, File::Mode::
     header_status_ = decode_segment_header(std::string_view(buffer_).substr(0, kSegmentHeaderSize), &header_);
   }
   offset_ = kSegmentHeaderSize;
+  decompressor_.set_dictionary_source([this](std::uint64_t offset) { return dictionary_at(offset); });
+}
+
+std::shared_ptr<const CompressionDictionary> SegmentReader::dictionary_at(std::uint64_t offset) {
+  auto found = dictionaries_.find(offset);
+  if (found != dictionaries_.end()) return found->second;
+  auto dictionary = read_dictionary_frame(file_, offset);
+  dictionaries_.emplace(offset, dictionary);
+  return dictionary;
 }
 
 void SegmentReader::seek(std::uint64_t offset) {
   offset_ = std::max<std::uint64_t>(offset, kSegmentHeaderSize);
   decompressor_.reset();
+  group_dictionary_.reset();
+  behind_.clear();
+}
+
+void SegmentReader::catch_up() {
+  for (const Behind& b : behind_) {
+    std::uint64_t at = b.offset + kFrameHeaderSize;
+    std::string_view stored;
+    if (at >= buffer_offset_ && at + b.length <= buffer_offset_ + buffer_.size()) {
+      stored = std::string_view(buffer_.data() + (at - buffer_offset_), b.length);
+    } else {
+      behind_payload_.resize(b.length);
+      if (file_.read_at(at, behind_payload_.data(), b.length) != b.length)
+        throw Error(ErrorCode::kCorruption, "a log record read before is no longer in the file");
+      stored = behind_payload_;
+    }
+    decompressor_.decompress(b.flags, stored, b.offset);
+  }
+  behind_.clear();
+}
+
+std::string_view SegmentReader::decompress_skipped() {
+  if (behind_.empty()) throw Error(ErrorCode::kInvalidArgument, "no record was passed by");
+  Behind last = behind_.back();
+  behind_.pop_back();
+  catch_up();
+  std::uint64_t at = last.offset + kFrameHeaderSize;
+  behind_payload_.resize(last.length);
+  if (file_.read_at(at, behind_payload_.data(), last.length) != last.length)
+    throw Error(ErrorCode::kCorruption, "a log record read before is no longer in the file");
+  return decompressor_.decompress(last.flags, behind_payload_, last.offset);
 }
 
 void SegmentReader::refresh() {
@@ -73,7 +114,8 @@ bool SegmentReader::complete_frame_from(std::uint64_t from) {
   for (std::uint64_t pos = from; pos + kFrameHeaderSize <= file_size_; ++pos) {
     if (!load(pos, kFrameHeaderSize)) return false;
     FrameHeader fh = decode_frame_header(buffer_.data() + (pos - buffer_offset_));
-    if (!is_known_record_type(fh.type) || fh.reserved != 0 || (fh.flags & ~(kFrameFlagCompressed | kFrameFlagRestart)) != 0) continue;
+    if (!is_known_record_type(fh.type) || (fh.flags & ~kKnownFrameFlags) != 0) continue;
+    if (!(fh.flags & kFrameFlagTags) && fh.tags != 0) continue;
     if (fh.length > file_size_ - pos - kFrameHeaderSize) continue;
     if (fh.length > budget) return false;
     budget -= fh.length;
@@ -113,6 +155,13 @@ SegmentReader::Next SegmentReader::next(Frame* out) {
 }
 
 SegmentReader::Next SegmentReader::next_view(FrameView* out) {
+  for (;;) {
+    Next r = next_frame(out);
+    if (r != Next::kRecord || out->type != RecordType::kCompressionDictionary) return r;
+  }
+}
+
+SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
   if (header_status_ != HeaderStatus::kOk) {
     problem_ = std::string(header_status_text(header_status_));
     offset_ = 0;
@@ -152,12 +201,44 @@ SegmentReader::Next SegmentReader::next_view(FrameView* out) {
   std::string_view payload(head + kFrameHeaderSize, fh.length);
   std::uint64_t checksum = frame_checksum(head, std::span(&payload, 1));
   if (checksum != fh.checksum) return damaged("record checksum mismatch", end);
+  // Checksummed, so what follows is no torn write: damage wherever it is.
+  const bool v1 = header_.format_version < 2;
+  std::uint8_t known_flags = v1 ? (kFrameFlagCompressed | kFrameFlagRestart) : kKnownFrameFlags;
+  if ((fh.flags & ~known_flags) != 0 || (!(fh.flags & kFrameFlagTags) && fh.tags != 0) ||
+      (v1 && fh.type == static_cast<std::uint8_t>(RecordType::kCompressionDictionary))) {
+    problem_ = fmt::format("record with unknown flags {:#04x} (tags {:#06x}) for format version {}", fh.flags, fh.tags,
+                           header_.format_version);
+    return Next::kCorrupt;
+  }
   out->type = static_cast<RecordType>(fh.type);
   out->flags = fh.flags;
   out->offset = offset_;
   out->stored_size = fh.length;
+  out->skipped = false;
   try {
-    out->payload = decompressor_.decompress(fh.flags, payload);
+    if (out->type == RecordType::kCompressionDictionary) {
+      // Read (and checked) as the reader passes it; the records after it refer to it.
+      if (fh.flags != 0) throw Error(ErrorCode::kCorruption, "a compression dictionary record with frame flags");
+      if (!dictionaries_.count(offset_)) dictionaries_.emplace(offset_, decode_dictionary_record(payload));
+      out->payload = payload;
+      offset_ = end;
+      return Next::kRecord;
+    }
+    if (fh.flags & kFrameFlagRestart) {
+      std::uint64_t at = StreamDecompressor::dictionary_offset_of(fh.flags, payload, offset_);
+      group_dictionary_ = at != 0 ? dictionary_at(at) : nullptr;
+      behind_.clear();  // a restart needs nothing before it
+    }
+    if (filter_ && (fh.flags & kFrameFlagTags) && group_dictionary_ &&
+        !filter_->may_match(*group_dictionary_, fh.tags)) {
+      behind_.push_back({offset_, fh.flags, fh.length});
+      out->payload = {};
+      out->skipped = true;
+      offset_ = end;
+      return Next::kRecord;
+    }
+    catch_up();
+    out->payload = decompressor_.decompress(fh.flags, payload, offset_);
   } catch (const Error& e) {
     // Checksummed yet undecodable: not a torn write, so damage wherever it is.
     problem_ = e.what();

@@ -3,14 +3,19 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "txlog/file.h"
 #include "txlog/record_compression.h"
 #include "txlog/segment_format.h"
 
 namespace txgraph::txlog {
+
+class CompressionDictionary;
 
 struct Frame {
   RecordType type = RecordType::kTransaction;
@@ -26,8 +31,19 @@ struct FrameView {
   RecordType type = RecordType::kTransaction;
   std::uint8_t flags = 0;
   std::uint64_t offset = 0;
-  std::string_view payload;  // the record's bytes (decompressed)
+  std::string_view payload;  // the record's bytes (decompressed); empty when skipped
   std::uint32_t stored_size = 0;
+  // Passed by without decompressing, because of a TagFilter: a checksummed transaction
+  // record with captured changes, none of which the filter's selectors can select.
+  bool skipped = false;
+};
+
+// Decides from a record's tags whether a reader may pass it by (set_tag_filter).
+class TagFilter {
+ public:
+  virtual ~TagFilter() = default;
+  // False when no record with these tags, under this dictionary's vocabulary, can be wanted.
+  virtual bool may_match(const CompressionDictionary& dictionary, std::uint16_t tags) const = 0;
 };
 
 class SegmentReader {
@@ -52,6 +68,13 @@ class SegmentReader {
   // The same, the payload left where it was read or decompressed.
   Next next_view(FrameView* out);
 
+  // From now on next_view() passes by the tagged records `filter` rules out (it returns them
+  // with `skipped` set), and decompresses them only if a later record of their group needs
+  // them. Null reads every record. The filter must outlive its use.
+  void set_tag_filter(const TagFilter* filter) { filter_ = filter; }
+  // The payload of the record next_view() just returned skipped, decompressed now.
+  std::string_view decompress_skipped();
+
   // Continues reading at `offset`, which must be the start of a frame that a reader can
   // decode without the records before it (a compression restart point, an uncompressed
   // record, or the end of the header).
@@ -72,6 +95,8 @@ class SegmentReader {
   const std::string& path() const { return file_.path(); }
 
  private:
+  // next_view() without hiding dictionary records.
+  Next next_frame(FrameView* out);
   // Ensures [offset, offset+n) is in buffer_; returns false if the file ends before.
   bool load(std::uint64_t offset, std::size_t n);
   // Where the file's last non-zero byte ends, looking no lower than `floor`.
@@ -84,8 +109,26 @@ class SegmentReader {
   // zeros follows it, damage otherwise.
   Next damaged(std::string why, std::uint64_t frame_end);
 
+  // The dictionary whose frame is at `offset` (read once, then kept).
+  std::shared_ptr<const CompressionDictionary> dictionary_at(std::uint64_t offset);
+  // Feeds the decompressor the records of the current group it was not given yet.
+  void catch_up();
+
   File file_;
   StreamDecompressor decompressor_;
+  std::map<std::uint64_t, std::shared_ptr<const CompressionDictionary>> dictionaries_;
+  const TagFilter* filter_ = nullptr;
+  // The dictionary the current group restarted from (null: none, or not known).
+  std::shared_ptr<const CompressionDictionary> group_dictionary_;
+  // Frames of the current group passed by undecompressed since the decompressor's last
+  // record: (offset, flags, stored length).
+  struct Behind {
+    std::uint64_t offset;
+    std::uint8_t flags;
+    std::uint32_t length;
+  };
+  std::vector<Behind> behind_;
+  std::string behind_payload_;
   std::uint64_t file_size_ = 0;
   HeaderStatus header_status_ = HeaderStatus::kOk;
   SegmentHeader header_;

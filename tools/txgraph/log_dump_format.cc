@@ -143,6 +143,8 @@ void append_other_fields(JsonObject& object, const DumpRecord& record) {
       append_json_names(object.key("files"), r.files);
       break;
     }
+    case RecordType::kCompressionDictionary:
+      break;  // never returned by SegmentReader
   }
 }
 
@@ -259,6 +261,8 @@ void DumpRecord::decode_other(std::uint64_t segment_number, const Frame& record_
       import_notice = decode_import_notice(record_frame.payload);
       time_us = import_notice.time_us;
       break;
+    case RecordType::kCompressionDictionary:
+      break;  // SegmentReader reads these itself and never returns them
   }
 }
 
