@@ -161,8 +161,11 @@ class RecordWalker {
   }
 
   // The next transaction record up to the visible end and the fields it starts with, or false
-  // at the end.
-  bool next(std::string_view* payload, txlog::TxRecordStart* start) {
+  // at the end. With a tag filter, a record it rules out comes back with *skipped set, an
+  // empty payload, and only start->tx_id known (tx ids are contiguous; the next record read
+  // checks the count); skipped() stays false until the first record after a seek is read.
+  bool next(std::string_view* payload, txlog::TxRecordStart* start, bool* skipped = nullptr) {
+    if (skipped) *skipped = false;
     for (;;) {
       auto r = reader_->next_view(&frame_);
       switch (r) {
@@ -175,10 +178,34 @@ class RecordWalker {
         case txlog::SegmentReader::Next::kCorrupt:
           damaged(reader_->path(), reader_->problem_offset(), reader_->problem());
       }
-      // Switches of enrichment need no attention here: the transactions after a switch to OFF
-      // carry no changes, and the query stops at the first of them.
+      if (frame_.skipped) {
+        std::uint64_t id = last_tx_ + 1;
+        if (id > visible_tx_) {
+          overran_ = true;
+          return false;
+        }
+        last_tx_ = id;
+        last_skipped_tx_ = id;
+        last_skipped_commit_known_ = false;
+        *payload = {};
+        *start = txlog::TxRecordStart{};
+        start->tx_id = id;
+        if (skipped) *skipped = true;
+        return true;
+      }
+      // A switch of enrichment may start a new generation, whose first record ends a query:
+      // from here on every record is read, and the one skipped last is placed in time now.
+      if (frame_.type == txlog::RecordType::kEnrichmentChange) {
+        settle_skipped();
+        switched_ = true;
+        apply_filter();
+        continue;
+      }
+      // An import's notice is reported with the transaction after it, which must be read.
       if (frame_.type == txlog::RecordType::kImportNotice) {
         notices_.push_back(txlog::public_import_notice(txlog::decode_import_notice(frame_.payload)));
+        after_notice_ = true;
+        apply_filter();
         continue;
       }
       if (frame_.type != txlog::RecordType::kTransaction) continue;
@@ -197,8 +224,25 @@ class RecordWalker {
       last_tx_ = id;
       last_commit_us_ = start->commit_time_us;
       *payload = frame_.payload;
+      after_notice_ = false;
+      apply_filter();
       return true;
     }
+  }
+
+  // Records that `filter` rules out are skipped from the first record read on (null: none).
+  // The filter must outlive its use; a parked walker is given the next query's.
+  void set_tag_filter(const txlog::TagFilter* filter) {
+    filter_ = filter;
+    apply_filter();
+  }
+
+  // The commit time of the last record next() skipped, which it decompresses now if it has
+  // not yet.
+  std::uint64_t last_skipped_tx() const { return last_skipped_tx_; }
+  std::int64_t last_skipped_commit_us() {
+    settle_skipped();
+    return last_skipped_commit_us_;
   }
 
   // The import notices read since the last call, of the imports committed between
@@ -214,7 +258,10 @@ class RecordWalker {
   // A walker that stopped at the end of what was visible can go on from there later.
   bool parkable() const { return !overran_ && last_tx_ != 0; }
   std::uint64_t last_tx() const { return last_tx_; }
-  std::int64_t last_commit_us() const { return last_commit_us_; }
+  std::int64_t last_commit_us() {
+    if (last_tx_ == last_skipped_tx_) return last_skipped_commit_us();
+    return last_commit_us_;
+  }
   void resume(const Snapshot& snapshot) {
     visible_tx_ = snapshot.visible_tx;
     refreshed_ = false;
@@ -238,6 +285,28 @@ class RecordWalker {
                               txlog::uuid_to_text(reader_->header().database_uuid), txlog::uuid_to_text(database_uuid_)));
     refreshed_ = false;
     final_refresh_ = false;
+    apply_filter();
+  }
+
+  void apply_filter() {
+    if (reader_) reader_->set_tag_filter(filter_ && last_tx_ != 0 && !switched_ && !after_notice_ ? filter_ : nullptr);
+  }
+
+  // Reads the last skipped record's commit time while its segment's reader still holds it.
+  void settle_skipped() {
+    if (last_skipped_tx_ == 0 || last_skipped_commit_known_) return;
+    std::string_view payload;
+    try {
+      payload = reader_->decompress_skipped();
+    } catch (const Error& e) {
+      damaged(reader_->path(), reader_->valid_end(), e.what());
+    }
+    auto begins = txlog::peek_tx_start(payload);
+    if (begins.tx_id != last_skipped_tx_)
+      damaged(reader_->path(), reader_->valid_end(),
+              fmt::format("transaction {} comes where transaction {} should be", begins.tx_id, last_skipped_tx_));
+    last_skipped_commit_us_ = begins.commit_time_us;
+    last_skipped_commit_known_ = true;
   }
 
   // The current segment ended (or ends in a record still being written): go on to the next,
@@ -278,6 +347,7 @@ class RecordWalker {
       next = successor();
       if (!next || (!next->header_ok && next == &segments_.back())) return false;
     }
+    settle_skipped();  // while this segment's reader still has the record
     if (next->number != number_ + 1) {
       bool ours_listed = std::any_of(segments_.begin(), segments_.end(), [&](const auto& seg) { return seg.number == number_; });
       // Pruning removes the oldest segments first: if ours went too, so did the one after it.
@@ -328,6 +398,12 @@ class RecordWalker {
   std::int64_t last_commit_us_ = 0;
   bool overran_ = false;  // read a frame past the visible end
   std::vector<ImportNotice> notices_;  // read since the last take_notices_before()
+  const txlog::TagFilter* filter_ = nullptr;
+  bool switched_ = false;      // read an enrichment switch: skip nothing after it
+  bool after_notice_ = false;  // read an import notice: read the transaction after it
+  std::uint64_t last_skipped_tx_ = 0;
+  std::int64_t last_skipped_commit_us_ = 0;
+  bool last_skipped_commit_known_ = true;
   bool refreshed_ = false;       // the open segment was looked at again once at its end
   bool final_refresh_ = false;   // ... and once more after a newer segment was seen
 };
@@ -434,7 +510,11 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
       verify = false;
     }
   }
+  // Records whose tags rule out every selector are passed by undecompressed.
+  cdc::SelectorTagFilter tag_filter(selectors);
+  walker.set_tag_filter(tag_filter.useful() ? &tag_filter : nullptr);
   auto park = [&] {
+    walker.set_tag_filter(nullptr);  // this query's filter ends with it
     if (!walker.parkable() || !last.after_all() || last.tx_id != walker.last_tx()) return;
     std::lock_guard lock(parked_mutex);
     parked = std::move(walker_owner);
@@ -454,7 +534,9 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
   txlog::TxRecordStart begins;  // what the record starts with
   std::vector<ImportNotice> imports;  // of the transaction read, reused: most have none
   bool first = true;
-  while (walker.next(&payload, &begins)) {
+  bool skipped = false;
+  bool skipped_last = false;  // the last transaction walked was skipped: the position is after it
+  while (walker.next(&payload, &begins, &skipped)) {
     const std::uint64_t tx = begins.tx_id;
     if (first) {
       std::uint64_t expected = verify ? start.tx_id : std::max<std::uint64_t>(start.tx_id + 1, 1);
@@ -470,6 +552,13 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     }
     bool is_start_tx = first && verify;
     first = false;
+    if (skipped) {  // none of its changes is selected (its tags say so)
+      ++result.transactions;
+      skipped_last = true;
+      continue;
+    }
+    const bool after_skipped = skipped_last;
+    skipped_last = false;
     // Imports just before this transaction: the query that reads it from its beginning is
     // the one that passes them, so each is reported once (the id's own transaction was read
     // from its beginning by an earlier query).
@@ -501,6 +590,9 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
         move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
         continue;
       }
+      // The stream ends before this transaction, after the one skipped before it.
+      if (after_skipped)
+        move_to(walker.last_skipped_tx(), ChangePosition::kAfterAll, walker.last_skipped_commit_us());
       break;
     }
     report_imports();
@@ -531,6 +623,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     }
     move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
   }
+  if (skipped_last) move_to(walker.last_skipped_tx(), ChangePosition::kAfterAll, walker.last_skipped_commit_us());
   park();
   return finish();
 }

@@ -411,7 +411,41 @@ SelectorSet::SelectorSet(std::vector<ChangeSelector> selectors) : selectors_(std
     filters_properties_ = filters_properties_ || compiled_.back().filters_properties;
     const ChangeSelector& s = selectors_[index];
     reads_header_ = reads_header_ || s.executing_user || s.authenticated_user || !s.tx_metadata.empty();
+    std::vector<std::string> words = compiled_.back().names_in_record;
+    if (s.executing_user) words.push_back(*s.executing_user);
+    if (s.authenticated_user) words.push_back(*s.authenticated_user);
+    for (const auto& [key, value] : s.tx_metadata) words.push_back(txlog::metadata_word(key, value));
+    words_in_record_.push_back(std::move(words));
   }
+}
+
+bool SelectorTagFilter::may_match(const std::shared_ptr<const txlog::CompressionDictionary>& dictionary,
+                                  std::uint16_t tags) const {
+  if (dictionary != dictionary_) {
+    dictionary_ = dictionary;
+    masks_.clear();
+    matches_all_ = selectors_.empty();
+    const auto& vocabulary = dictionary->vocabulary();
+    for (const auto& words : selectors_.words_in_record()) {
+      std::uint16_t mask = 0;
+      for (const auto& word : words)
+        for (std::size_t bit = 0; bit < vocabulary.size(); ++bit)
+          if (vocabulary[bit] == word) mask |= static_cast<std::uint16_t>(1u << bit);
+      if (mask == 0) matches_all_ = true;  // nothing the tags tell rules this selector out
+      masks_.push_back(mask);
+    }
+  }
+  if (matches_all_) return true;
+  for (std::uint16_t mask : masks_)
+    if ((tags & mask) == mask) return true;
+  return false;
+}
+
+bool SelectorTagFilter::useful() const {
+  if (selectors_.empty()) return false;
+  for (const auto& words : selectors_.words_in_record())
+    if (words.empty()) return false;
+  return true;
 }
 
 bool SelectorSet::may_select_transaction(const txlog::TxHeader& header) const {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,7 +15,9 @@
 #include <vector>
 
 #include "txgraph/cdc.h"
+#include "txlog/compression_dictionary.h"
 #include "txlog/enrichment.h"
+#include "txlog/segment_reader.h"
 #include "txlog/tx_record.h"
 #include "txlog/tx_record_view.h"
 
@@ -52,6 +55,11 @@ class SelectorSet {
   // and values are compared as they are encoded (the encoding is canonical).
   bool selects(txlog::TxRecordView& record, std::size_t index) const;
 
+  // For each selector, the words its every selected change's record holds (labels, types and
+  // property names it names, its users, its metadata entries as compression_dictionary.h
+  // forms them): what record tags can tell. Empty for a selector that names none.
+  const std::vector<std::vector<std::string>>& words_in_record() const { return words_in_record_; }
+
   // Applies includeProperties / excludeProperties to the event built from a selected change:
   // a property stays in `before` / `after` if any selector that selects the change keeps it.
   // Does nothing when no selector filters properties.
@@ -88,6 +96,27 @@ class SelectorSet {
   std::vector<Compiled> compiled_;
   bool filters_properties_ = false;
   bool reads_header_ = false;  // some selector has executingUser, authenticatedUser or txMetadata
+  std::vector<std::vector<std::string>> words_in_record_;
+};
+
+// Passes by the records whose tags show that no selector of the set can select any of their
+// changes: a selector needs every word of its words_in_record() that the dictionary's
+// vocabulary has. A set with a selector that needs no word of the vocabulary passes by nothing.
+class SelectorTagFilter : public txlog::TagFilter {
+ public:
+  explicit SelectorTagFilter(const SelectorSet& selectors) : selectors_(selectors) {}
+  bool may_match(const std::shared_ptr<const txlog::CompressionDictionary>& dictionary,
+                 std::uint16_t tags) const override;
+  // Whether it can ever pass a record by: some word, in every selector.
+  bool useful() const;
+
+ private:
+  const SelectorSet& selectors_;
+  // The masks for the last dictionary asked about, which they hold on to (a dictionary freed
+  // and another made at its address must not find them).
+  mutable std::shared_ptr<const txlog::CompressionDictionary> dictionary_;
+  mutable std::vector<std::uint16_t> masks_;
+  mutable bool matches_all_ = true;
 };
 
 }  // namespace txgraph::cdc

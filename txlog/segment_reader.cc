@@ -57,16 +57,32 @@ void SegmentReader::catch_up() {
 }
 
 std::string_view SegmentReader::decompress_skipped() {
-  if (behind_.empty()) throw Error(ErrorCode::kInvalidArgument, "no record was passed by");
-  Behind last = behind_.back();
-  behind_.pop_back();
-  catch_up();
-  std::uint64_t at = last.offset + kFrameHeaderSize;
-  behind_payload_.resize(last.length);
-  if (file_.read_at(at, behind_payload_.data(), last.length) != last.length)
-    throw Error(ErrorCode::kCorruption, "a log record read before is no longer in the file");
-  return decompressor_.decompress(last.flags, behind_payload_, last.offset);
+  if (last_skipped_ == 0) throw Error(ErrorCode::kInvalidArgument, "no record was passed by");
+  // Decoded apart from the reader's own stream, which may be in another group by now: from
+  // the skipped record's restart point on, the frames are contiguous.
+  if (!side_decompressor_) {
+    side_decompressor_ = std::make_unique<StreamDecompressor>();
+    side_decompressor_->set_dictionary_source([this](std::uint64_t offset) { return dictionary_at(offset); });
+  }
+  side_decompressor_->reset();
+  for (std::uint64_t at = last_skipped_group_;;) {
+    char head[kFrameHeaderSize];
+    if (file_.read_at(at, head, sizeof head) != sizeof head)
+      throw Error(ErrorCode::kCorruption, fmt::format("the log record at offset {} is no longer in the file", at));
+    FrameHeader fh = decode_frame_header(head);
+    if (fh.length > kMaxRecordSize)
+      throw Error(ErrorCode::kCorruption, fmt::format("the log record at offset {} is no longer in the file", at));
+    side_payload_.resize(fh.length);
+    if (file_.read_at(at + kFrameHeaderSize, side_payload_.data(), fh.length) != fh.length)
+      throw Error(ErrorCode::kCorruption, fmt::format("the log record at offset {} is no longer in the file", at));
+    std::string_view payload = side_decompressor_->decompress(fh.flags, side_payload_, at);
+    if (at == last_skipped_) return payload;
+    at += kFrameHeaderSize + fh.length;
+    if (at > last_skipped_)
+      throw Error(ErrorCode::kCorruption, fmt::format("no log record starts at offset {}", last_skipped_));
+  }
 }
+
 
 void SegmentReader::refresh() {
   std::uint64_t size = file_.size();
@@ -225,13 +241,16 @@ SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
       return Next::kRecord;
     }
     if (fh.flags & kFrameFlagRestart) {
+      group_start_ = offset_;
       std::uint64_t at = StreamDecompressor::dictionary_offset_of(fh.flags, payload, offset_);
       group_dictionary_ = at != 0 ? dictionary_at(at) : nullptr;
       behind_.clear();  // a restart needs nothing before it
     }
     if (filter_ && (fh.flags & kFrameFlagTags) && group_dictionary_ &&
-        !filter_->may_match(*group_dictionary_, fh.tags)) {
+        !filter_->may_match(group_dictionary_, fh.tags)) {
       behind_.push_back({offset_, fh.flags, fh.length});
+      last_skipped_ = offset_;
+      last_skipped_group_ = group_start_;
       out->payload = {};
       out->skipped = true;
       offset_ = end;

@@ -43,7 +43,7 @@ class TagFilter {
  public:
   virtual ~TagFilter() = default;
   // False when no record with these tags, under this dictionary's vocabulary, can be wanted.
-  virtual bool may_match(const CompressionDictionary& dictionary, std::uint16_t tags) const = 0;
+  virtual bool may_match(const std::shared_ptr<const CompressionDictionary>& dictionary, std::uint16_t tags) const = 0;
 };
 
 class SegmentReader {
@@ -72,7 +72,8 @@ class SegmentReader {
   // with `skipped` set), and decompresses them only if a later record of their group needs
   // them. Null reads every record. The filter must outlive its use.
   void set_tag_filter(const TagFilter* filter) { filter_ = filter; }
-  // The payload of the record next_view() just returned skipped, decompressed now.
+  // The payload of the last record next_view() returned skipped, decompressed now (apart
+  // from the reader's own place in the stream). Valid until the next call.
   std::string_view decompress_skipped();
 
   // Continues reading at `offset`, which must be the start of a frame that a reader can
@@ -129,6 +130,10 @@ class SegmentReader {
   };
   std::vector<Behind> behind_;
   std::string behind_payload_;
+  std::uint64_t group_start_ = 0;  // offset of the current group's restart point
+  std::uint64_t last_skipped_ = 0, last_skipped_group_ = 0;  // for decompress_skipped()
+  std::unique_ptr<StreamDecompressor> side_decompressor_;
+  std::string side_payload_;
   std::uint64_t file_size_ = 0;
   HeaderStatus header_status_ = HeaderStatus::kOk;
   SegmentHeader header_;
