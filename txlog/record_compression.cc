@@ -81,6 +81,11 @@ std::uint8_t StreamCompressor::compress(std::span<const std::string_view> parts,
     // The frame names its dictionary by distance (stored payload): zstd's own id is not needed.
     check_zstd(ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0), "setting the log compression frame");
     if (dictionary_) {
+      // Refer to the prepared dictionary's tables rather than copy them into the context at
+      // every group: with a stream's unknown size zstd would copy them, which costs more than
+      // compressing the group.
+      check_zstd(ZSTD_CCtx_setParameter(cctx, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach),
+                 "setting the log compression dictionary");
       check_zstd(ZSTD_CCtx_refCDict(cctx, static_cast<const ZSTD_CDict*>(dictionary_->compression_dictionary(level_))),
                  "starting log compression from its dictionary");
       flags |= kFrameFlagDictionary;
