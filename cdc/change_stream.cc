@@ -186,6 +186,7 @@ class RecordWalker {
         }
         last_tx_ = id;
         last_skipped_tx_ = id;
+        last_skipped_at_ = {frame_.group_offset, frame_.offset};
         last_skipped_commit_known_ = false;
         *payload = {};
         *start = txlog::TxRecordStart{};
@@ -297,7 +298,7 @@ class RecordWalker {
     if (last_skipped_tx_ == 0 || last_skipped_commit_known_) return;
     std::string_view payload;
     try {
-      payload = reader_->decompress_skipped();
+      payload = reader_->decompress_skipped(last_skipped_at_.first, last_skipped_at_.second);
     } catch (const Error& e) {
       damaged(reader_->path(), reader_->valid_end(), e.what());
     }
@@ -402,6 +403,7 @@ class RecordWalker {
   bool switched_ = false;      // read an enrichment switch: skip nothing after it
   bool after_notice_ = false;  // read an import notice: read the transaction after it
   std::uint64_t last_skipped_tx_ = 0;
+  std::pair<std::uint64_t, std::uint64_t> last_skipped_at_;  // its group's offset, its own
   std::int64_t last_skipped_commit_us_ = 0;
   bool last_skipped_commit_known_ = true;
   bool refreshed_ = false;       // the open segment was looked at again once at its end

@@ -1,6 +1,7 @@
 #include "txlog/segment_reader.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -56,8 +57,9 @@ void SegmentReader::catch_up() {
   behind_.clear();
 }
 
-std::string_view SegmentReader::decompress_skipped() {
-  if (last_skipped_ == 0) throw Error(ErrorCode::kInvalidArgument, "no record was passed by");
+std::string_view SegmentReader::decompress_skipped(std::uint64_t group_offset, std::uint64_t offset) {
+  if (group_offset < kSegmentHeaderSize || group_offset > offset)
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("no skipped record at offset {}", offset));
   // Decoded apart from the reader's own stream, which may be in another group by now: from
   // the skipped record's restart point on, the frames are contiguous.
   if (!side_decompressor_) {
@@ -65,7 +67,7 @@ std::string_view SegmentReader::decompress_skipped() {
     side_decompressor_->set_dictionary_source([this](std::uint64_t offset) { return dictionary_at(offset); });
   }
   side_decompressor_->reset();
-  for (std::uint64_t at = last_skipped_group_;;) {
+  for (std::uint64_t at = group_offset;;) {
     char head[kFrameHeaderSize];
     if (file_.read_at(at, head, sizeof head) != sizeof head)
       throw Error(ErrorCode::kCorruption, fmt::format("the log record at offset {} is no longer in the file", at));
@@ -76,10 +78,9 @@ std::string_view SegmentReader::decompress_skipped() {
     if (file_.read_at(at + kFrameHeaderSize, side_payload_.data(), fh.length) != fh.length)
       throw Error(ErrorCode::kCorruption, fmt::format("the log record at offset {} is no longer in the file", at));
     std::string_view payload = side_decompressor_->decompress(fh.flags, side_payload_, at);
-    if (at == last_skipped_) return payload;
+    if (at == offset) return payload;
     at += kFrameHeaderSize + fh.length;
-    if (at > last_skipped_)
-      throw Error(ErrorCode::kCorruption, fmt::format("no log record starts at offset {}", last_skipped_));
+    if (at > offset) throw Error(ErrorCode::kCorruption, fmt::format("no log record starts at offset {}", offset));
   }
 }
 
@@ -194,10 +195,22 @@ SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
   }
   const char* head = buffer_.data() + (offset_ - buffer_offset_);
   FrameHeader fh = decode_frame_header(head);
+  char head_copy[kFrameHeaderSize];
+  std::memcpy(head_copy, head, sizeof head_copy);
   // A bad header says nothing about the frame's length: only the header itself is the frame.
   const std::uint64_t header_end = offset_ + kFrameHeaderSize;
   if (fh.type == 0 && fh.length == 0 && fh.checksum == 0) {
     if (data_end(offset_) == offset_) return zero_tail();
+    // The zeros may be an old picture of the file: a writer appending now wrote the frame
+    // here after the buffer was read (and, from the same thread, what follows it after that).
+    // Look at the header once more in the file itself before taking the zeros for damage.
+    char again[kFrameHeaderSize];
+    if (file_.read_at(offset_, again, sizeof again) == sizeof again &&
+        std::string_view(again, sizeof again) != std::string_view(head_copy, sizeof head_copy)) {
+      buffer_.clear();
+      buffer_offset_ = 0;
+      return next_frame(out);
+    }
     return damaged("zero-filled frame header", header_end);
   }
   if (!is_known_record_type(fh.type)) return damaged(fmt::format("unknown record type {}", fh.type), header_end);
@@ -249,8 +262,7 @@ SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
     if (filter_ && (fh.flags & kFrameFlagTags) && group_dictionary_ &&
         !filter_->may_match(group_dictionary_, fh.tags)) {
       behind_.push_back({offset_, fh.flags, fh.length});
-      last_skipped_ = offset_;
-      last_skipped_group_ = group_start_;
+      out->group_offset = group_start_;
       out->payload = {};
       out->skipped = true;
       offset_ = end;

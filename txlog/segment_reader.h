@@ -36,6 +36,7 @@ struct FrameView {
   // Passed by without decompressing, because of a TagFilter: a checksummed transaction
   // record with captured changes, none of which the filter's selectors can select.
   bool skipped = false;
+  std::uint64_t group_offset = 0;  // when skipped: the restart point its group starts at
 };
 
 // Decides from a record's tags whether a reader may pass it by (set_tag_filter).
@@ -72,9 +73,10 @@ class SegmentReader {
   // with `skipped` set), and decompresses them only if a later record of their group needs
   // them. Null reads every record. The filter must outlive its use.
   void set_tag_filter(const TagFilter* filter) { filter_ = filter; }
-  // The payload of the last record next_view() returned skipped, decompressed now (apart
-  // from the reader's own place in the stream). Valid until the next call.
-  std::string_view decompress_skipped();
+  // The payload of a record next_view() returned skipped (its offset and group_offset),
+  // decompressed now, apart from the reader's own place in the stream. Valid until the next
+  // call.
+  std::string_view decompress_skipped(std::uint64_t group_offset, std::uint64_t offset);
 
   // Continues reading at `offset`, which must be the start of a frame that a reader can
   // decode without the records before it (a compression restart point, an uncompressed
@@ -131,7 +133,6 @@ class SegmentReader {
   std::vector<Behind> behind_;
   std::string behind_payload_;
   std::uint64_t group_start_ = 0;  // offset of the current group's restart point
-  std::uint64_t last_skipped_ = 0, last_skipped_group_ = 0;  // for decompress_skipped()
   std::unique_ptr<StreamDecompressor> side_decompressor_;
   std::string side_payload_;
   std::uint64_t file_size_ = 0;
