@@ -198,14 +198,14 @@ class RecordWalker {
       // from here on every record is read, and the one skipped last is placed in time now.
       if (frame_.type == txlog::RecordType::kEnrichmentChange) {
         settle_skipped();
-        switched_ = true;
+        read_next_ = true;
         apply_filter();
         continue;
       }
       // An import's notice is reported with the transaction after it, which must be read.
       if (frame_.type == txlog::RecordType::kImportNotice) {
         notices_.push_back(txlog::public_import_notice(txlog::decode_import_notice(frame_.payload)));
-        after_notice_ = true;
+        read_next_ = true;
         apply_filter();
         continue;
       }
@@ -225,7 +225,7 @@ class RecordWalker {
       last_tx_ = id;
       last_commit_us_ = start->commit_time_us;
       *payload = frame_.payload;
-      after_notice_ = false;
+      read_next_ = false;
       apply_filter();
       return true;
     }
@@ -290,7 +290,7 @@ class RecordWalker {
   }
 
   void apply_filter() {
-    if (reader_) reader_->set_tag_filter(filter_ && last_tx_ != 0 && !switched_ && !after_notice_ ? filter_ : nullptr);
+    if (reader_) reader_->set_tag_filter(filter_ && last_tx_ != 0 && !read_next_ ? filter_ : nullptr);
   }
 
   // Reads the last skipped record's commit time while its segment's reader still holds it.
@@ -400,8 +400,9 @@ class RecordWalker {
   bool overran_ = false;  // read a frame past the visible end
   std::vector<ImportNotice> notices_;  // read since the last take_notices_before()
   const txlog::TagFilter* filter_ = nullptr;
-  bool switched_ = false;      // read an enrichment switch: skip nothing after it
-  bool after_notice_ = false;  // read an import notice: read the transaction after it
+  // Read an enrichment switch (the next record may be of a new generation, which ends a
+  // query) or an import notice (reported with the next record): read the next record.
+  bool read_next_ = false;
   std::uint64_t last_skipped_tx_ = 0;
   std::pair<std::uint64_t, std::uint64_t> last_skipped_at_;  // its group's offset, its own
   std::int64_t last_skipped_commit_us_ = 0;
@@ -556,6 +557,7 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     first = false;
     if (skipped) {  // none of its changes is selected (its tags say so)
       ++result.transactions;
+      ++result.transactions_skipped;
       skipped_last = true;
       continue;
     }

@@ -186,6 +186,12 @@ void DictionaryTrainer::add(std::string_view record) {
   }
 }
 
+void DictionaryTrainer::drop_last() {
+  if (samples_.empty()) return;
+  bytes_ -= samples_.back().size();
+  samples_.pop_back();
+}
+
 void DictionaryTrainer::clear() {
   samples_.clear();
   bytes_ = 0;

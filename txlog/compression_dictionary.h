@@ -79,7 +79,7 @@ std::shared_ptr<const CompressionDictionary> decode_dictionary_record(std::strin
 // its header, type and checksum. Throws Error(kCorruption) naming the file and offset.
 std::shared_ptr<const CompressionDictionary> read_dictionary_frame(const File& file, std::uint64_t offset);
 
-// Keeps the latest captured records and makes a dictionary of them once there are enough.
+// Keeps captured records and makes a dictionary of them once there are enough.
 class DictionaryTrainer {
  public:
   void add(std::string_view record);
@@ -88,6 +88,8 @@ class DictionaryTrainer {
   // and picks the vocabulary: among the words of the sampled records, those in at most half
   // of them (rarer words are what a selector can pass records by), the commonest first.
   std::shared_ptr<const CompressionDictionary> train() const;
+  // Takes the last record added out again (it was cut off the log).
+  void drop_last();
   void clear();
 
  private:

@@ -24,6 +24,13 @@ LogWriter::LogWriter(LogWriterOptions options, std::uint64_t active_number, std:
     // A crash leaves the zeros an earlier writer preallocated after the records: they are
     // this writer's to write over, and to cut off when the segment closes.
     preallocated_end_ = std::max(active_end, active_->size());
+    // A segment of an older format version goes on in that version: no dictionary and no
+    // tags go into it (the next segment has them).
+    std::string head(kSegmentHeaderSize, '\0');
+    SegmentHeader header;
+    if (active_->read_at(0, head.data(), head.size()) == head.size() &&
+        decode_segment_header(head, &header) == HeaderStatus::kOk)
+      segment_version_ = header.format_version;
   } else {
     create_segment(next_number, next_tx);
   }
@@ -60,10 +67,14 @@ void LogWriter::create_segment(std::uint64_t number, std::uint64_t first_tx) {
     throw;
   }
   compressor_.request_restart();  // every segment can be read without the ones before it
-  // Nor without its own dictionary: the next record brings one (provide_dictionary).
+  // Nor without its own dictionary, which is trained from the segment's own records (so that
+  // pruning a segment takes with it every byte of its records): until there are enough of
+  // them, the stream runs on without one.
   compressor_.set_dictionary(nullptr, 0);
+  dictionary_.reset();
   segment_has_dictionary_ = false;
-  retrain_ = true;
+  trainer_.clear();
+  segment_version_ = kSegmentFormatVersion;
   std::lock_guard lock(mutex_);
   active_ = std::move(file);
   active_number_ = number;
@@ -127,19 +138,18 @@ void LogWriter::trim_preallocated() {
 }
 
 bool LogWriter::dictionaries_enabled() const {
-  return compressor_.enabled() && options_.rotation_size >= kMinRotationSizeForDictionary;
+  return compressor_.enabled() && options_.rotation_size >= kMinRotationSizeForDictionary && segment_version_ >= 2;
 }
 
 void LogWriter::provide_dictionary() {
   if (!dictionaries_enabled()) {
+    // Turned off (compression, or small segments): the stream goes on without it, and
+    // takes it up again, written anew, if it is turned back on.
     if (compressor_.dictionary()) compressor_.set_dictionary(nullptr, 0);
+    segment_has_dictionary_ = false;
     return;
   }
-  if (trainer_.ready() && (!dictionary_ || retrain_)) {
-    dictionary_ = trainer_.train();
-    retrain_ = false;
-    segment_has_dictionary_ = false;
-  }
+  if (!dictionary_ && trainer_.ready()) dictionary_ = trainer_.train();
   if (!dictionary_ || segment_has_dictionary_) return;
   std::string payload = encode_dictionary_record(*dictionary_);
   std::string_view part(payload);
@@ -208,7 +218,6 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
     } catch (const Error&) {
       captured = false;  // not ours to judge here: readers report a bad record
     }
-    if (captured) trainer_.add(joined_);
   }
   provide_dictionary();
 
@@ -226,6 +235,9 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
   }
   fh.length = static_cast<std::uint32_t>(length);
   write_frame(fh, payload_parts);
+  // Sampled once written: a record cut off again (undo_append) is taken out of the samples.
+  last_sampled_ = captured && !dictionary_;
+  if (last_sampled_) trainer_.add(joined_);
   std::lock_guard lock(mutex_);
   return written_;
 }
@@ -236,6 +248,8 @@ void LogWriter::undo_append(Position end) {
   // Positions never move back (a concurrent sync may already count these bytes as synced);
   // only the file offset does, so the next frame overwrites this one and gets new positions.
   compressor_.request_restart();
+  if (last_sampled_) trainer_.drop_last();
+  last_sampled_ = false;
   try {
     active_->truncate(active_size_ - last_frame_bytes_);
     preallocated_end_ = 0;  // the zeros after the frame went with it

@@ -109,10 +109,12 @@ class LogWriter {
   StreamCompressor compressor_;
   std::string compressed_;  // reused between records
   std::string joined_;      // a captured record's parts in one piece, for sampling and tags
+  // The active segment's captured records until its dictionary is trained from them.
   DictionaryTrainer trainer_;
-  std::shared_ptr<const CompressionDictionary> dictionary_;
+  bool last_sampled_ = false;  // the last append's record is the trainer's last sample
+  std::shared_ptr<const CompressionDictionary> dictionary_;  // the active segment's
   bool segment_has_dictionary_ = false;  // the active segment holds dictionary_'s frame
-  bool retrain_ = true;                  // train again at the first chance (a new segment)
+  std::uint32_t segment_version_ = kSegmentFormatVersion;  // of the active segment
   std::uint64_t last_frame_bytes_ = 0;  // size of the last appended frame, for undo_append
 
   mutable std::mutex mutex_;  // guards the fields below and the active_ pointer swap

@@ -233,8 +233,11 @@ SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
   // Checksummed, so what follows is no torn write: damage wherever it is.
   const bool v1 = header_.format_version < 2;
   std::uint8_t known_flags = v1 ? (kFrameFlagCompressed | kFrameFlagRestart) : kKnownFrameFlags;
+  constexpr std::uint8_t kCompressedRestart = kFrameFlagCompressed | kFrameFlagRestart;
   if ((fh.flags & ~known_flags) != 0 || (!(fh.flags & kFrameFlagTags) && fh.tags != 0) ||
-      (v1 && fh.type == static_cast<std::uint8_t>(RecordType::kCompressionDictionary))) {
+      (v1 && fh.type == static_cast<std::uint8_t>(RecordType::kCompressionDictionary)) ||
+      ((fh.flags & kFrameFlagDictionary) && (fh.flags & kCompressedRestart) != kCompressedRestart) ||
+      ((fh.flags & kFrameFlagTags) && fh.type != static_cast<std::uint8_t>(RecordType::kTransaction))) {
     problem_ = fmt::format("record with unknown flags {:#04x} (tags {:#06x}) for format version {}", fh.flags, fh.tags,
                            header_.format_version);
     return Next::kCorrupt;

@@ -235,7 +235,7 @@ TEST_P(SelectedEvents, AreTheSameWhenTheReaderPassesTaggedRecordsBy) {
     return true;
   });
 
-  std::uint64_t skipped_in_all = 0;
+  std::uint64_t skipped_in_all = 0, skipped_by_queries = 0;
   for (const char* list : kSelectorLists) {
     SCOPED_TRACE(list);
     auto selectors = parse_list(list);
@@ -261,6 +261,7 @@ TEST_P(SelectedEvents, AreTheSameWhenTheReaderPassesTaggedRecordsBy) {
     EXPECT_EQ(got, want);
     EXPECT_EQ(result.position, whole.position);
     EXPECT_EQ(result.transactions, whole.transactions);
+    skipped_by_queries += result.transactions_skipped;
 
     // In steps of at most 7 changes, each query going on from where the last one left off.
     std::vector<Place> stepped;
@@ -277,6 +278,7 @@ TEST_P(SelectedEvents, AreTheSameWhenTheReaderPassesTaggedRecordsBy) {
     EXPECT_EQ(at, whole.position);
   }
   EXPECT_GT(skipped_in_all, records) << "no list let the reader pass a record by";
+  EXPECT_GT(skipped_by_queries, records) << "no query passed a record by";
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SelectedEvents, ::testing::Values(EnrichmentMode::kDiff, EnrichmentMode::kFull),

@@ -105,6 +105,8 @@ TEST(TaggedReads, AfterAnEnrichmentSwitchTheNewGenerationReadsTheSame) {
     EXPECT_EQ(rare.places, rare_in(full, stream, from));
     EXPECT_EQ(rare.result.position, full.result.position);
     EXPECT_EQ(rare.result.transactions, full.result.transactions);
+    EXPECT_GT(rare.result.transactions_skipped, rare.result.transactions / 2);
+    EXPECT_EQ(full.result.transactions_skipped, 0u);
     EXPECT_EQ(testing::error_of([&] { stream.query(old_position, kRare); }), ErrorCode::kCdcOldGeneration);
   }
 }
@@ -128,6 +130,7 @@ TEST(TaggedReads, AnImportBetweenPassedByRecordsIsReported) {
   Read rare = read(stream, from, kRare);
   ASSERT_EQ(full.result.imports.size(), 1u);
   ASSERT_EQ(rare.result.imports.size(), 1u);
+  EXPECT_GT(rare.result.transactions_skipped, 1000u);
   EXPECT_EQ(rare.result.imports[0].after_tx, full.result.imports[0].after_tx);
   EXPECT_EQ(rare.result.position, full.result.position);
   EXPECT_EQ(rare.places, rare_in(full, stream, from));
@@ -151,6 +154,7 @@ TEST(TaggedReads, ASelectiveQueryCrossesSegmentsThatEachHaveTheirDictionary) {
   EXPECT_EQ(rare.places, rare_in(full, stream, from));
   EXPECT_EQ(rare.result.position, full.result.position);
   EXPECT_EQ(rare.result.transactions, full.result.transactions);
+  EXPECT_GT(rare.result.transactions_skipped, rare.result.transactions / 2);
   // From a position in the middle of each segment.
   for (std::size_t at = 1000; at < full.places.size(); at += 3777) {
     std::string middle = stream.query(from, {}, [](const ChangeEvent&) { return true; }, at).position;
@@ -177,6 +181,7 @@ TEST(TaggedReads, AFollowerWithASelectorGetsEveryChangeItSelectsWhileAWriterComm
   std::vector<std::pair<std::uint64_t, std::uint32_t>> followed;
   std::string at = from;
   std::string failure;
+  std::uint64_t skipped = 0;
   try {
     for (;;) {
       bool last = done.load();
@@ -185,6 +190,7 @@ TEST(TaggedReads, AFollowerWithASelectorGetsEveryChangeItSelectsWhileAWriterComm
         return true;
       });
       at = r.position;
+      skipped += r.transactions_skipped;
       if (last) break;
     }
   } catch (const std::exception& e) {
@@ -199,6 +205,7 @@ TEST(TaggedReads, AFollowerWithASelectorGetsEveryChangeItSelectsWhileAWriterComm
   Read full = read(stream, from, {});
   EXPECT_EQ(followed, rare_in(full, stream, from));
   EXPECT_EQ(at, full.result.position);
+  EXPECT_GT(skipped, 1000u);
 }
 
 }  // namespace

@@ -273,7 +273,9 @@ TEST(DictionaryGroups, SmallSegmentsAndUncompressedLogsGetNone) {
   }
 }
 
-TEST(DictionaryGroups, EverySegmentCarriesItsOwnDictionary) {
+// Each segment trains its dictionary from its own records, so that pruning a segment removes
+// every byte of its records: until it has enough of them, a segment streams without one.
+TEST(DictionaryGroups, EverySegmentTrainsItsOwnDictionaryFromItsOwnRecords) {
   txgraph::testing::TestDir dir;
   LogWriter writer(compressing(dir.path(), 1u << 20), 0, 0, 1, 1);
   std::map<std::uint64_t, std::string> records;
@@ -281,11 +283,32 @@ TEST(DictionaryGroups, EverySegmentCarriesItsOwnDictionary) {
     records[tx] = captured_record(tx);
     testing::append_one(writer, RecordType::kTransaction, records[tx], tx);
   }
-  for (std::uint64_t segment = 2; segment <= 4; ++segment) {
+  for (std::uint64_t segment = 1; segment <= 3; ++segment) {
     auto frames = raw_frames(dir / segment_file_name(segment));
-    ASSERT_FALSE(frames.empty());
-    EXPECT_EQ(frames[0].header.type, static_cast<std::uint8_t>(RecordType::kCompressionDictionary))
-        << "segment " << segment;
+    std::size_t dictionaries = 0, before = 0;
+    for (const auto& f : frames) {
+      if (f.header.type == static_cast<std::uint8_t>(RecordType::kCompressionDictionary)) {
+        ++dictionaries;
+        continue;
+      }
+      if (dictionaries == 0) {
+        ++before;
+        EXPECT_EQ(f.header.flags & (kFrameFlagDictionary | kFrameFlagTags), 0) << "segment " << segment;
+      } else {
+        EXPECT_TRUE(f.header.flags & kFrameFlagTags) << "segment " << segment << " at " << f.offset;
+      }
+    }
+    EXPECT_EQ(dictionaries, 1u) << "segment " << segment;
+    // Trained once the segment's own records reached the sample size.
+    std::uint64_t first_tx = 0;
+    {
+      SegmentReader reader((dir / segment_file_name(segment)).string());
+      first_tx = reader.header().first_tx;
+    }
+    std::uint64_t sampled = 0;
+    for (std::uint64_t tx = first_tx; tx < first_tx + before; ++tx) sampled += records[tx].size();
+    EXPECT_GE(sampled, kDictionarySampleBytes) << "segment " << segment;
+    EXPECT_LT(sampled - records[first_tx + before - 1].size(), kDictionarySampleBytes) << "segment " << segment;
   }
   // Each segment reads alone.
   for (std::uint64_t segment = 1; segment <= 4; ++segment) {
@@ -293,6 +316,30 @@ TEST(DictionaryGroups, EverySegmentCarriesItsOwnDictionary) {
     EXPECT_NE(back.end, Next::kCorrupt) << back.problem;
     for (const auto& frame : back.frames) EXPECT_EQ(frame.payload, records[peek_tx_id(frame.payload)]);
   }
+}
+
+// Compression turned off and on again inside a segment: the dictionary is written again and
+// the records after it are tagged again.
+TEST(DictionaryGroups, ADictionaryTurnedOffAndOnIsWrittenAgain) {
+  txgraph::testing::TestDir dir;
+  LogWriter writer(compressing(dir.path()), 0, 0, 1, 1);
+  std::uint64_t tx = 1;
+  for (; tx <= 6000; ++tx) testing::append_one(writer, RecordType::kTransaction, captured_record(tx), tx);
+  writer.set_compression_level(0);
+  for (std::uint64_t end = tx + 10; tx < end; ++tx)
+    testing::append_one(writer, RecordType::kTransaction, captured_record(tx), tx);
+  writer.set_compression_level(3);
+  for (std::uint64_t end = tx + 100; tx < end; ++tx)
+    testing::append_one(writer, RecordType::kTransaction, captured_record(tx), tx);
+  auto frames = raw_frames(dir / segment_file_name(1));
+  std::size_t dictionaries = 0;
+  for (const auto& f : frames)
+    dictionaries += f.header.type == static_cast<std::uint8_t>(RecordType::kCompressionDictionary);
+  EXPECT_EQ(dictionaries, 2u);
+  EXPECT_TRUE(frames.back().header.flags & kFrameFlagTags);
+  auto back = testing::read_segment(dir / segment_file_name(1));
+  ASSERT_EQ(back.frames.size(), tx - 1) << back.problem;
+  for (const auto& frame : back.frames) EXPECT_EQ(frame.payload, captured_record(peek_tx_id(frame.payload)));
 }
 
 TEST(DictionaryGroups, AVersion1SegmentIsReadButMayHoldNoDictionaryOrTags) {
@@ -313,6 +360,23 @@ TEST(DictionaryGroups, AVersion1SegmentIsReadButMayHoldNoDictionaryOrTags) {
   testing::write_bytes(path, bytes);
   auto back = testing::read_segment(path);
   EXPECT_EQ(back.frames.size(), 100u) << back.problem;
+
+  // A writer that goes on in it writes neither dictionaries nor tags there: the segment stays
+  // one its version describes, and the next segment has them.
+  {
+    LogWriter writer(options, 1, back.valid_end, 2, 101);
+    for (std::uint64_t tx = 101; tx <= 6100; ++tx)
+      testing::append_one(writer, RecordType::kTransaction, captured_record(tx), tx);
+  }
+  for (const auto& f : raw_frames(path)) {
+    EXPECT_NE(f.header.type, static_cast<std::uint8_t>(RecordType::kCompressionDictionary));
+    EXPECT_EQ(f.header.flags & (kFrameFlagDictionary | kFrameFlagTags), 0) << "at " << f.offset;
+  }
+  auto continued = testing::read_segment(path);
+  ASSERT_EQ(continued.frames.size(), 6100u) << continued.problem;
+  for (const auto& frame : continued.frames)
+    ASSERT_EQ(frame.payload, captured_record(peek_tx_id(frame.payload)));
+  bytes = testing::read_bytes(path);
 
   // A tag in a version 1 segment is something that version never wrote.
   FrameHeader fh = decode_frame_header(bytes.data() + kSegmentHeaderSize);
