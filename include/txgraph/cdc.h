@@ -148,8 +148,9 @@ struct QueryResult {
   std::string position;
   std::uint64_t events = 0;        // changes delivered
   std::uint64_t transactions = 0;  // transaction records read
-  // Of those, the ones passed by without being decompressed: their tags showed that no
-  // selector selects any of their changes (txlog/FORMAT.md, "Dictionaries, groups and tags").
+  // Of those, the ones passed by on their tags, unread: the tags showed that no selector
+  // selects any of their changes (txlog/FORMAT.md, "Dictionaries, groups and tags"). Such a
+  // record is decompressed only if a later record of its group must be read.
   std::uint64_t transactions_skipped = 0;
   // Bulk imports this query passed: data written straight into the store, of which the
   // stream has no change (see Database::import_csv). An import is reported by the query that
