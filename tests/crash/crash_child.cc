@@ -64,18 +64,26 @@ void writer(Database& db, std::uint64_t thread_index, std::uint64_t seed) {
 
 int main(int argc, char** argv) {
   if (argc != 3 && argc != 4) {
-    std::fprintf(stderr, "usage: crash_child DIR SEED [log|async]\n");
+    std::fprintf(stderr, "usage: crash_child DIR SEED [log|async|capture]\n");
     return 2;
   }
   try {
     Options options;
     // kAsync also survives kill -9. Run here with a store commit per transaction, so that the
     // crash test covers that path too; kLog runs with the default store batches.
-    if (argc == 4 && std::string(argv[3]) == "async") {
+    std::string mode = argc == 4 ? argv[3] : "log";
+    if (mode == "async") {
       options.durability = Durability::kAsync;
       options.store_batch = 1;
     }
     options.initial_settings.rotation_size = 16 * 1024;  // rotate often, so kills land mid-rotation too
+    if (mode == "capture") {
+      // DIFF with segments large enough for compression dictionaries: kills land while the
+      // writer trains one, writes it, and writes the tagged groups after it.
+      options.durability = Durability::kAsync;
+      options.initial_settings.enrichment = EnrichmentMode::kDiff;
+      options.initial_settings.rotation_size = 1 << 20;
+    }
     options.initial_settings.checkpoint_interval_tx = 50;
     auto db = Database::open(argv[1], options);
     {
