@@ -55,6 +55,19 @@ std::uint64_t tagged_records(const std::filesystem::path& log_dir) {
   return tagged;
 }
 
+// A database in `dir`, its change stream and earliest position, and `filled` captured records
+// (4000 are enough for the writer to train its dictionary).
+struct Tagged {
+  Tagged(const TestDir& dir, const Options& options = testing::capture_options(), int filled = 4000)
+      : db(Database::open(dir / "graph", options)), stream(*db), from(stream.earliest()) {
+    fill(*db, filled, next);
+  }
+  std::unique_ptr<Database> db;
+  ChangeStream stream;
+  std::string from;
+  int next = 0;
+};
+
 struct Read {
   QueryResult result;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> places;
@@ -81,6 +94,19 @@ std::vector<std::pair<std::uint64_t, std::uint32_t>> rare_in(const Read& full, c
   return out;
 }
 
+// A Rare query from `from` returns the full scan's Rare changes, reads as many transactions,
+// ends where the full scan ends, and passes most of the transactions by. Returns the full scan.
+Read expect_rare_as_in_full_scan(const ChangeStream& stream, const std::string& from) {
+  Read full = read(stream, from, {});
+  Read rare = read(stream, from, kRare);
+  EXPECT_EQ(rare.places, rare_in(full, stream, from));
+  EXPECT_EQ(rare.result.position, full.result.position);
+  EXPECT_EQ(rare.result.transactions, full.result.transactions);
+  EXPECT_GT(rare.result.transactions_skipped, rare.result.transactions / 2);
+  EXPECT_EQ(full.result.transactions_skipped, 0u);
+  return full;
+}
+
 // After OFF and on again the stream starts anew, with the writer's dictionary and tags going
 // on in the new generation; the old generation's ids are refused, selective or not.
 TEST(TaggedReads, AfterAnEnrichmentSwitchTheNewGenerationReadsTheSame) {
@@ -100,24 +126,15 @@ TEST(TaggedReads, AfterAnEnrichmentSwitchTheNewGenerationReadsTheSame) {
     plain(*db, 100, next);
     ASSERT_GT(tagged_records(dir / "graph" / "txlog"), 1000u);
 
-    Read full = read(stream, from, {});
-    Read rare = read(stream, from, kRare);
-    EXPECT_EQ(rare.places, rare_in(full, stream, from));
-    EXPECT_EQ(rare.result.position, full.result.position);
-    EXPECT_EQ(rare.result.transactions, full.result.transactions);
-    EXPECT_GT(rare.result.transactions_skipped, rare.result.transactions / 2);
-    EXPECT_EQ(full.result.transactions_skipped, 0u);
+    expect_rare_as_in_full_scan(stream, from);
     EXPECT_EQ(testing::error_of([&] { stream.query(old_position, kRare); }), ErrorCode::kCdcOldGeneration);
   }
 }
 
 TEST(TaggedReads, AnImportBetweenPassedByRecordsIsReported) {
   TestDir dir;
-  auto db = Database::open(dir / "graph", testing::capture_options());
-  ChangeStream stream(*db);
-  std::string from = stream.earliest();
-  int next = 0;
-  fill(*db, 4000, next);
+  Tagged log(dir);
+  auto& [db, stream, from, next] = log;
   plain(*db, 100, next);
   std::string csv = (dir / "people.csv").string();
   std::ofstream(csv) << "id:ID,name,:LABEL\nx1,Ann,Person\nx2,Bob,Person\n";
@@ -149,12 +166,7 @@ TEST(TaggedReads, ASelectiveQueryCrossesSegmentsThatEachHaveTheirDictionary) {
   plain(*db, 300, next);  // the log ends in records the selector passes by
   ASSERT_GE(txlog::list_segments((dir / "graph" / "txlog").string()).size(), 3u);
 
-  Read full = read(stream, from, {});
-  Read rare = read(stream, from, kRare);
-  EXPECT_EQ(rare.places, rare_in(full, stream, from));
-  EXPECT_EQ(rare.result.position, full.result.position);
-  EXPECT_EQ(rare.result.transactions, full.result.transactions);
-  EXPECT_GT(rare.result.transactions_skipped, rare.result.transactions / 2);
+  Read full = expect_rare_as_in_full_scan(stream, from);
   // From a position in the middle of each segment.
   for (std::size_t at = 1000; at < full.places.size(); at += 3777) {
     std::string middle = stream.query(from, {}, [](const ChangeEvent&) { return true; }, at).position;
@@ -167,11 +179,8 @@ TEST(TaggedReads, ASelectiveQueryCrossesSegmentsThatEachHaveTheirDictionary) {
 
 TEST(TaggedReads, AFollowerWithASelectorGetsEveryChangeItSelectsWhileAWriterCommits) {
   TestDir dir;
-  auto db = Database::open(dir / "graph", testing::capture_options());
-  ChangeStream stream(*db);
-  std::string from = stream.earliest();
-  int next = 0;
-  fill(*db, 4000, next);
+  Tagged log(dir);
+  auto& [db, stream, from, next] = log;
   std::atomic<bool> done{false};
   std::thread writer([&] {
     int mine = 1000000;
