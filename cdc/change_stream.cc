@@ -163,7 +163,7 @@ class RecordWalker {
   // The next transaction record up to the visible end and the fields it starts with, or false
   // at the end. With a tag filter, a record it rules out comes back with *skipped set, an
   // empty payload, and only start->tx_id known (tx ids are contiguous; the next record read
-  // checks the count); skipped() stays false until the first record after a seek is read.
+  // checks the count). Nothing is skipped before the first record after a seek is read.
   bool next(std::string_view* payload, txlog::TxRecordStart* start, bool* skipped = nullptr) {
     if (skipped) *skipped = false;
     for (;;) {

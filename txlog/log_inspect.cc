@@ -244,6 +244,8 @@ class Scanner {
       break;
     }
     segment.valid_end = reader->valid_end();
+    // The compression dictionaries are stored bytes too, of no record.
+    segment.stored_bytes += reader->dictionary_bytes();
   }
 
   void take(SegmentScan& segment, const Frame& frame) {

@@ -40,7 +40,8 @@ struct SegmentScan {
   bool foreign = false;          // its header names another database; its records are not read
   std::uint64_t records = 0;     // whole, checksummed frames read
   std::uint64_t raw_bytes = 0;   // record payloads, uncompressed
-  std::uint64_t stored_bytes = 0;  // the same payloads as stored (compressed when compressed)
+  std::uint64_t stored_bytes = 0;  // the same payloads as stored (compressed when compressed),
+                                   // and the segment's compression dictionaries
   std::uint64_t transactions = 0;
   std::uint64_t first_tx = 0, last_tx = 0;  // 0 when it holds no transaction
   std::int64_t first_commit_us = 0, last_commit_us = 0;

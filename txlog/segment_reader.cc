@@ -84,7 +84,6 @@ std::string_view SegmentReader::decompress_skipped(std::uint64_t group_offset, s
   }
 }
 
-
 void SegmentReader::refresh() {
   std::uint64_t size = file_.size();
   // At the end of the file nothing can have changed if its size did not. Short of it, the
@@ -238,8 +237,8 @@ SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
       (v1 && fh.type == static_cast<std::uint8_t>(RecordType::kCompressionDictionary)) ||
       ((fh.flags & kFrameFlagDictionary) && (fh.flags & kCompressedRestart) != kCompressedRestart) ||
       ((fh.flags & kFrameFlagTags) && fh.type != static_cast<std::uint8_t>(RecordType::kTransaction))) {
-    problem_ = fmt::format("record with unknown flags {:#04x} (tags {:#06x}) for format version {}", fh.flags, fh.tags,
-                           header_.format_version);
+    problem_ = fmt::format("record of type {} with flags {:#04x} and tags {:#06x}, which format version {} does not write",
+                           fh.type, fh.flags, fh.tags, header_.format_version);
     return Next::kCorrupt;
   }
   out->type = static_cast<RecordType>(fh.type);
@@ -252,6 +251,10 @@ SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
       // Read (and checked) as the reader passes it; the records after it refer to it.
       if (fh.flags != 0) throw Error(ErrorCode::kCorruption, "a compression dictionary record with frame flags");
       if (!dictionaries_.count(offset_)) dictionaries_.emplace(offset_, decode_dictionary_record(payload));
+      if (offset_ >= dictionary_bytes_end_) {
+        dictionary_bytes_ += fh.length;
+        dictionary_bytes_end_ = end;
+      }
       out->payload = payload;
       offset_ = end;
       return Next::kRecord;

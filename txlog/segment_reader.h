@@ -93,6 +93,9 @@ class SegmentReader {
   // record when it was closed) it is damage, and the callers that know say so.
   bool tail_is_zeros() const { return zero_tail_; }
   std::uint64_t file_size() const { return file_size_; }
+  // Payload bytes of the compression dictionaries next_view() has passed (and hidden): stored
+  // log bytes that belong to no record.
+  std::uint64_t dictionary_bytes() const { return dictionary_bytes_; }
   const std::string& problem() const { return problem_; }
   std::uint64_t problem_offset() const { return offset_; }
   const std::string& path() const { return file_.path(); }
@@ -134,6 +137,7 @@ class SegmentReader {
   std::string behind_payload_;
   std::uint64_t group_start_ = 0;  // offset of the current group's restart point
   std::unique_ptr<StreamDecompressor> side_decompressor_;
+  std::uint64_t dictionary_bytes_ = 0, dictionary_bytes_end_ = 0;
   std::string side_payload_;
   std::uint64_t file_size_ = 0;
   HeaderStatus header_status_ = HeaderStatus::kOk;
