@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -119,12 +120,15 @@ void kill_rounds(const char* mode) {
       // records by) returns exactly the full scan's changes it selects, and ends where it does.
       ChangeStream stream(*db);
       std::string from = stream.earliest();
-      auto selector = parse_change_selector(R"({"txMetadata":{"thread":1}})");
+      // About one transaction in ten touches a node: "Touched" is in the vocabulary.
+      auto selector = parse_change_selector(R"({"select":"n","labels":["Touched"]})");
+      auto touched = [](const std::vector<std::string>& labels) {
+        return std::find(labels.begin(), labels.end(), "Touched") != labels.end();
+      };
       std::vector<std::pair<std::uint64_t, std::uint32_t>> want, got;
       auto full = stream.query(from, {}, [&](const ChangeEvent& e) {
-        auto thread = e.metadata.tx_metadata.find("thread");
-        if (thread != e.metadata.tx_metadata.end() && thread->second == Value(std::int64_t{1}))
-          want.emplace_back(e.tx_id, e.seq);
+        bool in_state = (e.before && touched(e.before->labels)) || (e.after && touched(e.after->labels));
+        if (e.kind == EntityKind::kNode && (touched(e.labels) || in_state)) want.emplace_back(e.tx_id, e.seq);
         return true;
       });
       auto selected = stream.query(from, {selector}, [&](const ChangeEvent& e) {
