@@ -441,8 +441,7 @@ ImportNotice Database::import_csv(const ImportOptions& options) {
     add(engine::kMetaRelationshipCount, s.relationship_delta);
     // 1. The rows, the notice and its pending mark, in one store transaction.
     engine::record_import(s, notice);
-    engine::check_mdb(mdb_txn_commit(s.txn), "committing the import");
-    s.txn = nullptr;
+    s.commit_store("committing the import");
     s.tokens.publish();
   }
   // 2. Durable before it is acknowledged: the log cannot replay it.

@@ -111,8 +111,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
                                static_cast<std::uint64_t>(options.initial_settings.enrichment));
         engine::write_meta_u64(s.txn, t, engine::kMetaEnrichmentGeneration,
                                options.initial_settings.enrichment == EnrichmentMode::kOff ? 0 : 1);
-        engine::check_mdb(mdb_txn_commit(s.txn), "creating the database");
-        s.txn = nullptr;
+        s.commit_store("creating the database");
         // The new store must be on disk before its log is created, or a power cut could
         // leave a log that names a database whose store is lost.
         impl->env->sync();
@@ -137,6 +136,12 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
       impl->enrichment_generation = engine::read_meta_u64(read.txn, t, engine::kMetaEnrichmentGeneration);
       impl->tokens.load(read.txn, t);
     }
+    // From here on the open writes to the store (the replay, recovery's catch-up, the
+    // checkpoint): first the snapshot it opened on is pinned, and the store marked open, so
+    // that a crash anywhere in the open, however often, rolls back to that snapshot again.
+    impl->snapshot->hold_opened(impl->env->env());
+    impl->snapshot->mark_open();
+    engine::recovery_step(engine::RecoveryStep::kSnapshotHeld);
     impl->uuid_text = txlog::uuid_to_text(impl->uuid_raw);
     {
       MDB_stat stat;
@@ -149,6 +154,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
         change && (static_cast<EnrichmentMode>(change->to) != impl->enrichment.load() ||
                    change->generation != impl->enrichment_generation.load())) {
       impl->store_enrichment(static_cast<EnrichmentMode>(change->to), change->generation);
+      engine::recovery_step(engine::RecoveryStep::kEnrichmentCaughtUp);
     }
     impl->last_committed_tx = recovered.last_tx;
     impl->visible_tx = recovered.last_tx;
@@ -174,9 +180,9 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     // Every open checkpoints: replayed transactions become durable in the store, and a
     // snapshot is pinned and saved before the first commit of this run.
     impl->checkpoint();
+    engine::recovery_step(engine::RecoveryStep::kCheckpointed);
     // An import committed just before a crash may still owe the log its notice.
     engine::append_pending_import_notice(*impl, recovered.last_import_notice);
-    impl->snapshot->mark_open();
     // kFull syncs the store at every commit: it has no batches.
     if (options.durability != Durability::kFull && options.store_batch > 1) {
       engine::StoreBatch::Limits limits;
@@ -414,8 +420,7 @@ void Database::Impl::store_enrichment(EnrichmentMode mode, std::uint64_t generat
   const auto& t = env->tables();
   engine::write_meta_u64(s.txn, t, engine::kMetaEnrichment, static_cast<std::uint64_t>(mode));
   engine::write_meta_u64(s.txn, t, engine::kMetaEnrichmentGeneration, generation);
-  engine::check_mdb(mdb_txn_commit(s.txn), "storing the enrichment mode");
-  s.txn = nullptr;
+  s.commit_store("storing the enrichment mode");
   // The generation first: readers take the mode first (log_visibility), so they never see
   // the new mode with the old generation.
   enrichment_generation = generation;

@@ -162,6 +162,9 @@ struct TxnState {
 
   void abort();
   void release_writer();
+  // Commits `txn` on its own (not nested in a batch); throws for a failed commit, whose
+  // transaction LMDB has already freed, so nothing aborts it again.
+  void commit_store(std::string_view what);
 };
 
 }  // namespace detail

@@ -57,8 +57,7 @@ void append_pending_import_notice(Database::Impl& db, std::uint64_t last_in_log)
     position = db.log->append(txlog::RecordType::kImportNotice, parts, db.last_committed_tx.load() + 1);
   }
   write_meta_u64(s.txn, t, kMetaImportNoticePending, 0);
-  check_mdb(mdb_txn_commit(s.txn), "clearing the pending import notice");
-  s.txn = nullptr;
+  s.commit_store("clearing the pending import notice");
   s.release_writer();
   // If the mark's clearing is lost to a crash, the next open finds the notice in the log.
   if (position) db.log->sync_to(*position);

@@ -51,8 +51,8 @@ class Replayer {
     };
     adjust(kMetaNodeCount, s.node_delta);
     adjust(kMetaRelationshipCount, s.relationship_delta);
-    check_mdb(mdb_txn_commit(s.txn), "committing replayed transactions");
-    s.txn = nullptr;
+    s.commit_store("committing replayed transactions");
+    recovery_step(RecoveryStep::kBatchReplayed);
     s.tokens.publish();
     state_.reset();
     pending_ = 0;
@@ -72,7 +72,18 @@ class Replayer {
                           path, offset, what));
 }
 
+std::function<void(RecoveryStep)>& recovery_hook() {
+  static std::function<void(RecoveryStep)> hook;
+  return hook;
+}
+
 }  // namespace
+
+void set_recovery_hook(std::function<void(RecoveryStep)> hook) { recovery_hook() = std::move(hook); }
+
+void recovery_step(RecoveryStep step) {
+  if (auto& hook = recovery_hook()) hook(step);
+}
 
 RecoveryResult recover(Database::Impl& db) {
   RecoveryResult result;
@@ -142,6 +153,7 @@ RecoveryResult recover(Database::Impl& db) {
         txlog::File file(seg.path, txlog::File::Mode::kReadWrite);
         file.truncate(reader.valid_end());
         file.sync();
+        recovery_step(RecoveryStep::kTornTailCut);
         break;
       }
       if (next == SegmentReader::Next::kCorrupt) damaged(seg.path, reader.problem_offset(), reader.problem());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,5 +36,23 @@ struct RecoveryResult {
 // Throws kCorruption naming segment and offset for damage anywhere else, kWrongDatabase for a
 // segment of another database.
 RecoveryResult recover(Database::Impl& db);
+
+// The steps of an open that writes, in order, each named after what it has just done. What a
+// crash right after each leaves:
+//   kSnapshotHeld        the store's snapshot is pinned and the store marked open: the next
+//                        open rolls back to the saved snapshot (the same one) and starts over;
+//   kBatchReplayed       a batch of replayed transactions is in the store, not synced: the
+//                        same, since the saved snapshot's pages are pinned;
+//   kTornTailCut         the torn tail is cut off the active segment, durably: it held no
+//                        acknowledged record;
+//   kEnrichmentCaughtUp  the store took the enrichment switch it missed from the log;
+//   kCheckpointed        the open's checkpoint is synced and saved: the next open rolls back
+//                        to it and replays nothing.
+enum class RecoveryStep { kSnapshotHeld, kBatchReplayed, kTornTailCut, kEnrichmentCaughtUp, kCheckpointed };
+
+// For tests: a hook called after each step (nullptr removes it), so that a test can stop the
+// process there or make the open fail. Process-wide.
+void set_recovery_hook(std::function<void(RecoveryStep)> hook);
+void recovery_step(RecoveryStep step);
 
 }  // namespace txgraph::engine

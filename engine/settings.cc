@@ -101,8 +101,7 @@ void Database::set_setting(std::string_view key, std::string_view value) {
   {
     detail::TxnState s(*impl_, true);
     engine::mdb_put_value(s.txn, impl_->env->tables().meta, engine::kMetaSettings, engine::encode_settings(next));
-    engine::check_mdb(mdb_txn_commit(s.txn), fmt::format("storing setting {}", key));
-    s.txn = nullptr;
+    s.commit_store(fmt::format("storing setting {}", key));
     {
       std::lock_guard lock(impl_->settings_mutex);
       impl_->settings = next;

@@ -35,24 +35,38 @@ std::uint32_t load_u32(const char* p) {
 
 }  // namespace
 
-std::uint64_t SnapshotPin::restore_if_unclean() {
-  auto marker = store_dir_ / "OPEN";
+std::uint64_t SnapshotPin::saved_txn_id(std::string* page, std::uint32_t* page_size) const {
   auto saved_path = store_dir_ / "checkpoint.meta";
-  if (!std::filesystem::exists(marker) || !std::filesystem::exists(saved_path)) return 0;
+  if (!std::filesystem::exists(saved_path)) return 0;
   std::string saved = txlog::read_small_file(saved_path.string());
-  txlog::ByteReader r(saved, "saved checkpoint meta page");
+  auto damaged = [&] {
+    return Error(ErrorCode::kCorruption,
+                 fmt::format("{} is damaged, so the store cannot be rolled back to its last checkpoint after an "
+                             "unclean shutdown",
+                             saved_path.string()));
+  };
   if (saved.size() < 28 || std::memcmp(saved.data(), kSavedMagic, 8) != 0 ||
       XXH3_64bits(saved.data(), saved.size() - 8) != load_u64(saved.data() + saved.size() - 8))
-    throw Error(ErrorCode::kCorruption,
-                fmt::format("{} is damaged, so the store cannot be rolled back to its last checkpoint after an "
-                            "unclean shutdown",
-                            saved_path.string()));
+    throw damaged();
+  txlog::ByteReader r(std::string_view(saved).substr(0, saved.size() - 8), "saved checkpoint meta page");
   r.take(8);
-  std::uint32_t page_size = r.u32();
+  std::uint32_t size = r.u32();
   std::uint64_t txn_id = r.u64();
-  std::string_view page = r.take(page_size);
+  if (r.remaining() != size) throw damaged();
+  if (page) *page = std::string(r.take(size));
+  if (page_size) *page_size = size;
+  return txn_id;
+}
+
+std::uint64_t SnapshotPin::restore_if_unclean() {
+  if (!std::filesystem::exists(store_dir_ / "OPEN")) return 0;
+  std::string page;
+  std::uint32_t page_size = 0;
+  std::uint64_t txn_id = saved_txn_id(&page, &page_size);
+  if (txn_id == 0) return 0;
   // Into both slots, each with its own page number, so LMDB sees exactly the checkpointed
-  // snapshot whichever slot it reads.
+  // snapshot whichever slot it reads. The snapshot's other pages are as synced: nothing could
+  // reuse them while it was pinned, in the run that crashed and in every open since.
   txlog::File data((store_dir_ / "data.mdb").string(), txlog::File::Mode::kReadWrite);
   for (std::uint64_t slot = 0; slot < 2; ++slot) {
     std::string copy(page);
@@ -61,6 +75,29 @@ std::uint64_t SnapshotPin::restore_if_unclean() {
   }
   data.sync();
   return txn_id;
+}
+
+void SnapshotPin::hold_opened(MDB_env* env) {
+  if (disabled_) return;
+  MDB_txn* txn = nullptr;
+  check_mdb(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn), "pinning the store's snapshot at open");
+  std::uint64_t saved = 0;
+  try {
+    saved = saved_txn_id();
+  } catch (...) {
+    mdb_txn_abort(txn);
+    throw;
+  }
+  if (saved != 0 && saved == mdb_txn_id(txn)) {
+    release();
+    pinned_ = txn;
+    return;
+  }
+  mdb_txn_abort(txn);
+  // Nothing has written to the store since it was opened, but a process killed before it
+  // may have left pages that only the page cache holds.
+  check_mdb(mdb_env_sync(env, 1), "syncing the store at open");
+  pin(env);
 }
 
 void SnapshotPin::mark_open() {

@@ -30,6 +30,14 @@ class SnapshotPin {
   // id, or 0 if nothing was restored. Throws kCorruption if the saved copy is damaged.
   std::uint64_t restore_if_unclean();
 
+  // Right after LMDB opened the store, before the open writes to it: pins the snapshot it
+  // opened on, the one the saved meta page describes (after a rollback, or a clean close), so
+  // that the replay and every other store commit before the open's own checkpoint leave its
+  // pages alone. A crash at any point of the open then finds the saved snapshot intact and
+  // rolls back to it again. If nothing saved describes this snapshot (a new store, a run
+  // without the protection before), it is saved first, as pin() does.
+  void hold_opened(MDB_env* env);
+
   // Turns the protection off for this run: the saved snapshot is removed (durably) before any
   // commit could reuse its pages, so a later unclean open cannot roll back to a stale one.
   void disable();
@@ -47,6 +55,10 @@ class SnapshotPin {
   std::uint64_t pinned_txn_id() const { return pinned_ ? mdb_txn_id(pinned_) : 0; }
 
  private:
+  // The LMDB txn id the saved meta page describes; 0 if there is none. Throws kCorruption if
+  // the copy is damaged.
+  std::uint64_t saved_txn_id(std::string* page = nullptr, std::uint32_t* page_size = nullptr) const;
+
   std::filesystem::path store_dir_;
   MDB_txn* pinned_ = nullptr;
   bool disabled_ = false;

@@ -53,6 +53,12 @@ void TxnState::abort() {
   release_writer();
 }
 
+void TxnState::commit_store(std::string_view what) {
+  MDB_txn* committing = txn;
+  txn = nullptr;  // freed by mdb_txn_commit whatever it returns
+  engine::check_mdb(mdb_txn_commit(committing), what);
+}
+
 void TxnState::release_writer() {
   if (!writer_lock.owns_lock()) return;
   db->writer_thread = std::thread::id();
