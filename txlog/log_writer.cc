@@ -24,6 +24,14 @@ LogWriter::LogWriter(LogWriterOptions options, std::uint64_t active_number, std:
     // A crash leaves the zeros an earlier writer preallocated after the records: they are
     // this writer's to write over, and to cut off when the segment closes.
     preallocated_end_ = std::max(active_end, active_->size());
+    // What a crashed writer left may be in the page cache only: it is made durable before
+    // anything is written after it, or the open's checkpoint could pin a store holding
+    // transactions whose records a power cut then takes from the log. The first frame after
+    // it says so in its sync mark, so that damage before it is never taken for an unsynced
+    // tail.
+    active_->sync();
+    written_offset_ = synced_offset_ = active_end;
+    marked_synced_offset_ = 0;
     // A segment of an older format version goes on in that version: no dictionary and no
     // tags go into it (the next segment has them).
     std::string head(kSegmentHeaderSize, '\0');
@@ -82,6 +90,7 @@ void LogWriter::create_segment(std::uint64_t number, std::uint64_t first_tx) {
   preallocated_end_ = 0;
   // Everything before this segment was synced by rotate(); a fresh segment holds nothing.
   synced_ = written_;
+  written_offset_ = synced_offset_ = marked_synced_offset_ = kSegmentHeaderSize;
 }
 
 void LogWriter::rotate(std::uint64_t next_tx) {
@@ -192,6 +201,7 @@ void LogWriter::write_frame(const FrameHeader& header, std::span<const std::stri
   std::lock_guard lock(mutex_);
   last_frame_bytes_ = kFrameHeaderSize + fh.length;
   written_ += kFrameHeaderSize + fh.length;
+  written_offset_ = active_size_;
 }
 
 LogWriter::Position LogWriter::append(RecordType type, std::span<const std::string_view> payload_parts,
@@ -233,8 +243,25 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
       fh.flags |= kFrameFlagTags;
     }
   }
+  // The sync mark, when a sync has completed since the last one (format version 3).
+  std::uint64_t synced_offset;
+  {
+    std::lock_guard lock(mutex_);
+    synced_offset = std::min(synced_offset_, active_size_);
+  }
+  bool mark = segment_version_ >= 3 && synced_offset != marked_synced_offset_;
+  if (mark) {
+    sync_mark_.clear();
+    ByteWriter(sync_mark_).varint(active_size_ - synced_offset);
+    marked_parts_.assign(1, sync_mark_);
+    marked_parts_.insert(marked_parts_.end(), payload_parts.begin(), payload_parts.end());
+    payload_parts = marked_parts_;
+    length += sync_mark_.size();
+    fh.flags |= kFrameFlagSyncMark;
+  }
   fh.length = static_cast<std::uint32_t>(length);
   write_frame(fh, payload_parts);
+  if (mark) marked_synced_offset_ = synced_offset;
   // Sampled once written: a record cut off again (undo_append) is taken out of the samples.
   last_sampled_ = captured && !dictionary_;
   if (last_sampled_) trainer_.add(joined_);
@@ -258,6 +285,7 @@ void LogWriter::undo_append(Position end) {
     // transaction back at recovery.
     active_->sync();
     active_size_ -= last_frame_bytes_;
+    written_offset_ = synced_offset_ = active_size_;
   } catch (const Error& e) {
     failure_ = e.what();
   }
@@ -277,6 +305,7 @@ void LogWriter::sync_to(Position position) {
     syncing_ = true;
     std::shared_ptr<File> file = active_;
     Position target = written_;
+    std::uint64_t target_offset = written_offset_;
     lock.unlock();
     std::string error;
     try {
@@ -295,6 +324,8 @@ void LogWriter::sync_to(Position position) {
                                               error));
     }
     if (target > synced_) synced_ = target;
+    // A rotation in between synced the old segment whole and started the new one synced.
+    if (file == active_ && target_offset > synced_offset_) synced_offset_ = target_offset;
     synced_cv_.notify_all();
   }
 }

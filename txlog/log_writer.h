@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "txlog/compression_dictionary.h"
 #include "txlog/file.h"
@@ -116,11 +117,21 @@ class LogWriter {
   bool segment_has_dictionary_ = false;  // the active segment holds dictionary_'s frame
   std::uint32_t segment_version_ = kSegmentFormatVersion;  // of the active segment
   std::uint64_t last_frame_bytes_ = 0;  // size of the last appended frame, for undo_append
+  // The synced offset the active segment's last sync mark stated (kFrameFlagSyncMark): a
+  // frame carries a mark when the synced offset has moved since, so that after every sync
+  // the next frame says how far it reached.
+  std::uint64_t marked_synced_offset_ = 0;
+  std::string sync_mark_;                      // reused between records
+  std::vector<std::string_view> marked_parts_;  // the mark, then the payload parts
 
   mutable std::mutex mutex_;  // guards the fields below and the active_ pointer swap
   std::condition_variable synced_cv_;
   Position written_ = 0;
   Position synced_ = 0;
+  // Offsets in the active segment: where its records end, and how far the last completed
+  // sync of it reached.
+  std::uint64_t written_offset_ = 0;
+  std::uint64_t synced_offset_ = 0;
   bool syncing_ = false;
   std::uint64_t sync_count_ = 0;
   std::string failure_;  // non-empty once the writer refuses work

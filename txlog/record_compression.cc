@@ -149,7 +149,7 @@ std::uint64_t StreamDecompressor::dictionary_offset_of(std::uint8_t flags, std::
   if ((flags & (kFrameFlagCompressed | kFrameFlagRestart | kFrameFlagDictionary)) !=
       (kFrameFlagCompressed | kFrameFlagRestart | kFrameFlagDictionary))
     return 0;
-  ByteReader r(stored, "compressed log record");
+  ByteReader r(strip_sync_mark(flags, stored), "compressed log record");
   r.varint();
   std::uint64_t distance = r.varint();
   if (distance == 0 || distance > frame_offset) r.fail("its dictionary is not before it in the segment");
@@ -213,6 +213,7 @@ void StreamDecompressor::make_room(std::size_t n) {
 
 std::string_view StreamDecompressor::decompress(std::uint8_t flags, std::string_view stored,
                                                 std::uint64_t frame_offset) {
+  stored = strip_sync_mark(flags, stored);
   if (!(flags & kFrameFlagCompressed)) return stored;
   if (!started_ && !(flags & kFrameFlagRestart))
     throw Error(ErrorCode::kCorruption, "a compressed log record without its restart point");

@@ -131,6 +131,23 @@ FrameHeader decode_frame_header(const char in[kFrameHeaderSize]) {
   return h;
 }
 
+std::uint8_t frame_flags_of_version(std::uint32_t version) {
+  if (version < 2) return kFrameFlagCompressed | kFrameFlagRestart;
+  if (version < 3) return kFrameFlagCompressed | kFrameFlagRestart | kFrameFlagDictionary | kFrameFlagTags;
+  return kKnownFrameFlags;
+}
+
+std::string_view strip_sync_mark(std::uint8_t flags, std::string_view stored, std::uint64_t* unsynced_before) {
+  if (!(flags & kFrameFlagSyncMark)) {
+    if (unsynced_before) *unsynced_before = 0;
+    return stored;
+  }
+  ByteReader r(stored, "log record's sync mark");
+  std::uint64_t mark = r.varint();
+  if (unsynced_before) *unsynced_before = mark;
+  return stored.substr(r.position());
+}
+
 std::string segment_file_name(std::uint64_t number) { return fmt::format("{:016d}.seg", number); }
 
 std::uint64_t parse_segment_file_name(std::string_view name) {

@@ -35,11 +35,22 @@ constexpr std::uint8_t kFrameFlagDictionary = 0x04;
 // The frame header's u16 holds the record's tags: which words of the dictionary's vocabulary
 // its bytes contain (compression_dictionary.h). Format version 2.
 constexpr std::uint8_t kFrameFlagTags = 0x08;
-constexpr std::uint8_t kKnownFrameFlags = 0x0f;
+// The stored payload starts with a sync mark: a varint, how many bytes before this frame's
+// offset had not been made durable by a completed fdatasync when the frame was written.
+// Lets recovery tell a power cut's hole in the unsynced tail from damage in the synced part
+// (txlog/FORMAT.md, "Holes after a power cut"). Format version 3; never on a dictionary.
+constexpr std::uint8_t kFrameFlagSyncMark = 0x10;
+constexpr std::uint8_t kKnownFrameFlags = 0x1f;
+// The flags a segment of format `version` may carry.
+std::uint8_t frame_flags_of_version(std::uint32_t version);
+// Splits a stored payload into its sync mark (0 without kFrameFlagSyncMark) and the rest.
+// Throws kCorruption if the mark cannot be read.
+std::string_view strip_sync_mark(std::uint8_t flags, std::string_view stored, std::uint64_t* unsynced_before = nullptr);
 
 inline constexpr char kSegmentMagic[8] = {'T', 'X', 'G', 'L', 'O', 'G', '\r', '\n'};
-// Written into new segments. Version 1 (no dictionaries, no tags) is still read.
-constexpr std::uint32_t kSegmentFormatVersion = 2;
+// Written into new segments. Versions 1 (no dictionaries, no tags) and 2 (no sync marks) are
+// still read, and a segment goes on in the version it was created with.
+constexpr std::uint32_t kSegmentFormatVersion = 3;
 constexpr std::uint32_t kOldestReadableFormatVersion = 1;
 constexpr std::size_t kSegmentHeaderSize = 72;
 constexpr std::size_t kFrameHeaderSize = 16;

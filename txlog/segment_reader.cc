@@ -123,32 +123,80 @@ std::uint64_t SegmentReader::data_end(std::uint64_t floor) {
   return floor;
 }
 
-bool SegmentReader::complete_frame_from(std::uint64_t from) {
-  // Bounded work: candidates that pass the header checks are rare in real data, but a
-  // crafted payload could offer one at every byte, each with a long checksum to compute.
-  std::uint64_t budget = 2 * (file_size_ - std::min(from, file_size_)) + kReadChunk;
+std::optional<std::uint64_t> SegmentReader::next_complete_frame(std::uint64_t from, std::uint64_t* budget) {
   for (std::uint64_t pos = from; pos + kFrameHeaderSize <= file_size_; ++pos) {
-    if (!load(pos, kFrameHeaderSize)) return false;
+    if (!load(pos, kFrameHeaderSize)) return std::nullopt;
     FrameHeader fh = decode_frame_header(buffer_.data() + (pos - buffer_offset_));
     if (!is_known_record_type(fh.type) || (fh.flags & ~kKnownFrameFlags) != 0) continue;
     if (!(fh.flags & kFrameFlagTags) && fh.tags != 0) continue;
     if (fh.length > file_size_ - pos - kFrameHeaderSize) continue;
-    if (fh.length > budget) return false;
-    budget -= fh.length;
-    if (!load(pos, kFrameHeaderSize + fh.length)) return false;
+    if (fh.length > *budget) {
+      *budget = 0;
+      return std::nullopt;
+    }
+    *budget -= fh.length;
+    if (!load(pos, kFrameHeaderSize + fh.length)) return std::nullopt;
     const char* head = buffer_.data() + (pos - buffer_offset_);
     std::string_view payload(head + kFrameHeaderSize, fh.length);
-    if (frame_checksum(head, std::span(&payload, 1)) == fh.checksum) return true;
+    if (frame_checksum(head, std::span(&payload, 1)) == fh.checksum) return pos;
   }
-  return false;
+  return std::nullopt;
+}
+
+// Bounded work: candidates that pass the header checks are rare in real data, but a crafted
+// payload could offer one at every byte, each with a long checksum to compute.
+std::uint64_t SegmentReader::scan_budget(std::uint64_t from) const {
+  return 2 * (file_size_ - std::min(from, file_size_)) + kReadChunk;
+}
+
+bool SegmentReader::complete_frame_from(std::uint64_t from) {
+  std::uint64_t budget = scan_budget(from);
+  return next_complete_frame(from, &budget).has_value();
+}
+
+bool SegmentReader::synced_past(std::uint64_t hole) {
+  std::uint64_t budget = scan_budget(hole);
+  for (std::uint64_t pos = hole + 1;;) {
+    auto found = next_complete_frame(pos, &budget);
+    if (!found) return budget == 0;  // looked too long: take it for damage, never cut
+    load(*found, kFrameHeaderSize);
+    FrameHeader fh = decode_frame_header(buffer_.data() + (*found - buffer_offset_));
+    load(*found, kFrameHeaderSize + fh.length);
+    std::string_view stored(buffer_.data() + (*found - buffer_offset_) + kFrameHeaderSize, fh.length);
+    std::uint64_t unsynced_before = 0;
+    try {
+      strip_sync_mark(fh.flags, stored, &unsynced_before);
+    } catch (const Error&) {
+      return true;  // checksummed, yet no mark can be read from it
+    }
+    // A frame without a mark was written when the last mark still held, which is either
+    // before the hole or on a frame after it that this loop sees.
+    bool marked = fh.flags & kFrameFlagSyncMark;
+    if (marked && unsynced_before <= *found && *found - unsynced_before > hole) return true;
+    pos = *found + kFrameHeaderSize + fh.length;
+  }
 }
 
 SegmentReader::Next SegmentReader::damaged(std::string why, std::uint64_t frame_end) {
   problem_ = std::move(why);
   // A crash mid-append leaves the last frame cut short, or, when a power cut loses unsynced
   // pages, zeros from somewhere inside the frame to the end of the file. Data after the frame
-  // was written after it, so the frame was not the last one: damage.
+  // was written after it, so the frame was not the last one: damage, unless it is all unsynced.
   if (data_end(offset_) <= frame_end) return Next::kTornTail;
+  return unsynced_hole_or_damage();
+}
+
+SegmentReader::Next SegmentReader::unsynced_hole_or_damage() {
+  // A power cut while a sync is in flight keeps a random subset of the pages written since
+  // the last completed one: a record's header may be lost (zeros) and its end, or later
+  // records, kept. None of them was acknowledged. Only a frame written after a sync that
+  // reached past the bad frame proves that the bad frame was durable, and so damaged.
+  if (header_.format_version >= 3 && !synced_past(offset_)) {
+    problem_ = fmt::format("{}; no sync reached it, so it and all after it are the unsynced end of the log, "
+                           "which a power cut kept only in part",
+                           problem_);
+    return Next::kTornTail;
+  }
   return Next::kCorrupt;
 }
 
@@ -220,7 +268,7 @@ SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
     // frames after this one are still there, which a cut-short last append cannot have.
     if (complete_frame_from(header_end)) {
       problem_ = fmt::format("record length {} runs past the end of the file, but complete records follow", fh.length);
-      return Next::kCorrupt;
+      return unsynced_hole_or_damage();
     }
     return damaged(fmt::format("record of {} bytes runs past the end of the file", fh.length), file_size_);
   }
@@ -231,7 +279,8 @@ SegmentReader::Next SegmentReader::next_frame(FrameView* out) {
   if (checksum != fh.checksum) return damaged("record checksum mismatch", end);
   // Checksummed, so what follows is no torn write: damage wherever it is.
   const bool v1 = header_.format_version < 2;
-  std::uint8_t known_flags = v1 ? (kFrameFlagCompressed | kFrameFlagRestart) : kKnownFrameFlags;
+  std::uint8_t known_flags = frame_flags_of_version(header_.format_version);
+  if (fh.type == static_cast<std::uint8_t>(RecordType::kCompressionDictionary)) known_flags &= ~kFrameFlagSyncMark;
   constexpr std::uint8_t kCompressedRestart = kFrameFlagCompressed | kFrameFlagRestart;
   if ((fh.flags & ~known_flags) != 0 || (!(fh.flags & kFrameFlagTags) && fh.tags != 0) ||
       (v1 && fh.type == static_cast<std::uint8_t>(RecordType::kCompressionDictionary)) ||

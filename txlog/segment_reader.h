@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,8 +110,19 @@ class SegmentReader {
   std::uint64_t data_end(std::uint64_t floor);
   // Returns kEnd for a file that holds only zeros from offset_ on.
   Next zero_tail();
+  // Where the first complete frame with a matching checksum at or after `from` starts. Each
+  // candidate's checksum costs its length from `*budget`; at 0 the search gives up.
+  std::optional<std::uint64_t> next_complete_frame(std::uint64_t from, std::uint64_t* budget);
+  std::uint64_t scan_budget(std::uint64_t from) const;
   // Whether a complete frame with a matching checksum starts anywhere at or after `from`.
   bool complete_frame_from(std::uint64_t from);
+  // Whether a frame after `hole` was written once a sync had reached past it (its sync mark
+  // says so), which makes a bad frame at `hole` damage rather than an unsynced tail. True
+  // also when the search runs out of budget.
+  bool synced_past(std::uint64_t hole);
+  // For a bad frame at offset_ with data after it: kTornTail if nothing after it proves it
+  // was synced (format version 3), else kCorrupt.
+  Next unsynced_hole_or_damage();
   // The frame at offset_ is bad and may reach up to `frame_end`: a torn tail if nothing but
   // zeros follows it, damage otherwise.
   Next damaged(std::string why, std::uint64_t frame_end);

@@ -1,8 +1,12 @@
 // Recovery at open: replay after the store's last applied transaction, a torn tail cut off,
 // damage before the tail refused with the segment and offset named.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <thread>
 
@@ -200,6 +204,117 @@ TEST(Recovery, ZeroedRegionInTheMiddleIsDamage) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kCorruption);
     EXPECT_NE(std::string(e.what()).find(segs[1].path), std::string::npos) << e.what();
+  }
+}
+
+// Power cuts while a sync is in flight keep some pages written since the last completed sync
+// and lose others: a record's frame header may read as zeros while its later pages, or later
+// records, are there. Such a hole is in the unsynced end of the log, which held nothing
+// acknowledged; a hole in what a sync had reached is damage. The frames' sync marks (format
+// version 3) tell the two apart.
+
+// Frame offsets of the newest segment, in order.
+std::vector<std::uint64_t> frame_offsets(const std::string& path) {
+  txlog::SegmentReader reader(path);
+  std::vector<std::uint64_t> out;
+  txlog::Frame frame;
+  while (reader.next(&frame) == txlog::SegmentReader::Next::kRecord) out.push_back(frame.offset);
+  return out;
+}
+
+// What a power cut leaves of a page written after the last sync: its synced picture, which
+// has zeros from `offset` (where the unsynced writes began) to the end of the 4 KiB page.
+void lose_page_from(const std::string& path, std::uint64_t offset) {
+  std::uint64_t page_end = (offset / 4096 + 1) * 4096;
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  std::string zeros(page_end - offset, '\0');
+  f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+}
+
+void commit_big(Database& db, int from, int to) {
+  for (int i = from; i < to; ++i) {
+    auto tx = db.begin_write();
+    tx.create_node({"Big"}, {{"i", Value(i)}, {"pad", Value(std::string(10000, static_cast<char>('a' + i % 26)))}});
+    tx.commit();
+  }
+}
+
+std::set<std::int64_t> big_numbers(Database& db) {
+  std::set<std::int64_t> out;
+  db.begin_read().for_each_node([&](const Node& n) {
+    out.insert(n.properties.at("i").as_int());
+    return true;
+  });
+  return out;
+}
+
+TEST(Recovery, AHoleInTheUnsyncedEndOfTheLogIsCutNotCalledDamage) {
+  TestDir dir;
+  Options durable;
+  durable.initial_settings.log_compression_level = 0;
+  {
+    auto db = Database::open(dir.path(), durable);
+    commit_big(*db, 0, 10);  // acknowledged: each synced
+    db->checkpoint();
+  }
+  // A run whose last records never saw a sync: kAsync, and a flusher that never comes.
+  Options unsynced = durable;
+  unsynced.durability = Durability::kAsync;
+  unsynced.async_sync_interval = std::chrono::hours(1);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    auto db = Database::open(dir.path(), unsynced);
+    commit_big(*db, 10, 13);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::string path = segments(dir).back().path;
+  auto offsets = frame_offsets(path);
+  ASSERT_GE(offsets.size(), 3u);
+  // The second to last record's header lost, the last record kept: zeros, then data.
+  std::uint64_t hole = offsets[offsets.size() - 2];
+  lose_page_from(path, hole);
+  auto db = Database::open(dir.path(), durable);
+  auto numbers = big_numbers(*db);
+  for (int i = 0; i < 11; ++i) EXPECT_TRUE(numbers.contains(i)) << i;  // 10 was before the hole
+  EXPECT_FALSE(numbers.contains(11));
+  EXPECT_FALSE(numbers.contains(12)) << "a record after the hole was replayed";
+  EXPECT_GT(db->status().torn_bytes_cut_at_open, 10000u);
+  // And the log goes on where the hole was.
+  commit_big(*db, 11, 12);
+  db->close();
+  auto again = Database::open(dir.path(), durable);
+  EXPECT_TRUE(big_numbers(*again).contains(11));
+}
+
+TEST(Recovery, AHoleWhereASyncHadReachedIsDamage) {
+  TestDir dir;
+  Options durable;
+  durable.initial_settings.log_compression_level = 0;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    auto db = Database::open(dir.path(), durable);
+    commit_big(*db, 0, 10);  // each synced before the next is written
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::string path = segments(dir).back().path;
+  auto offsets = frame_offsets(path);
+  ASSERT_GE(offsets.size(), 5u);
+  std::uint64_t hole = offsets[offsets.size() - 3];
+  lose_page_from(path, hole);
+  try {
+    Database::open(dir.path(), durable);
+    FAIL() << "a hole in synced records was cut";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(std::to_string(hole)), std::string::npos) << e.what();
   }
 }
 

@@ -129,7 +129,8 @@ TEST_F(LogWriterTest, ContinuesARecoveredActiveSegment) {
   EXPECT_EQ(writer.active_segment(), 1u);
   EXPECT_EQ(writer.written(), 0u);
   auto pos = append_one(writer, RecordType::kTransaction, "three", 3);
-  EXPECT_EQ(pos, kFrameHeaderSize + 5);
+  // Its frame carries a one-byte sync mark: the writer synced what it found before going on.
+  EXPECT_EQ(pos, kFrameHeaderSize + 1 + 5);
   writer.sync_to(pos);
   EXPECT_EQ(all_payloads(), (std::vector<std::string>{"one", "two", "three"}));
   EXPECT_EQ(list_segments(dir_.path().string()).size(), 1u);
@@ -177,6 +178,38 @@ TEST_F(LogWriterTest, SyncToSyncsOnlyWhatIsNotYetSynced) {
   EXPECT_EQ(syncs, 2);
   writer.sync_to(third);
   EXPECT_EQ(syncs, 2) << "one fdatasync covers everything written before it";
+}
+
+// The first frame after a completed sync carries a sync mark saying how far that sync reached
+// (format version 3); frames written while it still holds carry none.
+TEST_F(LogWriterTest, SyncMarksSayHowFarTheLastSyncReached) {
+  LogWriter writer(testing::writer_options(dir_.path()), 0, 0, 1, 1);
+  append_one(writer, RecordType::kTransaction, "one", 1);
+  auto two = append_one(writer, RecordType::kTransaction, "two", 2);
+  writer.sync_to(two);
+  append_one(writer, RecordType::kTransaction, "three", 3);
+  append_one(writer, RecordType::kTransaction, "four", 4);
+  std::string bytes = testing::read_bytes(segment_path(1));
+  std::vector<std::uint64_t> offsets;
+  std::vector<FrameHeader> headers;
+  for (std::uint64_t at = kSegmentHeaderSize; at + kFrameHeaderSize <= bytes.size();) {
+    FrameHeader fh = decode_frame_header(bytes.data() + at);
+    if (fh.type == 0) break;
+    offsets.push_back(at);
+    headers.push_back(fh);
+    at += kFrameHeaderSize + fh.length;
+  }
+  ASSERT_EQ(headers.size(), 4u);
+  EXPECT_EQ(headers[0].flags & kFrameFlagSyncMark, 0) << "the header's sync needs no mark";
+  EXPECT_EQ(headers[1].flags & kFrameFlagSyncMark, 0);
+  ASSERT_NE(headers[2].flags & kFrameFlagSyncMark, 0) << "the first frame after a sync is marked";
+  EXPECT_EQ(headers[3].flags & kFrameFlagSyncMark, 0) << "no sync since the last mark";
+  std::uint64_t unsynced_before = 99;
+  std::string_view stored(bytes.data() + offsets[2] + kFrameHeaderSize, headers[2].length);
+  EXPECT_EQ(strip_sync_mark(headers[2].flags, stored, &unsynced_before), "three");
+  EXPECT_EQ(unsynced_before, 0u) << "the sync reached the end of frame two, where frame three starts";
+  // A reader sees the records as they were given.
+  EXPECT_EQ(all_payloads(), (std::vector<std::string>{"one", "two", "three", "four"}));
 }
 
 // Committers that arrive while a sync is running wait for it and share the next one.

@@ -41,26 +41,31 @@ class SegmentReaderTest : public ::testing::Test {
   std::filesystem::path segment_path() const { return dir_ / segment_file_name(1); }
 
   // Writes `count` records of assorted types and sizes to segment 1 and notes where each frame
-  // starts; `end_` is the size of the whole file.
-  void write_records(int count) {
+  // starts; `end_` is the size of the whole file. Each record is synced before the next is
+  // written, as acknowledged commits are, so the frames' sync marks tell a reader that every
+  // record but the last was durable; with `synced` false nothing is synced.
+  void write_records(int count, bool synced = true) {
     auto options = testing::writer_options(dir_.path());
     options.enrichment_generation = kGeneration;
     LogWriter writer(options, 0, 0, 1, kFirstTx);
-    std::uint64_t offset = kSegmentHeaderSize;
     for (int i = 0; i < count; ++i) {
       RecordType type = i % 3 == 1 ? RecordType::kCheckpoint : RecordType::kTransaction;
       std::string payload =
           type == RecordType::kCheckpoint
               ? encode_checkpoint({static_cast<std::uint64_t>(i), 1000 + i})
               : "record " + std::to_string(i) + std::string(static_cast<std::size_t>(i * 37 % 90), 'a' + i % 26);
-      testing::append_one(writer, type, payload, kFirstTx + static_cast<std::uint64_t>(i));
+      auto position = testing::append_one(writer, type, payload, kFirstTx + static_cast<std::uint64_t>(i));
+      if (synced) writer.sync_to(position);
       types_.push_back(type);
       payloads_.push_back(payload);
+    }
+    original_ = read_bytes(segment_path());
+    std::uint64_t offset = kSegmentHeaderSize;
+    for (int i = 0; i < count; ++i) {
       offsets_.push_back(offset);
-      offset += kFrameHeaderSize + payload.size();
+      offset += kFrameHeaderSize + get_u32(original_, offset);
     }
     end_ = offset;
-    original_ = read_bytes(segment_path());
     ASSERT_EQ(original_.size(), end_);
   }
 
@@ -116,8 +121,8 @@ TEST_F(SegmentReaderTest, RecordsComeBackInOrderWithTheirTypesAndPayloads) {
     EXPECT_EQ(frame.type, types_[i]);
     EXPECT_EQ(frame.payload, payloads_[i]);
     EXPECT_EQ(frame.offset, offsets_[i]);
-    EXPECT_EQ(frame.flags, 0);
-    EXPECT_EQ(reader.valid_end(), offsets_[i] + kFrameHeaderSize + payloads_[i].size());
+    EXPECT_EQ(frame.flags & ~kFrameFlagSyncMark, 0);
+    EXPECT_EQ(reader.valid_end(), i + 1 < offsets_.size() ? offsets_[i + 1] : end_);
     if (frame.type == RecordType::kCheckpoint) {
       EXPECT_EQ(decode_checkpoint(frame.payload).last_applied_tx, i);
     }
@@ -281,6 +286,48 @@ TEST_F(SegmentReaderTest, ZeroedRegionInTheMiddleIsCorrupt) {
     std::string bytes = original_;
     std::memset(bytes.data() + r.from, 0, r.to - r.from);
     expect_corrupt_at(bytes, r.damaged_frame);
+  }
+}
+
+// The same damage where no sync had reached (a power cut while the first sync was in flight
+// keeps some of the pages written and loses others): the unsynced end of the log, a torn tail
+// at the first bad frame, whatever follows it.
+TEST_F(SegmentReaderTest, DamageThatNoSyncReachedIsAnUnsyncedTail) {
+  write_records(6, /*synced=*/false);
+  const std::uint64_t at = offsets_[2];
+  std::string zeroed = original_;
+  std::memset(zeroed.data() + at, 0, offsets_[3] - at);
+  expect_torn_at(zeroed, 2);
+  std::string flipped = original_;
+  flipped[at + kFrameHeaderSize] = static_cast<char>(flipped[at + kFrameHeaderSize] ^ 1);
+  auto back = read_damaged(flipped, 2);
+  EXPECT_EQ(back.end, Next::kTornTail) << back.problem;
+  EXPECT_NE(back.problem.find("no sync reached it"), std::string::npos) << back.problem;
+}
+
+// Synced records, then unsynced ones: damage is damage up to where the last sync reached, and
+// an unsynced tail after it.
+TEST_F(SegmentReaderTest, DamageIsToldFromAnUnsyncedTailByTheSyncMarks) {
+  auto options = testing::writer_options(dir_.path());
+  LogWriter writer(options, 0, 0, 1, kFirstTx);
+  std::vector<std::uint64_t> offsets;
+  for (int i = 0; i < 8; ++i) {
+    offsets.push_back(read_bytes(segment_path()).size());
+    std::string payload = "record " + std::to_string(i) + std::string(50, 'x');
+    auto position = testing::append_one(writer, RecordType::kTransaction, payload, kFirstTx + i);
+    if (i < 4) writer.sync_to(position);  // records 0-3 synced; 4-7 written, never synced
+  }
+  const std::string original = read_bytes(segment_path());
+  for (int bad = 0; bad < 8; ++bad) {
+    SCOPED_TRACE(bad);
+    std::string bytes = original;
+    bytes[offsets[bad] + kFrameHeaderSize + 3] = static_cast<char>(bytes[offsets[bad] + kFrameHeaderSize + 3] ^ 4);
+    write_bytes(segment_path(), bytes);
+    auto back = read_segment(segment_path());
+    EXPECT_EQ(back.frames.size(), static_cast<std::size_t>(bad));
+    // Record 4 is the first written after the last completed sync, which reached its start:
+    // its mark shows that records 0-3 were durable. Nothing after it says record 4 was.
+    EXPECT_EQ(back.end, bad < 4 ? Next::kCorrupt : Next::kTornTail) << back.problem;
   }
 }
 
