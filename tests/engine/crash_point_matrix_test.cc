@@ -13,10 +13,11 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <set>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -161,17 +162,22 @@ void check_recovered(const std::filesystem::path& dir, int acked, const std::str
   }
 }
 
-// How many mutating file-layer calls the whole workload makes; checks that they include every
-// kind the matrix means to break: segment creation, appends, syncs, renames (checkpoint meta,
-// group files), segment removal (pruning), directory syncs.
-int count_calls() {
+struct FileCall {
+  txlog::IoOp op;
+  std::string path;
+};
+
+// The mutating file-layer calls the whole workload makes, in order; checks that they include
+// every kind the matrix means to break: segment creation, appends, syncs, renames (checkpoint
+// meta, group files), segment removal (pruning), directory syncs.
+std::vector<FileCall> workload_calls() {
   TestDir dir;
   prepare(dir.path());
-  std::atomic<int> calls{0};
+  std::vector<FileCall> calls;
   std::set<txlog::IoOp> kinds;
   bool segment_removed = false, group_written = false;
   txlog::set_fault_hook([&](txlog::IoOp op, const std::string& path, std::size_t*) {
-    ++calls;
+    calls.push_back({op, path});
     kinds.insert(op);
     segment_removed = segment_removed || (op == txlog::IoOp::kRemove && path.ends_with(".seg"));
     group_written = group_written || (op == txlog::IoOp::kRename && path.find("consumers") != std::string::npos);
@@ -187,8 +193,67 @@ int count_calls() {
   return calls;
 }
 
-// Runs the workload in a child once per file call n: the child dies just before call n or,
-// with `torn`, lets a write at call n reach the file only half and dies before anything else.
+int count_calls() { return static_cast<int>(workload_calls().size()); }
+
+// What a workload child left behind: `ran` is false when a torn run's call n was no write.
+struct Crash {
+  bool ran = false;
+  int acked = 0;
+};
+
+// Runs the workload in a child that dies just before file call n or, with `torn`, lets a write
+// at call n reach the file only half and dies before anything else.
+Crash crash_workload(const std::filesystem::path& dir, int n, bool torn) {
+  int acks[2];
+  EXPECT_EQ(::pipe(acks), 0);
+  int written[2];  // the child says whether call n was a write (torn runs skip the others)
+  EXPECT_EQ(::pipe(written), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(acks[0]);
+    ::close(written[0]);
+    int calls = 0;
+    bool tore = false;
+    txlog::set_fault_hook([&](txlog::IoOp op, const std::string&, std::size_t* limit) {
+      if (tore) ::_exit(0);  // the torn write was the last thing to reach the disk
+      if (++calls != n) return 0;
+      if (!torn) ::_exit(0);  // dies before call n: no destructor, no flush
+      if (op != txlog::IoOp::kWrite || limit == nullptr || *limit < 2) ::_exit(5);
+      if (::write(written[1], "w", 1) != 1) ::_exit(4);
+      *limit /= 2;
+      tore = true;
+      return EIO;
+    });
+    try {
+      run_workload(dir, [&](int k) {
+        unsigned char byte = static_cast<unsigned char>(k);
+        if (::write(acks[1], &byte, 1) != 1) ::_exit(4);
+      });
+    } catch (...) {
+      ::_exit(tore ? 0 : 3);
+    }
+    ::_exit(tore ? 0 : 6);
+  }
+  ::close(acks[1]);
+  ::close(written[1]);
+  Crash crash;
+  unsigned char byte;
+  while (::read(acks[0], &byte, 1) == 1) crash.acked = byte;
+  ::close(acks[0]);
+  char w = 0;
+  bool was_write = ::read(written[0], &w, 1) == 1;
+  ::close(written[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (torn && WIFEXITED(status) && WEXITSTATUS(status) == 5) return crash;  // call n was no write
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "the child failed at call " << n << " (status " << status << ")";
+  EXPECT_TRUE(!torn || was_write);
+  crash.ran = true;
+  return crash;
+}
+
+// Runs the workload in a child once per file call n (see crash_workload) and reopens.
 // Returns how many crash points were run.
 int run_crash_matrix(bool torn) {
   int total = count_calls();
@@ -197,53 +262,10 @@ int run_crash_matrix(bool torn) {
   for (int n = 1; n <= total; ++n) {
     TestDir dir;
     prepare(dir.path());
-    int acks[2];
-    EXPECT_EQ(::pipe(acks), 0);
-    int written[2];  // the child says whether call n was a write (torn runs skip the others)
-    EXPECT_EQ(::pipe(written), 0);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::close(acks[0]);
-      ::close(written[0]);
-      int calls = 0;
-      bool tore = false;
-      txlog::set_fault_hook([&](txlog::IoOp op, const std::string&, std::size_t* limit) {
-        if (tore) ::_exit(0);  // the torn write was the last thing to reach the disk
-        if (++calls != n) return 0;
-        if (!torn) ::_exit(0);  // dies before call n: no destructor, no flush
-        if (op != txlog::IoOp::kWrite || limit == nullptr || *limit < 2) ::_exit(5);
-        if (::write(written[1], "w", 1) != 1) ::_exit(4);
-        *limit /= 2;
-        tore = true;
-        return EIO;
-      });
-      try {
-        run_workload(dir.path(), [&](int k) {
-          unsigned char byte = static_cast<unsigned char>(k);
-          if (::write(acks[1], &byte, 1) != 1) ::_exit(4);
-        });
-      } catch (...) {
-        ::_exit(tore ? 0 : 3);
-      }
-      ::_exit(tore ? 0 : 6);
-    }
-    ::close(acks[1]);
-    ::close(written[1]);
-    int acked = 0;
-    unsigned char byte;
-    while (::read(acks[0], &byte, 1) == 1) acked = byte;
-    ::close(acks[0]);
-    char w = 0;
-    bool was_write = ::read(written[0], &w, 1) == 1;
-    ::close(written[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    if (torn && WIFEXITED(status) && WEXITSTATUS(status) == 5) continue;  // call n was no write
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "the child failed at call " << n << " (status " << status << ")";
-    EXPECT_TRUE(!torn || was_write);
+    Crash crash = crash_workload(dir.path(), n, torn);
+    if (!crash.ran) continue;
     ++points;
-    check_recovered(dir.path(), acked,
+    check_recovered(dir.path(), crash.acked,
                     fmt::format("{} file call {} of {}", torn ? "died after half of the write at" : "died before", n,
                                 total));
     if (::testing::Test::HasFailure()) break;  // one broken point says enough
