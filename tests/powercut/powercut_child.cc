@@ -40,7 +40,7 @@ void report(const std::string& line) {
 }
 
 std::string padding(std::mt19937_64& rng) {
-  std::string out(1024 + rng() % 5120, 'a');
+  std::string out(2048 + rng() % 6144, 'a');
   for (auto& c : out) c = static_cast<char>('a' + rng() % 26);
   return out;
 }
@@ -56,7 +56,7 @@ Options workload_options(bool async, std::mt19937_64& rng) {
   }
   if (rng() % 2) o.store_batch = 1;
   o.initial_settings.enrichment = EnrichmentMode::kDiff;
-  o.initial_settings.rotation_size = 64 << 10;
+  o.initial_settings.rotation_size = 32 << 10;
   o.initial_settings.retention_policy = "2 files";
   o.initial_settings.checkpoint_interval_tx = 10;
   return o;
@@ -112,7 +112,7 @@ int run(bool async, const std::filesystem::path& dir, std::uint64_t seed, const 
   std::mt19937_64 rng(seed);
   auto db = Database::open(dir, workload_options(async, rng));
   ChangeStream stream(*db);
-  const int operations = 40 + static_cast<int>(rng() % 30);
+  const int operations = 80 + static_cast<int>(rng() % 50);
   std::int64_t k = 0;
   NodeId previous;
   int imports = 0;
@@ -122,7 +122,7 @@ int run(bool async, const std::filesystem::path& dir, std::uint64_t seed, const 
       ++k;
       auto tx = db->begin_write();
       Properties props{{"k", Value(k)}};
-      if (rng() % 3 == 0) props.emplace("pad", Value(padding(rng)));
+      if (rng() % 2 == 0) props.emplace("pad", Value(padding(rng)));
       NodeId node = tx.create_node({"Item"}, props);
       tx.create_relationship("NEXT", k == 1 ? node : previous, node, {{"k", Value(k)}});
       tx.commit();

@@ -12,8 +12,11 @@
 //
 // TXGRAPH_POWERCUT_CUT_AT=N: at the N-th tracked mutating call (a write, truncate, sync,
 // creating open, rename, unlink, mkdir or directory sync under the directory) the process
-// SIGKILLs itself before making it. TXGRAPH_POWERCUT_COUNT=path: at exit, how many such calls
-// were made, and what kind, goes there.
+// SIGKILLs itself before making it. TXGRAPH_POWERCUT_CUT_AT_SYNC=N: instead, just before the
+// N-th sync of a file with writes not yet synced, the moment when most is at risk; counted in
+// the run itself, so that the workload's threads, which shift the plain call numbers from run
+// to run, cannot move the cut off the sync. TXGRAPH_POWERCUT_COUNT=path: at exit, how many
+// calls of each kind were made goes there.
 #undef _FORTIFY_SOURCE
 
 #include <dlfcn.h>
@@ -104,6 +107,7 @@ struct TrackedFile {
   int read_fd = -1;  // for pre-images: the application's descriptor may be write-only
   bool gone = false;
   bool is_store = false;  // data.mdb: its writes are LMDB's (but for a rollback's meta pages)
+  bool written_since_sync = false;
 };
 
 struct Descriptor {
@@ -115,9 +119,11 @@ struct Descriptor {
 // Per kind of call, for the count file: the harness checks that LMDB's writes were seen.
 struct Counts {
   std::uint64_t mutating = 0;
+  std::uint64_t risky_syncs = 0;  // syncs of a file with unsynced writes
   std::uint64_t write = 0, pwrite = 0, writev = 0, pwritev = 0, ftruncate = 0, fsync = 0, fdatasync = 0,
                 msync = 0, create = 0, rename = 0, unlink = 0, mkdir = 0, dir_sync = 0;
   std::uint64_t store_writes = 0;  // writes to data.mdb
+  std::uint64_t segments_created = 0, segments_removed = 0;  // rotations and prunes
   std::uint64_t preimages = 0;
 };
 
@@ -132,6 +138,7 @@ class Interposer {
     journal_fd_ = real().open(journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (journal_fd_ < 0) ::abort();
     if (const char* cut = ::getenv("TXGRAPH_POWERCUT_CUT_AT")) cut_at_ = std::strtoull(cut, nullptr, 10);
+    if (const char* cut = ::getenv("TXGRAPH_POWERCUT_CUT_AT_SYNC")) cut_at_sync_ = std::strtoull(cut, nullptr, 10);
     if (const char* count = ::getenv("TXGRAPH_POWERCUT_COUNT")) count_path_ = count;
     active_ = true;
   }
@@ -183,12 +190,15 @@ class Interposer {
   }
 
   // A mutating call is about to be made: the power goes out here if this is call N. `kind`
-  // goes into the trace of the count file (W write, T truncate, S file sync, D directory sync,
-  // C creating open, R rename, U unlink, M mkdir), from which the harness can aim its cuts.
+  // goes into the trace of the count file (W write, T truncate, S sync of a file with unsynced
+  // writes, s any other file sync, D directory sync, C creating open, R rename, U unlink,
+  // M mkdir), for whoever replays a round.
   void cut_point(char kind) {
     ++counts_.mutating;
+    if (kind == 'S') ++counts_.risky_syncs;
     if (!count_path_.empty()) trace_ += kind;
-    if (cut_at_ != 0 && counts_.mutating == cut_at_) {
+    if ((cut_at_ != 0 && counts_.mutating == cut_at_) ||
+        (cut_at_sync_ != 0 && kind == 'S' && counts_.risky_syncs == cut_at_sync_)) {
       ::kill(::getpid(), SIGKILL);
       for (;;) ::pause();
     }
@@ -262,6 +272,7 @@ class Interposer {
     if (::fstat(f.read_fd, &st) != 0) return;
     f.durable_size = static_cast<std::uint64_t>(st.st_size);
     f.dirty.clear();
+    f.written_since_sync = false;
     std::string rec = header(Record::kSynced, f.id);
     put64(rec, f.durable_size);
     append(rec);
@@ -289,14 +300,17 @@ class Interposer {
     if (count_path_.empty()) return;
     std::lock_guard lock(mutex_);
     const Counts& c = counts_;
-    std::string text = "calls " + std::to_string(c.mutating) + "\nwrite " + std::to_string(c.write) + "\npwrite " +
+    std::string text = "calls " + std::to_string(c.mutating) + "\nrisky_syncs " + std::to_string(c.risky_syncs) +
+                       "\nwrite " + std::to_string(c.write) + "\npwrite " +
                        std::to_string(c.pwrite) + "\nwritev " + std::to_string(c.writev) + "\npwritev " +
                        std::to_string(c.pwritev) + "\nftruncate " + std::to_string(c.ftruncate) + "\nfsync " +
                        std::to_string(c.fsync) + "\nfdatasync " + std::to_string(c.fdatasync) + "\nmsync " +
                        std::to_string(c.msync) + "\ncreate " + std::to_string(c.create) + "\nrename " +
                        std::to_string(c.rename) + "\nunlink " + std::to_string(c.unlink) + "\nmkdir " +
                        std::to_string(c.mkdir) + "\ndir_sync " + std::to_string(c.dir_sync) + "\nstore_writes " +
-                       std::to_string(c.store_writes) + "\npreimages " + std::to_string(c.preimages) + "\ntrace " +
+                       std::to_string(c.store_writes) + "\npreimages " + std::to_string(c.preimages) + "\nsegments_created " +
+                       std::to_string(c.segments_created) + "\nsegments_removed " +
+                       std::to_string(c.segments_removed) + "\ntrace " +
                        (trace_.empty() ? "-" : trace_) + "\n";
     int fd = real().open(count_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return;
@@ -390,6 +404,7 @@ class Interposer {
   std::string dir_;
   int journal_fd_ = -1;
   std::uint64_t cut_at_ = 0;
+  std::uint64_t cut_at_sync_ = 0;
   std::string count_path_;
   std::string trace_;
   std::mutex mutex_;
@@ -436,6 +451,7 @@ ssize_t tracked_write(int fd, std::int64_t at, std::uint64_t length, std::uint64
   if (d == nullptr || d->file == nullptr) return call();
   ip.cut_point('W');
   ++(ip.counts().*kind);
+  d->file->written_since_sync = true;
   if (d->file->is_store) ++ip.counts().store_writes;
   std::uint64_t offset = at >= 0 ? static_cast<std::uint64_t>(at) : position(fd, *d);
   ip.before_write(*d->file, offset, length);
@@ -450,7 +466,7 @@ int tracked_sync(int fd, std::uint64_t Counts::*kind, int (*call)(int)) {
   std::lock_guard lock(ip.mutex());
   Descriptor* d = ip.descriptor(fd);
   if (d == nullptr) return call(fd);
-  ip.cut_point(d->file == nullptr ? 'D' : 'S');
+  ip.cut_point(d->file == nullptr ? 'D' : d->file->written_since_sync ? 'S' : 's');
   if (d->file == nullptr) {
     ++ip.counts().dir_sync;
     return call(fd);
@@ -471,6 +487,7 @@ int tracked_open(int dirfd, const char* path, int flags, mode_t mode) {
   if (flags & (O_CREAT | O_TRUNC)) {
     ip.cut_point('C');
     ++ip.counts().create;
+    if (abs.ends_with(".seg")) ++ip.counts().segments_created;
   }
   if (flags & O_TRUNC) ip.truncating_open(abs);
   int fd = call();
@@ -502,6 +519,7 @@ int tracked_unlink(int dirfd, const char* path, int flags) {
   std::lock_guard lock(ip.mutex());
   ip.cut_point('U');
   ++ip.counts().unlink;
+  if (abs.ends_with(".seg")) ++ip.counts().segments_removed;
   int rc = call();
   if (rc == 0) ip.unlinked(abs);
   return rc;
@@ -545,6 +563,7 @@ int ftruncate(int fd, off_t size) noexcept {
   if (d == nullptr || d->file == nullptr) return real().ftruncate(fd, size);
   ip.cut_point('T');
   ++ip.counts().ftruncate;
+  d->file->written_since_sync = true;
   struct stat st;
   if (::fstat(fd, &st) == 0) {
     ip.before_resize(*d->file, static_cast<std::uint64_t>(size), static_cast<std::uint64_t>(st.st_size));

@@ -16,7 +16,7 @@
 // TXGRAPH_POWERCUT_CUTS=N[,M]: take these cut points instead of drawing them (M: the cut
 // during recovery). The workload has threads (the checkpointer, kAsync's flusher), so a replay
 // makes the same calls only roughly: replaying a seed and its cuts usually, not always,
-// lands on the same state.
+// lands on the same state. TXGRAPH_POWERCUT_VERBOSE: a line per cut, with what it put back.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -69,15 +69,30 @@ std::string slurp(const fs::path& path) {
   return s.str();
 }
 
-// Runs the child with the interposer tracking `db`. cut_at 0: no cut; `count`: where it
-// writes its call counts at exit.
-ChildRun run_child(const std::vector<std::string>& args, const fs::path& db, const fs::path& journal,
-                   std::uint64_t cut_at, const fs::path& count, const fs::path& stderr_file) {
+// Where the power goes out: before the n-th file call, or (at_sync) before the n-th sync of a
+// file with unsynced writes. Written "n" or "sn"; n 0 is no cut.
+struct Cut {
+  bool at_sync = false;
+  std::uint64_t n = 0;
+  std::string text() const { return (at_sync ? "s" : "") + std::to_string(n); }
+  static Cut parse(const std::string& t) {
+    Cut c;
+    c.at_sync = !t.empty() && t[0] == 's';
+    c.n = std::strtoull(t.c_str() + (c.at_sync ? 1 : 0), nullptr, 10);
+    return c;
+  }
+};
+
+// Runs the child with the interposer tracking `db`; `count`: where it writes its call counts
+// at exit.
+ChildRun run_child(const std::vector<std::string>& args, const fs::path& db, const fs::path& journal, Cut cut,
+                   const fs::path& count, const fs::path& stderr_file) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setenv("TXGRAPH_POWERCUT_DIR", db.c_str(), 1);
     ::setenv("TXGRAPH_POWERCUT_JOURNAL", journal.c_str(), 1);
-    if (cut_at != 0) ::setenv("TXGRAPH_POWERCUT_CUT_AT", std::to_string(cut_at).c_str(), 1);
+    if (cut.n != 0)
+      ::setenv(cut.at_sync ? "TXGRAPH_POWERCUT_CUT_AT_SYNC" : "TXGRAPH_POWERCUT_CUT_AT", std::to_string(cut.n).c_str(), 1);
     if (!count.empty()) ::setenv("TXGRAPH_POWERCUT_COUNT", count.c_str(), 1);
     int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (err >= 0) ::dup2(err, STDERR_FILENO);
@@ -112,16 +127,12 @@ Counts read_counts(const fs::path& path) {
   return c;
 }
 
-// Half the cuts land anywhere; the other half just before a file sync, when the writes the
-// sync was to make durable are all at risk (a uniform draw finds few such moments: most calls
-// are not followed by a cut window that matters).
-std::uint64_t pick_cut(const Counts& counts, std::mt19937_64& rng) {
-  std::vector<std::uint64_t> syncs;
-  for (std::size_t i = 0; i < counts.trace.size(); ++i) {
-    if (counts.trace[i] == 'S') syncs.push_back(i + 1);
-  }
-  if (!syncs.empty() && rng() % 2 == 0) return syncs[rng() % syncs.size()];
-  return 1 + rng() % std::max<std::uint64_t>(counts["calls"], 1);
+// Half the cuts land at any call; the other half just before a sync of a file with unsynced
+// writes, when everything that sync was to make durable is at risk (a uniform draw finds few
+// such moments: most calls are followed by no window that matters).
+Cut pick_cut(const Counts& counts, std::mt19937_64& rng) {
+  if (counts["risky_syncs"] > 0 && rng() % 2 == 0) return {true, 1 + rng() % counts["risky_syncs"]};
+  return {false, 1 + rng() % std::max<std::uint64_t>(counts["calls"], 1)};
 }
 
 struct Acks {
@@ -173,7 +184,9 @@ Recovered check_recovered(const fs::path& dir, const Acks& acks, bool async) {
   std::unique_ptr<Database> db;
   try {
     Options o;
-    o.create_if_missing = false;
+    // A cut before the first open made anything leaves no database, and that is no loss; once
+    // something was acknowledged, the database must be there.
+    o.create_if_missing = acks.acked == 0 && acks.imports_done.empty();
     db = Database::open(dir, o);
   } catch (const Error& e) {
     problem(fmt::format("reopening failed ({}): {}", error_code_name(e.code()), e.what()));
@@ -326,13 +339,14 @@ std::optional<std::uint64_t> seed_from_env() {
   return std::strtoull(env, nullptr, 10);
 }
 
-// Cut points from TXGRAPH_POWERCUT_CUTS ("N" or "N,M"); 0 where none is given.
-std::pair<std::uint64_t, std::uint64_t> cuts_from_env() {
+// Cut points from TXGRAPH_POWERCUT_CUTS ("N" or "N,M", each maybe "sN"); none where none is
+// given.
+std::pair<Cut, Cut> cuts_from_env() {
   const char* env = std::getenv("TXGRAPH_POWERCUT_CUTS");
-  if (env == nullptr) return {0, 0};
-  std::uint64_t n = 0, m = 0;
-  std::sscanf(env, "%lu,%lu", &n, &m);
-  return {n, m};
+  if (env == nullptr) return {};
+  std::string text = env;
+  auto comma = text.find(',');
+  return {Cut::parse(text.substr(0, comma)), comma == std::string::npos ? Cut{} : Cut::parse(text.substr(comma + 1))};
 }
 
 struct RunTotals {
@@ -344,6 +358,7 @@ struct RunTotals {
   int replayed = 0;
   CutStats cut;
   std::uint64_t store_writes = 0;  // writes to data.mdb the interposer saw in the counting runs
+  std::uint64_t segments_created = 0, segments_removed = 0;  // in the counting runs: rotations, prunes
   std::vector<std::string> failures;
 };
 
@@ -374,13 +389,13 @@ std::vector<std::string> power_cut_round(bool async, std::uint64_t seed, RunTota
   std::vector<std::string> problems;
 
   // A counting run of the same seed elsewhere: how many calls the workload makes.
-  std::uint64_t cut = forced_cut;
+  Cut cut = forced_cut;
   {
     TestDir count_root;
     fs::create_directories(count_root / "work");
     auto counted = run_child({mode, (count_root / "db").string(), std::to_string(seed),
                               (count_root / "acks").string(), (count_root / "work").string()},
-                             count_root / "db", count_root / "journal", 0, count_root / "count",
+                             count_root / "db", count_root / "journal", Cut{}, count_root / "count",
                              count_root / "stderr");
     if (counted.killed || counted.exit_code != 0) {
       problems.push_back(fmt::format("the counting run failed (exit {}): {}", counted.exit_code, counted.error));
@@ -388,36 +403,44 @@ std::vector<std::string> power_cut_round(bool async, std::uint64_t seed, RunTota
     }
     Counts counts = read_counts(count_root / "count");
     totals.store_writes += counts["store_writes"];
+    totals.segments_created += counts["segments_created"];
+    totals.segments_removed += counts["segments_removed"];
     if (counts["store_writes"] == 0) problems.push_back("the interposer saw no write of LMDB's to data.mdb");
-    if (cut == 0) cut = pick_cut(counts, rng);
+    if (cut.n == 0) cut = pick_cut(counts, rng);
   }
 
-  auto where = [&](std::uint64_t recovery_cut) {
-    return fmt::format("mode {} seed {} cut at call {}{} (replay: TXGRAPH_POWERCUT_SEED={} TXGRAPH_POWERCUT_CUTS={}{})",
-                       mode, seed, cut,
-                       recovery_cut ? fmt::format(", then during the reopen at call {}", recovery_cut) : "", seed,
-                       cut, recovery_cut ? fmt::format(",{}", recovery_cut) : "");
+  auto where = [&](Cut recovery_cut) {
+    return fmt::format("mode {} seed {} cut at {}{} (replay: TXGRAPH_POWERCUT_SEED={} TXGRAPH_POWERCUT_CUTS={}{})",
+                       mode, seed, cut.text(),
+                       recovery_cut.n ? fmt::format(", then during the reopen at {}", recovery_cut.text()) : "",
+                       seed, cut.text(), recovery_cut.n ? "," + recovery_cut.text() : "");
   };
 
   auto run = run_child({mode, db.string(), std::to_string(seed), (root / "acks").string(), work.string()}, db,
                        root / "journal", cut, {}, root / "stderr-workload");
   if (!run.killed && run.exit_code != 0) {
-    problems.push_back(fmt::format("{}: the workload failed (exit {}): {}", where(0), run.exit_code, run.error));
+    problems.push_back(fmt::format("{}: the workload failed (exit {}): {}", where({}), run.exit_code, run.error));
     return problems;
   }
   totals.cut_in_workload += run.killed;
   CutStats s = apply_power_cut(root / "journal", seed);
   add(totals.cut, s);
+  bool verbose = std::getenv("TXGRAPH_POWERCUT_VERBOSE") != nullptr;
+  if (verbose)
+    std::printf("seed %lu cut %s (%s): unsynced log %lu store %lu, put back log %lu store %lu other %lu\n", seed,
+                cut.text().c_str(),
+                run.killed ? "died there" : "ended first", s.unsynced_log, s.unsynced_store, s.reverted_log,
+                s.reverted_store, s.reverted_other);
 
   // A power cut during recovery itself, in about half the rounds.
-  std::uint64_t recovery_cut = forced_recovery_cut;
-  bool cut_recovery = forced_cut ? forced_recovery_cut != 0 : rng() % 2 == 0;
+  Cut recovery_cut = forced_recovery_cut;
+  bool cut_recovery = forced_cut.n ? forced_recovery_cut.n != 0 : rng() % 2 == 0;
   std::string recovery_error;
   if (cut_recovery) {
-    if (recovery_cut == 0) {
+    if (recovery_cut.n == 0) {
       fs::path copy = root / "copy";
       fs::copy(db, copy, fs::copy_options::recursive);
-      auto counted = run_child({"recover", copy.string()}, copy, root / "journal-count", 0, root / "count-recover",
+      auto counted = run_child({"recover", copy.string()}, copy, root / "journal-count", Cut{}, root / "count-recover",
                                root / "stderr-count-recover");
       Counts counts = read_counts(root / "count-recover");
       recovery_cut = pick_cut(counts, rng);
@@ -430,7 +453,12 @@ std::vector<std::string> power_cut_round(bool async, std::uint64_t seed, RunTota
       ++totals.recovery_refused;
       recovery_error = reopen.error;
     }
-    add(totals.cut, apply_power_cut(root / "journal-recover", seed + 0x5EED));
+    CutStats r = apply_power_cut(root / "journal-recover", seed + 0x5EED);
+    add(totals.cut, r);
+    if (verbose)
+      std::printf("  reopen cut %s (%s): unsynced log %lu store %lu, put back log %lu store %lu other %lu\n",
+                  recovery_cut.text().c_str(), reopen.killed ? "died there" : "ended first", r.unsynced_log, r.unsynced_store,
+                  r.reverted_log, r.reverted_store, r.reverted_other);
   }
 
   Acks acks = read_acks(root / "acks");
@@ -439,11 +467,22 @@ std::vector<std::string> power_cut_round(bool async, std::uint64_t seed, RunTota
   totals.replayed += r.replayed > 0;
   for (auto& p : r.problems) {
     std::string text = fmt::format("{}: {} [acknowledged through {}, durable through {}, present through {}]",
-                                   where(cut_recovery ? recovery_cut : 0), p, acks.acked, acks.durable, r.items);
+                                   where(cut_recovery ? recovery_cut : Cut{}), p, acks.acked, acks.durable, r.items);
     if (!recovery_error.empty()) text += " (the child's reopen said: " + recovery_error + ")";
     problems.push_back(text);
   }
   return problems;
+}
+
+// A failure's kind, for the summary: the same cause shows in many rounds.
+std::string cause_of(const std::string& problem) {
+  for (const char* known : {"zero-filled frame header", "record checksum mismatch", "MDB_INVALID", "MDB_PAGE_NOTFOUND",
+                            "MDB_CORRUPTED", "checkpoint.meta is damaged", "the consumer group cannot go on",
+                            "acknowledged transactions lost", "made durable", "half applied", "not a prefix",
+                            "the change stream", "import", "the workload failed", "no write after recovery"}) {
+    if (problem.find(known) != std::string::npos) return known;
+  }
+  return "other";
 }
 
 RunTotals power_cut_rounds(bool async) {
@@ -451,10 +490,13 @@ RunTotals power_cut_rounds(bool async) {
   auto start = std::chrono::steady_clock::now();
   std::uint64_t base = seed_from_env().value_or(async ? 2000 : 1000);
   int n = seed_from_env() && !std::getenv("TXGRAPH_POWERCUT_ROUNDS") ? 1 : rounds();
+  std::map<std::string, std::set<std::uint64_t>> seeds_by_cause;
   for (int round = 0; round < n; ++round) {
-    auto problems = power_cut_round(async, base + static_cast<std::uint64_t>(round), totals);
+    std::uint64_t seed = base + static_cast<std::uint64_t>(round);
+    auto problems = power_cut_round(async, seed, totals);
     ++totals.rounds;
     for (auto& p : problems) {
+      seeds_by_cause[cause_of(p)].insert(seed);
       ADD_FAILURE() << p;
       totals.failures.push_back(std::move(p));
     }
@@ -465,11 +507,17 @@ RunTotals power_cut_rounds(bool async) {
       "%s power-cut rounds: %d in %.1f s; cut in the workload %d, during the reopen %d (the child's reopen refused "
       "%d); the final open rolled the store back %d times, replayed the log %d times; pages written since a sync: %lu (log %lu, store %lu), "
       "put back: log %lu (%lu changed), store %lu (%lu changed), other %lu (%lu changed); files cut shorter %lu; "
-      "LMDB writes seen by the interposer in the counting runs: %lu; failing rounds' problems: %zu\n",
+      "in the counting runs: LMDB writes seen by the interposer %lu, segments created %lu and pruned %lu; failing "
+      "rounds' problems: %zu\n",
       async ? "kAsync" : "kLog", totals.rounds, seconds, totals.cut_in_workload, totals.cut_in_recovery,
       totals.recovery_refused, totals.rolled_back, totals.replayed, c.unsynced_pages, c.unsynced_log, c.unsynced_store, c.reverted_log, c.changed_log,
       c.reverted_store, c.changed_store, c.reverted_other, c.changed_other, c.files_cut_shorter, totals.store_writes,
-      totals.failures.size());
+      totals.segments_created, totals.segments_removed, totals.failures.size());
+  for (const auto& [cause, seeds] : seeds_by_cause) {
+    std::string list;
+    for (auto seed : seeds) list += " " + std::to_string(seed);
+    std::printf("  %zu round(s) failing with \"%s\", seeds:%s\n", seeds.size(), cause.c_str(), list.c_str());
+  }
   ::testing::Test::RecordProperty("reverted_log_pages", static_cast<int>(c.reverted_log));
   ::testing::Test::RecordProperty("reverted_store_pages", static_cast<int>(c.reverted_store));
   return totals;
@@ -482,6 +530,7 @@ TEST(PowerCut, RandomCutsUnderDurabilityLogLoseNothingAcknowledged) {
     EXPECT_GT(totals.cut.changed_log, 0u) << "no round put back a page of the log";
     EXPECT_GT(totals.cut.changed_store, 0u) << "no round put back a page of data.mdb";
     EXPECT_GT(totals.cut_in_workload, 0);
+    EXPECT_GT(totals.segments_removed, 0u) << "the workload never rotated and pruned the log";
   }
 }
 
@@ -491,6 +540,7 @@ TEST(PowerCut, RandomCutsUnderDurabilityAsyncKeepADurablePrefix) {
     EXPECT_GT(totals.cut.changed_log, 0u) << "no round put back a page of the log";
     EXPECT_GT(totals.cut.changed_store, 0u) << "no round put back a page of data.mdb";
     EXPECT_GT(totals.cut_in_workload, 0);
+    EXPECT_GT(totals.segments_removed, 0u) << "the workload never rotated and pruned the log";
   }
 }
 
@@ -504,12 +554,12 @@ TEST(PowerCut, TheChecksNoticeADiskThatIgnoresSyncs) {
   const std::uint64_t seed = 7;
   auto counted = run_child({"log", (root / "count-db").string(), std::to_string(seed), (root / "count-acks").string(),
                             (root / "work").string()},
-                           root / "count-db", root / "count-journal", 0, root / "count", root / "count-stderr");
+                           root / "count-db", root / "count-journal", Cut{}, root / "count", root / "count-stderr");
   ASSERT_EQ(counted.exit_code, 0) << counted.error;
   std::uint64_t calls = read_counts(root / "count")["calls"];
   ASSERT_GT(calls, 10u);
   auto run = run_child({"log", db.string(), std::to_string(seed), (root / "acks").string(), (root / "work").string()},
-                       db, root / "journal", calls * 3 / 4, {}, root / "stderr");
+                       db, root / "journal", Cut{false, calls * 3 / 4}, {}, root / "stderr");
   ASSERT_TRUE(run.killed) << "exit " << run.exit_code << ": " << run.error;
   Acks acks = read_acks(root / "acks");
   ASSERT_GT(acks.acked, 0);
