@@ -760,6 +760,10 @@ std::string ChangeStream::position_at_time(std::int64_t time_us) const {
   });
 }
 
+void ChangeStream::make_durable() const {
+  if (impl_->database) impl_->database->sync_log();
+}
+
 std::filesystem::path ChangeStream::dir() const { return std::filesystem::path(impl_->log_dir).parent_path(); }
 
 }  // namespace txgraph

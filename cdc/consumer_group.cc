@@ -217,6 +217,9 @@ void fill_lag(const ChangeStream& stream, ConsumerGroupInfo& info, const Consume
 // Stores a new position for a group, under the groups' lock; a group lost or deleted in the
 // meantime is refused.
 ConsumerRecord store_position(const ChangeStream& stream, std::string_view name, const std::string& position) {
+  // The changes up to the position are durable before the position is: a power cut may take
+  // back what a kAsync reader saw, never leave the group ahead of the log.
+  stream.make_durable();
   std::string dir = groups_dir(stream);
   ConsumerLock lock(dir, true);
   auto record = txlog::read_consumer_record(dir, name);
@@ -331,6 +334,7 @@ ConsumerGroupInfo create_consumer_group(const ChangeStream& stream, std::string_
     record.position = position;
     record.needs_tx = needs_tx_of(record.position);
     record.created_us = record.committed_us = now_us();
+    stream.make_durable();  // as store_position() does
     txlog::write_consumer_record(dir, record);
   });
   return info_of(record);
@@ -368,6 +372,7 @@ ConsumerGroupInfo reset_consumer_group(const ChangeStream& stream, std::string_v
     record->start = start_location_text(start);
     record->lost.clear();
     record->committed_us = now_us();
+    stream.make_durable();  // as store_position() does
     txlog::write_consumer_record(dir, *record);
   });
   return info_of(*record);

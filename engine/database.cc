@@ -46,6 +46,47 @@ int lock_directory(const std::filesystem::path& dir) {
   return fd;
 }
 
+// A new store is made in DIR/store.new, with the database's identity and settings, synced,
+// and only then renamed to DIR/store. LMDB writes a new file's meta pages without syncing
+// them, so a power cut while a store is being made in place can leave a DIR/store that LMDB
+// refuses; this way it leaves at most a store.new, which the next open removes and makes
+// anew. Nothing could be acknowledged before the open that makes the store returns.
+void create_store(const std::filesystem::path& dir, const Options& options) {
+  auto fresh = dir / "store.new";
+  std::error_code ec;
+  std::filesystem::remove_all(fresh, ec);
+  if (!ec) std::filesystem::create_directories(fresh, ec);
+  if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot create {}: {}", fresh.string(), ec.message()));
+  {
+    engine::LmdbEnv env(fresh.string(), options.map_size, false);
+    const auto& t = env.tables();
+    MDB_txn* txn = nullptr;
+    engine::check_mdb(mdb_txn_begin(env.env(), nullptr, 0, &txn), "creating the database");
+    try {
+      engine::mdb_put_value(txn, t.meta, engine::kMetaUuid, txlog::new_uuid());
+      engine::write_meta_u64(txn, t, engine::kMetaFormatVersion, kStoreFormatVersion);
+      engine::mdb_put_value(txn, t.meta, engine::kMetaSettings, engine::encode_settings(options.initial_settings));
+      // A database created with enrichment on starts in generation 1.
+      engine::write_meta_u64(txn, t, engine::kMetaEnrichment,
+                             static_cast<std::uint64_t>(options.initial_settings.enrichment));
+      engine::write_meta_u64(txn, t, engine::kMetaEnrichmentGeneration,
+                             options.initial_settings.enrichment == EnrichmentMode::kOff ? 0 : 1);
+    } catch (...) {
+      mdb_txn_abort(txn);
+      throw;
+    }
+    engine::check_mdb(mdb_txn_commit(txn), "creating the database");
+    env.sync();
+  }
+  txlog::sync_directory(fresh.string());
+  // What an earlier attempt may have left in DIR/store holds no data.mdb (or this is no new
+  // database): nothing of a database.
+  std::filesystem::remove_all(dir / "store", ec);
+  txlog::rename_file(fresh.string(), (dir / "store").string());
+  // The store is on disk, under its name, before the log that names its database is created.
+  txlog::sync_directory(dir.string());
+}
+
 }  // namespace
 
 std::int64_t Database::Impl::now_us() const { return options.clock ? options.clock() : system_now_us(); }
@@ -80,8 +121,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
                 fmt::format("{} holds log segments but no store ({} is missing); refusing to create a new database "
                             "over another database's log",
                             dir.string(), (dir / "store" / "data.mdb").string()));
-  std::filesystem::create_directories(dir / "store", ec);
-  if (!ec) std::filesystem::create_directories(dir / "txlog", ec);
+  std::filesystem::create_directories(dir / "txlog", ec);
   if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot create the database folders in {}: {}", dir.string(), ec.message()));
 
   auto impl = std::make_unique<Impl>();
@@ -89,6 +129,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
   impl->options = options;
   impl->lock_fd = lock_directory(dir);
   try {
+    if (!exists) create_store(dir, options);
     impl->snapshot = std::make_unique<engine::SnapshotPin>(dir / "store");
     if (exists) impl->rolled_back_at_open = impl->snapshot->restore_if_unclean() != 0;
     // Before anything is written: from here on the store may reuse the saved snapshot's pages.
@@ -97,34 +138,20 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
                                                   options.durability == Durability::kFull);
     const auto& t = impl->env->tables();
     {
-      // Identity and settings; a new database gets them here, in one store transaction.
-      detail::TxnState s(*impl, true);
+      // Identity and settings, which create_store() wrote.
+      detail::TxnState s(*impl, false);
       auto uuid = engine::mdb_get(s.txn, t.meta, engine::kMetaUuid);
-      if (!uuid) {
-        impl->uuid_raw = txlog::new_uuid();
-        engine::mdb_put_value(s.txn, t.meta, engine::kMetaUuid, impl->uuid_raw);
-        engine::write_meta_u64(s.txn, t, engine::kMetaFormatVersion, kStoreFormatVersion);
-        engine::mdb_put_value(s.txn, t.meta, engine::kMetaSettings, engine::encode_settings(options.initial_settings));
-        impl->settings = options.initial_settings;
-        // A database created with enrichment on starts in generation 1.
-        engine::write_meta_u64(s.txn, t, engine::kMetaEnrichment,
-                               static_cast<std::uint64_t>(options.initial_settings.enrichment));
-        engine::write_meta_u64(s.txn, t, engine::kMetaEnrichmentGeneration,
-                               options.initial_settings.enrichment == EnrichmentMode::kOff ? 0 : 1);
-        s.commit_store("creating the database");
-        // The new store must be on disk before its log is created, or a power cut could
-        // leave a log that names a database whose store is lost.
-        impl->env->sync();
-      } else {
-        impl->uuid_raw = std::string(*uuid);
-        auto version = engine::read_meta_u64(s.txn, t, engine::kMetaFormatVersion);
-        if (version != kStoreFormatVersion)
-          throw Error(ErrorCode::kUnsupportedFormat,
-                      fmt::format("the store in {} has format version {}; this build reads version {}",
-                                  dir.string(), version, kStoreFormatVersion));
-        auto stored = engine::mdb_get(s.txn, t.meta, engine::kMetaSettings);
-        impl->settings = stored ? engine::decode_settings(*stored) : Settings{};
-      }
+      if (!uuid)
+        throw Error(ErrorCode::kCorruption,
+                    fmt::format("the store in {} has no database identity", (dir / "store").string()));
+      impl->uuid_raw = std::string(*uuid);
+      auto version = engine::read_meta_u64(s.txn, t, engine::kMetaFormatVersion);
+      if (version != kStoreFormatVersion)
+        throw Error(ErrorCode::kUnsupportedFormat,
+                    fmt::format("the store in {} has format version {}; this build reads version {}", dir.string(),
+                                version, kStoreFormatVersion));
+      auto stored = engine::mdb_get(s.txn, t.meta, engine::kMetaSettings);
+      impl->settings = stored ? engine::decode_settings(*stored) : Settings{};
     }
     {
       detail::TxnState read(*impl, false);
@@ -413,6 +440,11 @@ std::uint64_t Database::checkpoint() {
     throw Error(ErrorCode::kInvalidArgument, "checkpoint() waits for the writer; commit or abort this thread's "
                                              "write transaction first");
   return impl_->checkpoint();
+}
+
+void Database::sync_log() const {
+  if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
+  if (impl_->options.durability == Durability::kAsync) impl_->log->sync_to(impl_->log->written());
 }
 
 void Database::Impl::store_enrichment(EnrichmentMode mode, std::uint64_t generation) {

@@ -220,6 +220,14 @@ class ChangeStream {
   // The database folder this stream reads (where its consumer groups live too).
   std::filesystem::path dir() const;
 
+  // Returns once every change this stream can show is durable in the log. For a database
+  // open in this process with kAsync durability, whose readers see commits before their
+  // sync, that is Database::sync_log(); otherwise there is nothing to wait for (kLog and kFull
+  // show only synced commits; a log read with open_log() is its writer's to sync). Consumer
+  // groups call it before they store a position, so that a power cut cannot leave a group's
+  // position ahead of the log.
+  void make_durable() const;
+
   struct Impl;
 
  private:

@@ -258,6 +258,11 @@ class Database {
   // Syncs the store and records a checkpoint in the log; returns the checkpointed tx id.
   std::uint64_t checkpoint();
 
+  // Returns once every transaction committed so far is durable in the log: with kAsync it
+  // syncs the log (one fdatasync, shared with any sync under way); with kLog and kFull they
+  // already are. Throws kIo if the sync fails (the database then refuses writes).
+  void sync_log() const;
+
   // Bulk import (txgraph/import.h): writes the CSV files' nodes and relationships straight
   // into the store in one transaction, checkpoints, and appends an import notice to the log.
   // Throws kInvalidArgument "FILE:LINE:COLUMN: ..." for bad input (unknown type, missing or

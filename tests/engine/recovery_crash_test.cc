@@ -17,6 +17,7 @@
 #include "engine/recovery.h"
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
+#include "txlog/file.h"
 
 namespace txgraph {
 namespace {
@@ -138,6 +139,38 @@ TEST(RecoveryCrash, ACrashAtEveryStepOfTheOpenAndAgainInTheNextOneLosesNothing) 
     }
     expect_every_transaction(dir.path(), fmt::format("died after step {}, then again in the next open", first));
     if (::testing::Test::HasFailure()) return;
+  }
+  EXPECT_GE(points, 5);
+}
+
+// A crash at any file call while a new database is made: the folder opens afterwards, as the
+// new database (the store is made aside and moved into place once synced).
+TEST(RecoveryCrash, ACrashWhileADatabaseIsCreatedLeavesAFolderThatOpens) {
+  int points = 0;
+  for (int n = 1;; ++n) {
+    TestDir dir;
+    int status = in_child([&] {
+      int calls = 0;
+      txlog::set_fault_hook([&](txlog::IoOp, const std::string&, std::size_t*) {
+        if (++calls == n) ::_exit(0);
+        return 0;
+      });
+      Database::open(dir.path());
+      return 3;  // made before call n
+    });
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    if (WEXITSTATUS(status) == 3) break;
+    ASSERT_EQ(WEXITSTATUS(status), 0) << "the open failed at call " << n;
+    ++points;
+    try {
+      auto db = Database::open(dir.path());
+      auto tx = db->begin_write();
+      tx.create_node({"N"}, {{"i", Value(1)}});
+      EXPECT_EQ(tx.commit(), 1u) << "died before call " << n;
+    } catch (const Error& e) {
+      ADD_FAILURE() << "died before file call " << n << " of the creation: " << e.what();
+      return;
+    }
   }
   EXPECT_GE(points, 5);
 }

@@ -280,6 +280,15 @@ class Interposer {
 
   void renamed(const std::string& from, const std::string& to) {
     if (TrackedFile* old = by_path(to)) gone(*old);
+    // A folder renamed (a new store made aside and moved into place): its files go with it.
+    const std::string prefix = from + "/";
+    for (auto& [id, tracked] : files_) {
+      if (tracked.gone || tracked.path.compare(0, prefix.size(), prefix) != 0) continue;
+      tracked.path = to + "/" + tracked.path.substr(prefix.size());
+      std::string rec = header(Record::kRename, tracked.id);
+      put_path(rec, tracked.path);
+      append(rec);
+    }
     TrackedFile* f = by_path(from);
     if (f == nullptr) return;
     if (!tracked_path(to)) {
