@@ -23,7 +23,7 @@ enum class Durability : std::uint8_t {
   kFull = 2,
 };
 
-// What the log records about each transaction beyond what recovery needs (DESIGN.md):
+// What the log records about each transaction beyond what recovery needs (docs/log.md):
 //   kOff  - only the redo operations; change data capture cannot read the transaction.
 //   kDiff - per changed entity: element id, labels, keys, relationship type and endpoints,
 //           and before/after values of only what changed.
