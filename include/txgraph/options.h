@@ -16,7 +16,7 @@ enum class Durability : std::uint8_t {
   kAsync = 0,
   // Default. commit() returns after the log record is fdatasync'ed; concurrent committers share
   // one fdatasync (group commit). Survives kill -9. The store itself is written without syncs
-  // (LMDB MDB_NOSYNC) and synced at checkpoints; see the README on power loss.
+  // (LMDB MDB_NOSYNC) and synced at checkpoints; see docs/durability.md, "Power loss".
   kLog = 1,
   // kLog plus LMDB syncing its data pages at each commit (MDB_NOMETASYNC): the store is never
   // left unreadable by a power cut, at roughly twice the syncs per commit.
