@@ -2,12 +2,15 @@
 # bench/run_suite.sh — runs every benchmark of the suite from one build's bench/ folder and
 # writes all their results into one folder: a JSON file per program, CSV tables, markdown
 # summaries and gnuplot plots, then run.json, the whole run in one file. bench_report makes
-# run.json and fails when an output is missing or does not parse.
+# run.json and fails when an output is missing or does not parse; bench/summary.py then makes
+# SUMMARY.md from run.json (every headline figure and the headline table), and the suite fails
+# if it was not written.
 #
 #   bench/run_suite.sh [--quick] BIN_DIR OUT_DIR
 #
 # `tools/dev bench [--quick]` calls this with the Release build; the ctest bench.quick_suite
-# calls it with --quick on the test build.
+# calls it with --quick on the test build. Only a full run into the repository's own
+# bench/results/ also puts the headline table into README.md.
 set -euo pipefail
 
 quick=()
@@ -21,7 +24,9 @@ if [ $# -ne 2 ]; then
 fi
 bin=$1
 out=$2
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mkdir -p "$out"
+rm -f "$out/SUMMARY.md"
 suite="$out/suite.csv"
 echo "program,seconds,json" >"$suite"
 
@@ -48,3 +53,15 @@ else
 fi
 run retention_bench retention.json "${quick[@]}" --out "$out"
 "$bin/bench_report" "${quick[@]}" "$out"
+
+# Every headline figure in one file, and, for a full run into bench/results/, the README's
+# table from it.
+readme=()
+if [ ${#quick[@]} -eq 0 ] && [ "$(cd "$out" && pwd -P)" = "$(cd "$root/bench/results" 2>/dev/null && pwd -P)" ]; then
+  readme=(--readme "$root/README.md")
+fi
+python3 "$root/bench/summary.py" "${readme[@]}" "$out"
+if ! grep -q '<!-- summary-table:end -->' "$out/SUMMARY.md" 2>/dev/null; then
+  echo "bench/run_suite.sh: $out/SUMMARY.md was not written" >&2
+  exit 1
+fi

@@ -1,5 +1,5 @@
-// Change identifiers: opaque, URL-safe positions in the change stream (README, "Change
-// identifiers"). An id names a transaction of one database and enrichment generation and a
+// Change identifiers: opaque, URL-safe positions in the change stream (docs/cdc.md, "Change
+// ids"). An id names a transaction of one database and enrichment generation and a
 // place inside it: before its first change, after one of its changes, or after all of them.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The pinned checkpoint snapshot: what makes running LMDB with MDB_NOSYNC safe against power
-// loss (DESIGN.md, "Power loss").
+// loss (docs/durability.md, "Power loss").
 //
 // Without syncs, a power cut leaves the store file holding its last synced state plus an
 // arbitrary subset of later page writes, and either meta page may point at pages that never

@@ -75,7 +75,7 @@ struct ChangeMetadata {
 };
 
 // One changed entity of one transaction: the C++ form of the JSON that change_event_json()
-// writes and the tool prints (README, "Change events").
+// writes and the tool prints (docs/cdc.md, "Events").
 struct ChangeEvent {
   std::string id;  // the change id: query(id) continues after this change
   std::uint64_t tx_id = 0;
@@ -95,7 +95,7 @@ struct ChangeEvent {
   friend bool operator==(const ChangeEvent&, const ChangeEvent&) = default;
 };
 
-// Compact one-line JSON of an event, shaped as Neo4j's CDC events (README, "Change events").
+// Compact one-line JSON of an event, shaped as Neo4j's CDC events (docs/cdc.md, "Events").
 std::string change_event_json(const ChangeEvent& event);
 
 // A node selector inside a relationship selector's `start` / `end`.

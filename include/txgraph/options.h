@@ -16,14 +16,14 @@ enum class Durability : std::uint8_t {
   kAsync = 0,
   // Default. commit() returns after the log record is fdatasync'ed; concurrent committers share
   // one fdatasync (group commit). Survives kill -9. The store itself is written without syncs
-  // (LMDB MDB_NOSYNC) and synced at checkpoints; see the README on power loss.
+  // (LMDB MDB_NOSYNC) and synced at checkpoints; see docs/durability.md, "Power loss".
   kLog = 1,
   // kLog plus LMDB syncing its data pages at each commit (MDB_NOMETASYNC): the store is never
   // left unreadable by a power cut, at roughly twice the syncs per commit.
   kFull = 2,
 };
 
-// What the log records about each transaction beyond what recovery needs (DESIGN.md):
+// What the log records about each transaction beyond what recovery needs (docs/log.md):
 //   kOff  - only the redo operations; change data capture cannot read the transaction.
 //   kDiff - per changed entity: element id, labels, keys, relationship type and endpoints,
 //           and before/after values of only what changed.
