@@ -328,7 +328,9 @@ TEST(Database, ConcurrentWritersAllCommitWithDistinctTxIds) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 50; ++i) {
         auto tx = db->begin_write();
-        tx.create_node({"T" + std::to_string(t)}, {{"i", Value(i)}});
+        std::string label = "T";  // not "T" + ...: GCC 12 at -O3 warns falsely inside it (-Wrestrict)
+        label += std::to_string(t);
+        tx.create_node({label}, {{"i", Value(i)}});
         auto id = tx.commit();
         std::lock_guard lock(ids_mutex);
         ids.push_back(id);
