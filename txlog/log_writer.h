@@ -34,12 +34,12 @@ struct LogWriterOptions {
   bool preallocate = false;
 };
 
-// The writer keeps up to this many bytes of zeros written (not fallocated) past the end of the
-// active segment, a chunk at a time. An fdatasync of records that overwrite those zeros need
-// not persist a new file size, so it skips the file system's journal: on ext4 such a sync
-// runs up to 1.5x as fast as one after an append. Type 0 is never a record, so readers see
-// the zeros as the end of the log (txlog/FORMAT.md, "Preallocated space"). Closed segments are
-// cut back to their last record.
+// The writer keeps one to two chunks of this size (a quarter of rotation_size if that is
+// smaller) of zeros written, not fallocated, past the end of the active segment. An fdatasync
+// of records that overwrite those zeros need not persist a new file size, so it skips the
+// file system's journal. Type 0 is never a record, so readers see the zeros as the end of the
+// log (txlog/FORMAT.md, "Preallocated space"). Closed segments are cut back to their last
+// record.
 constexpr std::uint64_t kPreallocateChunk = 64 * 1024;
 
 class LogWriter {

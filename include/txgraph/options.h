@@ -91,17 +91,13 @@ struct Options {
   // With kLog and kAsync: how many transactions may share one store (LMDB) commit. Default
   // 4096; 1 commits the store at every transaction, as kFull always does. The log makes each
   // transaction durable (kLog) or crash-safe (kAsync) by itself, so the store need not commit
-  // each one alone. A store commit writes each page its transaction changed, and small
-  // transactions change mostly the same pages, so sharing one makes commits faster: kAsync
-  // 4-5 times for small transactions, kLog 1.5-1.7 times, since a commit then spends its
-  // time under the writer lock on the log alone. Writers wait while a batch commits, so larger
-  // batches are faster (kAsync with 1024 ran about 15 % slower than with 4096, with 256 about
-  // 25 %). A batch reaches the store when it holds this many transactions, 8 MiB of changes,
-  // or has waited async_sync_interval, whenever a read transaction begins, and before any
-  // other store write (a checkpoint, a setting, an import, an enrichment switch).
+  // each one alone; small transactions change mostly the same pages, so sharing a commit
+  // writes them once. Larger batches are faster, since writers wait while a batch commits. A
+  // batch reaches the store when it holds this many transactions, 8 MiB of changes, or has
+  // waited async_sync_interval, whenever a read transaction begins, and before any other
+  // store write (a checkpoint, a setting, an import, an enrichment switch).
   // The trade-offs:
-  //  - Database::begin_read waits for the batch to reach the store (after 4095 one-node
-  //    commits: 0.4 ms median, 1.2 ms at most in our measurements), and for the write
+  //  - Database::begin_read waits for the batch to reach the store, and for the write
   //    transaction open at that moment, if any, to end.
   //  - A thread that has a write transaction open cannot begin a read transaction
   //    (Error kInvalidArgument); read through the write transaction instead.
@@ -115,15 +111,16 @@ struct Options {
   //    transaction and the next open replays those the store lacks. If writing a batch fails
   //    (a full disk), the database refuses reads and writes with that error until it is
   //    reopened, which replays the batch from the log.
+  // What batches gain is measured in bench/results (docs/durability.md, "Store batches").
   std::uint32_t store_batch = 4096;
 
   // Write zeros up to 128 KiB ahead of the end of the active log segment (default true), so
   // that the fdatasync of a commit overwrites space the file already has and need not persist
-  // a new file size. On ext4 that skips a journal commit per sync: durable commits ran 15-35%
-  // faster in our measurements. The cost: the active segment file is up to 128 KiB larger
-  // than its records until a clean close or a rotation cuts it back. A crash leaves the zeros,
-  // which readers take for the end of the log and recovery cuts off. On a copy-on-write file
-  // system (btrfs, ZFS) an overwrite is not in place and this gains nothing: turn it off.
+  // a new file size (on ext4 that skips a journal commit per sync). The cost: the active
+  // segment file is up to 128 KiB larger than its records until a clean close or a rotation
+  // cuts it back. A crash leaves the zeros, which readers take for the end of the log and
+  // recovery cuts off. On a copy-on-write file system (btrfs, ZFS) an overwrite is not in
+  // place and this gains nothing: turn it off.
   bool log_preallocate = true;
 
   // Persistent settings for a database this open creates; an existing database keeps the
@@ -132,18 +129,18 @@ struct Options {
 
   // Keep the store readable after a power cut (default true): each checkpoint pins the synced
   // snapshot until the next one and saves its meta page, and an unclean open rolls the store
-  // back to it before replaying the log (README, "Durability"). The cost: the store cannot
-  // reuse pages between checkpoints, so every commit writes new pages (about 40 KB for a small
-  // transaction) that the next checkpoint must sync, and the store file carries up to about
-  // twice checkpoint_store_growth of them beyond its live data. With false, pages are reused at once and
-  // small commits are about twice as fast; kill -9 still loses nothing, but a power cut or
-  // kernel crash can leave the store unreadable (durability kFull avoids that without a pin).
+  // back to it before replaying the log (docs/durability.md, "Power loss"). The cost: the store
+  // cannot reuse pages between checkpoints, so every store commit writes new pages that the
+  // next checkpoint must sync, and the store file carries up to about twice
+  // checkpoint_store_growth of them beyond its live data. With false, pages are reused at once
+  // and small commits are faster; kill -9 still loses nothing, but a power cut or kernel crash
+  // can leave the store unreadable (durability kFull avoids that without a pin).
   bool power_loss_protection = true;
 
   // Checkpoint also when the transactions since the last one have freed this many bytes of
   // store pages (power_loss_protection only). Default 64 MiB. Between checkpoints the store
   // cannot reuse the pages of the checkpointed snapshot (that is what keeps it readable after
-  // a power cut, see the README), so it grows by what transactions rewrite; after the
+  // a power cut), so it grows by what transactions rewrite; after the
   // checkpoint the next interval reuses them. The file so stays within about twice this above
   // its live data, at the cost of a checkpoint per this much rewritten data. A commit that
   // finds twice this freed (the checkpointer late, as with fast kAsync commits) takes the
