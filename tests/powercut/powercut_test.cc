@@ -74,7 +74,7 @@ std::string slurp(const fs::path& path) {
 struct Cut {
   bool at_sync = false;
   std::uint64_t n = 0;
-  std::string text() const { return (at_sync ? "s" : "") + std::to_string(n); }
+  std::string text() const { return fmt::format("{}{}", at_sync ? "s" : "", n); }
   static Cut parse(const std::string& t) {
     Cut c;
     c.at_sync = !t.empty() && t[0] == 's';
@@ -413,7 +413,7 @@ std::vector<std::string> power_cut_round(bool async, std::uint64_t seed, RunTota
     return fmt::format("mode {} seed {} cut at {}{} (replay: TXGRAPH_POWERCUT_SEED={} TXGRAPH_POWERCUT_CUTS={}{})",
                        mode, seed, cut.text(),
                        recovery_cut.n ? fmt::format(", then during the reopen at {}", recovery_cut.text()) : "",
-                       seed, cut.text(), recovery_cut.n ? "," + recovery_cut.text() : "");
+                       seed, cut.text(), recovery_cut.n ? fmt::format(",{}", recovery_cut.text()) : "");
   };
 
   auto run = run_child({mode, db.string(), std::to_string(seed), (root / "acks").string(), work.string()}, db,
@@ -515,7 +515,7 @@ RunTotals power_cut_rounds(bool async) {
       totals.segments_created, totals.segments_removed, totals.failures.size());
   for (const auto& [cause, seeds] : seeds_by_cause) {
     std::string list;
-    for (auto seed : seeds) list += " " + std::to_string(seed);
+    for (auto seed : seeds) list += fmt::format(" {}", seed);
     std::printf("  %zu round(s) failing with \"%s\", seeds:%s\n", seeds.size(), cause.c_str(), list.c_str());
   }
   ::testing::Test::RecordProperty("reverted_log_pages", static_cast<int>(c.reverted_log));
