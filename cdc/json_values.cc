@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -82,7 +84,57 @@ Value list_from_json(const Json& json, std::string_view what) {
   return Value(std::move(items));
 }
 
+// Sees the text once, keeping only a depth, so that a bad text is refused before any value is
+// built from it.
+class JsonChecker {
+ public:
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(Json::number_integer_t) { return true; }
+  bool number_unsigned(Json::number_unsigned_t) { return true; }
+  bool number_float(Json::number_float_t, const Json::string_t& text) {
+    // nlohmann falls back to a double for an integer it cannot hold; the text tells them apart.
+    if (text.find_first_of(".eE") != Json::string_t::npos) return true;
+    return fail(fmt::format("integer {} does not fit in 64 signed bits", text));
+  }
+  bool string(Json::string_t&) { return true; }
+  bool binary(Json::binary_t&) { return true; }
+  bool key(Json::string_t&) { return true; }
+  bool start_object(std::size_t) { return enter(); }
+  bool end_object() { return leave(); }
+  bool start_array(std::size_t) { return enter(); }
+  bool end_array() { return leave(); }
+  // Syntax errors are left to the real parse, whose message callers already show.
+  bool parse_error(std::size_t, const std::string&, const Json::exception&) { return false; }
+
+  const std::string& problem() const { return problem_; }
+
+ private:
+  bool enter() {
+    if (++depth_ <= kMaxJsonDepth) return true;
+    return fail(fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
+  }
+  bool leave() {
+    --depth_;
+    return true;
+  }
+  bool fail(std::string why) {
+    problem_ = std::move(why);
+    return false;
+  }
+
+  std::size_t depth_ = 0;
+  std::string problem_;
+};
+
 }  // namespace
+
+Json parse_json(std::string_view text) {
+  JsonChecker checker;
+  if (!Json::sax_parse(text, &checker) && !checker.problem().empty())
+    throw std::invalid_argument(checker.problem());
+  return Json::parse(text);
+}
 
 Value value_from_json(const Json& json, std::string_view what) {
   if (json.is_array()) return list_from_json(json, what);

@@ -6,6 +6,7 @@
 // (JSON writers often print 2.0 as 2). Any other object is refused: properties do not nest.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,18 @@ namespace txgraph::json {
 
 // Keys keep the order they are written in, so output reads as the documentation shows it.
 using Json = nlohmann::ordered_json;
+
+// The deepest nesting parse_json() takes. The parser itself keeps its own stack, but copying,
+// printing and comparing a value recurse once per level, so a text tens of thousands of levels
+// deep would overflow the stack long after it parsed; no property value or selector needs more
+// than a few levels.
+inline constexpr std::size_t kMaxJsonDepth = 512;
+
+// Json::parse, after a first pass that builds nothing and refuses, with std::invalid_argument,
+// a text nested deeper than kMaxJsonDepth and an integer that does not fit in int64 (one
+// written without a fraction or an exponent; nlohmann would read it as a rounded double).
+// Text that is not JSON throws Json::parse_error (or out_of_range) as Json::parse does.
+Json parse_json(std::string_view text);
 
 // Throws std::invalid_argument with a message naming `what` (e.g. "property 'age'").
 Value value_from_json(const Json& json, std::string_view what);

@@ -153,7 +153,9 @@ void refuse_fields_of_other_kind(const Json& object, ChangeSelector::Select sele
 Json parse_object(std::string_view text) {
   Json object;
   try {
-    object = Json::parse(text.begin(), text.end());
+    object = json::parse_json(text);
+  } catch (const std::invalid_argument& e) {  // too deep, or an integer beyond 64 bits
+    throw Error(ErrorCode::kCdcInvalidSelector, fmt::format("selector: {}", e.what()));
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number like 1e9999
     throw Error(ErrorCode::kCdcInvalidSelector,
                 fmt::format("selector is not valid JSON ({}): {}", e.what(), shortened(text)));

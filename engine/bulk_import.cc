@@ -16,6 +16,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <unordered_map>
 
@@ -137,6 +138,11 @@ class ValueParser {
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
         if (ec != std::errc() || end != text.data() + text.size())
           bad_input(file_, at.line, at.column, fmt::format("column {}: \"{}\" is not a number", c.name, text));
+        // from_chars reads "nan" and "inf" too; `run` refuses them and JSON cannot carry them
+        // (export and change events would print null).
+        if (!std::isfinite(v))
+          bad_input(file_, at.line, at.column,
+                    fmt::format("column {}: \"{}\" is not a finite number", c.name, text));
         return Value(v);
       }
       case ScalarType::kBool: {

@@ -114,6 +114,11 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
   engine::validate_settings(options.initial_settings);
   std::error_code ec;
   bool exists = std::filesystem::exists(dir / "store" / "data.mdb", ec);
+  // exists() says false both for a file that is not there and for one it could not look for (a
+  // folder it may not enter): only the first is no database.
+  if (ec)
+    throw Error(ErrorCode::kIo, fmt::format("cannot look for a database in {}: {}: {}", dir.string(),
+                                            (dir / "store" / "data.mdb").string(), ec.message()));
   if (!exists && !options.create_if_missing)
     throw Error(ErrorCode::kNotFound, fmt::format("there is no database in {}", dir.string()));
   if (!exists && std::filesystem::exists(dir / "txlog", ec) && !txlog::list_segments((dir / "txlog").string()).empty())

@@ -33,8 +33,28 @@ const Tables& tables_of(const TxnState& s) { return s.db->env->tables(); }
   throw Error(ErrorCode::kNotFound, fmt::format("relationship {} does not exist", element_id(RelationshipId{id})));
 }
 
+// The longest name a label, type or property key may have: a name is a token whose id key is a
+// kind byte and the name (engine/tokens.cc), and LMDB keys hold at most 511 bytes.
+constexpr std::size_t kMaxNameBytes = 510;
+
+// Enough of a name to recognise it, without splitting a UTF-8 character.
+std::string shortened_name(std::string_view name) {
+  constexpr std::size_t kShown = 40;
+  if (name.size() <= kShown) return std::string(name);
+  std::size_t cut = kShown;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  return fmt::format("{}...", name.substr(0, cut));
+}
+
+// Before anything is written, so that a bad name leaves the transaction usable; every name
+// that becomes a token passes here first (LMDB would refuse a long one only half-way through
+// the write, with MDB_BAD_VALSIZE and no name).
 void check_name(std::string_view name, std::string_view what) {
   if (name.empty()) throw Error(ErrorCode::kInvalidArgument, fmt::format("{} must not be empty", what));
+  if (name.size() > kMaxNameBytes)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} of {} bytes is longer than the {} bytes a name may have: \"{}\"", what, name.size(),
+                            kMaxNameBytes, shortened_name(name)));
 }
 
 // Properties are stored by token id; a write transaction creates missing tokens.
@@ -449,6 +469,7 @@ void create_node(TxnState& s, std::uint64_t id, const std::vector<std::string>& 
 
 void create_fresh_node(TxnState& s, const Node& node) {
   for (const auto& l : node.labels) check_name(l, "a label");
+  for (const auto& [key, value] : node.properties) check_name(key, "a property key");
   store_node(s, node.id.value, nullptr, &node);
   s.node_delta++;
   if (node.id.value >= s.next_node_id) s.next_node_id = node.id.value + 1;
@@ -518,6 +539,7 @@ void create_relationship(TxnState& s, std::uint64_t id, std::string_view type, s
 
 void create_fresh_relationship(TxnState& s, const Relationship& relationship) {
   check_name(relationship.type, "a relationship type");
+  for (const auto& [key, value] : relationship.properties) check_name(key, "a property key");
   store_relationship(s, relationship.id.value, nullptr, &relationship);
   s.relationship_delta++;
   if (relationship.id.value >= s.next_relationship_id) s.next_relationship_id = relationship.id.value + 1;

@@ -1,9 +1,15 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "test_dir.h"
 #include "txgraph/txgraph.h"
@@ -290,6 +296,99 @@ TEST(Database, MissingDatabaseIsReportedWhenNotCreating) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
     EXPECT_NE(std::string(e.what()).find("nothing-here"), std::string::npos);
   }
+}
+
+// A folder the process may not look into is a permission problem, not an empty folder. Root
+// may look anywhere, so as root the look is made by a child that has given root up.
+TEST(Database, AFolderThatCannotBeReadIsReportedAsSuch) {
+  TestDir dir;
+  std::filesystem::path locked = dir / "locked";
+  std::filesystem::create_directories(locked);
+  Options o;
+  o.create_if_missing = false;
+  auto opened_message = [&]() -> std::string {
+    try {
+      Database::open(locked / "db", o);
+      return "opened";
+    } catch (const Error& e) {
+      return fmt::format("{}|{}", error_code_name(e.code()), e.what());
+    }
+  };
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::others_exec);
+  std::filesystem::permissions(locked, std::filesystem::perms::owner_all);
+  std::string message;
+  if (::geteuid() != 0) {
+    message = opened_message();
+  } else {
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
+    pid_t child = ::fork();
+    if (child == 0) {
+      ::close(pipe_fds[0]);
+      if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+      std::string text = opened_message();
+      ssize_t written = ::write(pipe_fds[1], text.data(), text.size());
+      ::_exit(written == static_cast<ssize_t>(text.size()) ? 0 : 4);
+    }
+    ::close(pipe_fds[1]);
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) message.append(buffer, static_cast<std::size_t>(n));
+    ::close(pipe_fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+  std::filesystem::permissions(locked, std::filesystem::perms::owner_all);
+  EXPECT_EQ(message.find("not_found"), std::string::npos) << message;
+  EXPECT_NE(message.find("Permission denied"), std::string::npos) << message;
+  EXPECT_NE(message.find((locked / "db").string()), std::string::npos) << message;
+}
+
+// Names are tokens, kept as LMDB keys of one byte more than the name: a name that would not fit
+// is refused before anything is written, naming itself and the limit, and the transaction goes on.
+TEST(Database, NamesTooLongForAKeyAreRefusedByNameAndLimit) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), quick_options());
+  const std::string longest(510, 'n');
+  const std::string too_long = "Long" + std::string(507, 'x');  // 511 bytes
+  auto expect_refused = [&](const std::function<void()>& write, const char* what) {
+    SCOPED_TRACE(what);
+    try {
+      write();
+      FAIL() << "accepted";
+    } catch (const Error& e) {
+      std::string message = e.what();
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << message;
+      EXPECT_NE(message.find(what), std::string::npos) << message;
+      EXPECT_NE(message.find("511 bytes"), std::string::npos) << message;
+      EXPECT_NE(message.find("510"), std::string::npos) << message;
+      EXPECT_NE(message.find("\"Longxxx"), std::string::npos) << message;
+      EXPECT_LT(message.size(), 300u) << "the name is shown shortened";
+    }
+  };
+  auto tx = db->begin_write();
+  NodeId a = tx.create_node({longest}, {{longest, Value(1)}});
+  RelationshipId r = tx.create_relationship(longest, a, a, {});
+  expect_refused([&] { tx.create_node({too_long}, {}); }, "label");
+  expect_refused([&] { tx.create_node({"Person"}, {{too_long, Value(1)}}); }, "property key");
+  expect_refused([&] { tx.add_labels(a, {too_long}); }, "label");
+  expect_refused([&] { tx.set_node_properties(a, {{too_long, Value(1)}}); }, "property key");
+  expect_refused([&] { tx.create_relationship(too_long, a, a, {}); }, "relationship type");
+  expect_refused([&] { tx.set_relationship_properties(r, {{too_long, Value(1)}}); }, "property key");
+  expect_refused([&] { tx.create_key({EntityKind::kNode, too_long, {"id"}}); }, "label");
+  expect_refused([&] { tx.create_key({EntityKind::kNode, "Person", {too_long}}); }, "property");
+  // Nothing was half-written: the transaction still commits what it did.
+  tx.create_node({"After"}, {});
+  EXPECT_GT(tx.commit(), 0u);
+  auto rd = db->begin_read();
+  EXPECT_EQ(rd.node_count(), 2u);
+  EXPECT_EQ(rd.get_node(a)->properties.at(longest), Value(1));
+
+  std::filesystem::path csv = dir / "long.csv";
+  std::ofstream(csv) << "id:ID," << too_long << "\n1,x\n";
+  ImportOptions import;
+  import.node_files = {csv};
+  expect_refused([&] { db->import_csv(import); }, "property key");
 }
 
 TEST(Database, ParsesSizesAndDurations) {

@@ -93,6 +93,14 @@ TEST_F(CdcCommandTest, BadInputIsRefusedByName) {
   CliResult bad_selector = run_cli({"cdc", "query", db_, "--selector", R"({"operation":"x"})"});
   EXPECT_EQ(bad_selector.exit_code, 1);
   EXPECT_NE(bad_selector.err.find("operation"), std::string::npos) << bad_selector.err;
+  // As deep as one argument can hold: once a stack overflow in printing the parsed selector.
+  for (const std::string& deep : {R"({"select":)" + std::string(64000, '[') + std::string(64000, ']') + "}",
+                                  R"({"key":{"id":)" + std::string(64000, '[') + std::string(64000, ']') + "}}"}) {
+    CliResult too_deep = run_cli({"cdc", "query", db_, "--selector", deep});
+    EXPECT_EQ(too_deep.exit_code, 1);
+    EXPECT_NE(too_deep.err.find("selector: JSON nested deeper than 512 levels"), std::string::npos)
+        << too_deep.err.substr(0, 300);
+  }
   CliResult bad_id = run_cli({"cdc", "query", db_, "--from", "nonsense"});
   EXPECT_EQ(bad_id.exit_code, 1);
   EXPECT_NE(bad_id.err.find("\"nonsense\""), std::string::npos) << bad_id.err;

@@ -175,6 +175,11 @@ TEST_F(CdcGroupCommandTest, BadInputIsRefusedByName) {
   refused({"create", db_, "h", "--start", "soon"}, "is not a start location");
   refused({"create", db_, "h", "--selector", R"({"select":"n","colour":1})"}, "colour");
   refused({"create", db_, "h", "--hold", "lots"}, "lots");
+  // As deep as one argument can hold: once a stack overflow in printing the parsed selector.
+  refused({"create", db_, "h", "--selector", R"({"select":)" + std::string(64000, '[') + std::string(64000, ']') + "}"},
+          "selector: JSON nested deeper than 512 levels");
+  refused({"create", db_, "h", "--selector", R"({"key":{"id":18446744073709551616}})"},
+          "integer 18446744073709551616 does not fit");
   refused({"poll", db_, "nope"}, "no consumer group \"nope\"");
   refused({"commit", db_, "g", "not-an-id"}, "not-an-id");
   refused({"delete", db_, "nope"}, "no consumer group \"nope\"");

@@ -53,6 +53,51 @@ TEST(CliUsageTest, BadUsageExitsTwoWithAMessage) {
   EXPECT_TRUE(std::filesystem::is_empty(cwd.path())) << "a usage error must not create anything";
 }
 
+// An empty DIR would mean the current folder to the file system: `txgraph init ''` made a
+// database wherever it was run. Every verb refuses it, and the counts that must be positive
+// say so without a range of 309 digits.
+TEST(CliUsageTest, EmptyFolderNamesAndZeroCountsAreUsageErrors) {
+  TestDir cwd;
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"init", ""},
+           {"run", ""},
+           {"show", ""},
+           {"export", ""},
+           {"checkpoint", ""},
+           {"set", "", "enrichment", "diff"},
+           {"import", "", "--nodes", "/dev/null"},
+           {"cdc", "current", ""},
+           {"cdc", "group", "list", ""},
+           {"log", "dump", ""},
+           {"log", "ls", ""},
+           {"replicate", "", "replica"},
+           {"replicate", "source", ""},
+       }) {
+    SCOPED_TRACE(::testing::PrintToString(args));
+    CliResult r = run_cli(args, "", cwd.path());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("empty"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(cwd.path())) << "nothing may be made in the current folder";
+
+  TestDir dir;
+  std::string db = (dir / "db").string();
+  ASSERT_EQ(run_cli({"init", db, "--enrichment", "diff"}).exit_code, 0);
+  ASSERT_EQ(run_cli({"cdc", "group", "create", db, "g"}).exit_code, 0);
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"cdc", "query", db, "--limit", "0"},
+           {"cdc", "query", db, "--limit", "-3"},
+           {"cdc", "group", "poll", db, "g", "--limit", "0"},
+       }) {
+    SCOPED_TRACE(::testing::PrintToString(args));
+    CliResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--limit"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(args.back()), std::string::npos) << r.err;
+    EXPECT_LT(r.err.size(), 300u) << r.err;
+  }
+}
+
 TEST(CliUsageTest, VerbsOnAFolderWithoutADatabaseFailNamingIt) {
   TestDir dir;
   std::string missing = (dir / "no-such-db").string();

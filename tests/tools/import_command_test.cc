@@ -68,5 +68,25 @@ TEST_F(ImportCommandTest, BadInputNamesFileLineAndColumnAndChangesNothing) {
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
 }
 
+// `run` refuses NaN and infinities and export could only print them as null, so import refuses
+// them too, in plain columns and in lists, naming file, line and column.
+TEST_F(ImportCommandTest, NotANumberAndInfinitiesAreRefusedInDoubleColumns) {
+  for (const std::string value : {"NaN", "nan", "-nan", "inf", "-Infinity", "INF", "1;nan"}) {
+    SCOPED_TRACE(value);
+    bool list = value.find(';') != std::string::npos;
+    auto nodes = file("doubles.csv", std::string("id:ID,x,ratio:") + (list ? "double[]" : "double") +
+                                         "\n1,a,0.5\n2,b," + value + "\n");
+    CliResult r = run_cli({"import", db_, "--nodes", nodes});
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.err.find("doubles.csv:3:5: column ratio: \"" + value.substr(list ? 2 : 0) + "\""), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("finite"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(parse_export(run_cli({"export", db_}).out).nodes.empty());
+  auto good = file("good.csv", "id:ID,ratio:float,list:double[]\n1,-0.5,1e300;2\n");
+  CliResult r = run_cli({"import", db_, "--nodes", good});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
 }  // namespace
 }  // namespace txgraph::testing

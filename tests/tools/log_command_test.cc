@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -129,7 +130,101 @@ TEST_F(LogCommandTest, DumpFiltersAndText) {
   EXPECT_NE(r.out.find("tx 1  2026-11-18T"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  create_relationship"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("change update n:1"), std::string::npos) << r.out;
-  EXPECT_EQ(run_cli({"log", "dump", db_, "--since", "yesterday"}).exit_code, 1);
+  EXPECT_EQ(run_cli({"log", "dump", db_, "--since", "yesterday"}).exit_code, 2);
+}
+
+// The text form is read on a terminal: what a user wrote (user names, metadata, labels, types,
+// property names and values) must neither start a line of its own nor reach the terminal as a
+// control byte (C0, DEL, C1), whatever the record.
+TEST_F(LogCommandTest, DumpTextKeepsEachRecordItsOwnAndNoControlByteReachesTheTerminal) {
+  const std::string forged = "mallory\ntx 99  2026-01-01T00:00:00.000Z  OFF  user root\x1b[2J\x1b]0;owned\x07";
+  {
+    auto db = Database::open(db_, fixed_options());
+    db->set_enrichment(EnrichmentMode::kFull);
+    auto tx = db->begin_write({forged, "eve\r\x1b[31m", {{"note\n", Value("a\x1b[1mb\x7f\xc2\x9b" "2J\xe2\x80\xa8")}}});
+    NodeId a = tx.create_node({"L\x1b[5m", "Plain"}, {{"k\x1b", Value("v\nw")}, {"bad", Value("\x9b" "31m")}});
+    tx.create_relationship("T\x7f\xc2\x85", a, a, {{"p\xc2\x9f", Value(Value::List{Value("\x1b"), Value("\t")})}});
+    tx.commit();
+    db->close();
+  }
+  for (const char* color : {"never", "always"}) {
+    SCOPED_TRACE(color);
+    CliResult r = run_cli({"log", "dump", db_, "--color", color});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string text = r.out;
+    for (const char* ours : {"\x1b[1;36m", "\x1b[33m", "\x1b[0m"})
+      for (std::size_t at; (at = text.find(ours)) != std::string::npos;) text.erase(at, std::strlen(ours));
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      auto c = static_cast<unsigned char>(text[i]);
+      EXPECT_TRUE(c == '\n' || (c >= 0x20 && c != 0x7f)) << "byte " << int(c) << " at " << i << " of\n" << text;
+      if (c == 0xC2 && i + 1 < text.size()) {
+        auto next = static_cast<unsigned char>(text[i + 1]);
+        EXPECT_FALSE(next >= 0x80 && next <= 0x9f) << "C1 control at " << i << " of\n" << text;
+      }
+    }
+    std::vector<std::string> lines = split_lines(text);
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("tx "); }), 1)
+        << text;
+    // One line per record that is not a transaction, and for the transaction its heading, its
+    // start, its metadata, 2 ops, the generation and 2 changes.
+    EXPECT_EQ(lines.size(), 3u + 8u) << text;
+    // The user, quoted and escaped, is still there to read.
+    EXPECT_NE(text.find(R"(user "mallory\ntx 99  2026-01-01T00:00:00.000Z  OFF  user root\u001b[2J\u001b]0;owned\u0007" (as "eve\r\u001b[31m")  [segment )"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find(R"({"note\n":"a\u001b[1mb\u007f\u009b2J)"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("T\u007f\u0085")"), std::string::npos) << text;
+  }
+  // The JSON form keeps the name as it was written.
+  CliResult json_form = run_cli({"log", "dump", db_, "--json"});
+  ASSERT_EQ(json_form.exit_code, 0) << json_form.err;
+  for (const std::string& line : split_lines(json_form.out)) {
+    json record = json::parse(line);
+    if (record["type"] == "transaction") {
+      EXPECT_EQ(record["user"], forged);
+    }
+  }
+}
+
+// A value the dump cannot mean is a usage error naming the flag and the value, not a silent
+// empty dump, a wrapped-around number or a time that timegm() would carry into the next month.
+TEST_F(LogCommandTest, DumpRefusesFlagValuesItCannotMean) {
+  make_small_log();
+  struct Case {
+    std::string flag, value;
+  };
+  for (const Case& c : std::vector<Case>{{"--segment", "0"},
+                                         {"--segment", "-1"},
+                                         {"--segment", "1.5"},
+                                         {"--from-tx", "-1"},
+                                         {"--to-tx", "-5"},
+                                         {"--from-tx", "18446744073709551616"},
+                                         {"--from-tx", "7x"},
+                                         {"--since", "2026-13-45T99:99:99Z"},
+                                         {"--since", "2026-11-18T24:00:00Z"},
+                                         {"--since", "2026-11-18T23:60:00Z"},
+                                         {"--until", "2026-02-30"},
+                                         {"--until", "2026-11-18T11:06:40Zoops"},
+                                         {"--since", "99999999999999999999"},
+                                         {"--since", "yesterday"}}) {
+    SCOPED_TRACE(c.flag + " " + c.value);
+    CliResult r = run_cli({"log", "dump", db_, c.flag, c.value});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find(c.flag), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.value), std::string::npos) << r.err;
+    EXPECT_LT(r.err.size(), 300u) << r.err;
+  }
+  // What it can mean still works: leap days, the last second of a day, plain microseconds.
+  for (const Case& c : std::vector<Case>{{"--segment", "1"},
+                                         {"--from-tx", "0"},
+                                         {"--since", "2024-02-29T23:59:59.5Z"},
+                                         {"--since", "2026-11-18"},
+                                         {"--until", "1795000000000000"}}) {
+    SCOPED_TRACE(c.flag + " " + c.value);
+    CliResult r = run_cli({"log", "dump", db_, c.flag, c.value});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
 }
 
 TEST_F(LogCommandTest, VerifyCleanStatsAndRetention) {

@@ -144,7 +144,36 @@ Json reference_json(std::uint64_t segment, const Frame& frame) {
 
 // The text form from the tree: a field line is its label padded to 30, then the JSON of the
 // fields the label does not already say.
-std::string reference_text(const Json& record) {
+// A user as the heading shows it: a plain word bare, anything else quoted.
+std::string shown_user(const std::string& user) {
+  for (char c : user)
+    if (c <= ' ' || c >= 0x7F || c == '"' || c == '\\') return json_line(Json(user));
+  return user;
+}
+
+// DEL and C1 controls escaped as JSON escapes, as the text form writes them for a terminal.
+std::string without_terminal_controls(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0u;
+    if (c == 0x7F) {
+      out += "\\u007f";
+    } else if (c == 0xC2 && next >= 0x80 && next <= 0x9F) {
+      out += fmt::format("\\u{:04x}", next);
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string reference_text_unescaped(const Json& record);
+
+std::string reference_text(const Json& record) { return without_terminal_controls(reference_text_unescaped(record)); }
+
+std::string reference_text_unescaped(const Json& record) {
   auto line = [](const std::string& label, const std::string& rest) { return fmt::format("  {:<30} {}\n", label, rest); };
   std::string where = fmt::format("[segment {} offset {}]", record["segment"].get<std::uint64_t>(),
                                   record["offset"].get<std::uint64_t>());
@@ -155,8 +184,9 @@ std::string reference_text(const Json& record) {
   }
   std::string user = record["user"], authenticated = record["authenticatedUser"];
   std::string out = fmt::format("tx {}  {}  {}  user {}", record["txId"].get<std::uint64_t>(),
-                                record["commitTime"].get<std::string>(), record["captureMode"].get<std::string>(), user);
-  if (authenticated != user && !authenticated.empty()) out += " (as " + authenticated + ")";
+                                record["commitTime"].get<std::string>(), record["captureMode"].get<std::string>(),
+                                shown_user(user));
+  if (authenticated != user && !authenticated.empty()) out += " (as " + shown_user(authenticated) + ")";
   out += "  " + where + "\n";
   out += line("started", record["startTime"]);
   if (!record["metadata"].empty()) out += line("metadata", json_line(record["metadata"]));
@@ -312,7 +342,8 @@ class LogDumpFormatTest : public ::testing::Test {
         tx.commit();
       }
       {  // More operations than the view groups by entity above (16).
-        auto tx = db->begin_write({"dave", "", {}});
+        // Users whose names the text form must quote and escape.
+        auto tx = db->begin_write({"dave smith\n\x1b[31m", "d\"q\x7f\xc2\x9b", {{"k\x85", Value("\xc2\x85\x7f")}}});
         std::vector<NodeId> nodes;
         for (std::int64_t i = 0; i < 12; ++i)
           nodes.push_back(tx.create_node({i % 2 ? "Person" : "Other"}, {{"id", Value(base + 10 + i)}, {"i", Value(i)}}));
@@ -328,7 +359,7 @@ class LogDumpFormatTest : public ::testing::Test {
     }
     db->set_enrichment(EnrichmentMode::kOff);
     {
-      auto tx = db->begin_write({"erin", "", {}});
+      auto tx = db->begin_write({"érin", "", {}});
       tx.create_node({"Person"}, {{"id", Value(std::int64_t{999})}});
       tx.commit();
     }

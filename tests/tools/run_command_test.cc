@@ -186,6 +186,23 @@ TEST_F(CliTest, BadThirdLineStopsTheRunAndIsRolledBackWhole) {
        R"({"ops":[)" + create_l3 +
            R"(,{"op":"set_properties","node":"$x","properties":{"p":9223372036854775808}}]})",
        "9223372036854775808"},
+      {"integer beyond 64 unsigned bits",
+       R"({"ops":[)" + create_l3 +
+           R"(,{"op":"set_properties","node":"$x","properties":{"p":18446744073709551616}}]})",
+       "integer 18446744073709551616 does not fit"},
+      {"integer of twenty digits",
+       R"({"ops":[)" + create_l3 +
+           R"(,{"op":"set_properties","node":"$x","properties":{"p":[1,99999999999999999999]}}]})",
+       "integer 99999999999999999999 does not fit"},
+      {"integer below int64",
+       R"({"ops":[)" + create_l3 +
+           R"(,{"op":"set_properties","node":"$x","properties":{"p":-9223372036854775809}}]})",
+       "integer -9223372036854775809 does not fit"},
+      {"integer beyond 64 bits in metadata",
+       R"({"metadata":{"n":18446744073709551616},"ops":[)" + create_l3 + R"(]})", "18446744073709551616"},
+      {"nested too deep", R"({"ops":[)" + create_l3 + R"(,{"op":"create_node","properties":{"p":)" +
+                              std::string(600, '[') + std::string(600, ']') + R"(}}]})",
+       "nested deeper than 512 levels"},
       {"no key constraint",
        R"({"ops":[)" + create_l3 + R"(,{"op":"delete_node","node":{"label":"Nobody","key":{"id":1}}}]})",
        "Nobody"},
@@ -213,6 +230,55 @@ TEST_F(CliTest, BadThirdLineStopsTheRunAndIsRolledBackWhole) {
     for (const auto& [id, node] : parse_export(exported.out).nodes) labels.push_back(node["labels"][0]);
     EXPECT_EQ(labels, (std::vector<std::string>{"L1", "L2"}));
   }
+}
+
+// Nesting this deep once overflowed the stack in a recursive copy or print of the parsed line;
+// it is refused, by its line number, before anything is built from it.
+TEST_F(CliTest, LinesNestedTensOfThousandsDeepAreRefusedNotACrash) {
+  const std::string arrays = std::string(100000, '[') + std::string(100000, ']');
+  std::string objects;
+  for (int i = 0; i < 70000; ++i) objects += R"({"a":)";
+  objects += "1" + std::string(70000, '}');
+  const std::vector<std::string> deep_lines = {
+      arrays,
+      objects,
+      R"({"ops":)" + arrays + "}",
+      R"({"ops":[{"op":"create_node","properties":{"p":)" + arrays + "}}]}",
+      R"({"metadata":)" + objects + R"(,"ops":[]})",
+  };
+  for (const std::string& deep : deep_lines) {
+    SCOPED_TRACE(deep.substr(0, 40));
+    CliResult result = run({R"({"ops":[{"op":"create_node"}]})", "", deep});
+    EXPECT_EQ(result.exit_code, 1) << result.err.substr(0, 300);
+    EXPECT_EQ(result.err, "txgraph: error: line 3: JSON nested deeper than 512 levels\n");
+    EXPECT_EQ(split_lines(result.out).size(), 1u);
+  }
+  // As deep as allowed, the line is read and refused by the grammar instead.
+  CliResult at_limit = run({std::string(512, '[') + std::string(512, ']')});
+  EXPECT_EQ(at_limit.exit_code, 1);
+  EXPECT_NE(at_limit.err.find("must be a JSON object"), std::string::npos) << at_limit.err.substr(0, 300);
+}
+
+// Integers are int64: a JSON number without fraction or exponent that does not fit is an
+// error, never a rounded double; one with a fraction or an exponent is a double as before.
+TEST_F(CliTest, IntegersBeyondInt64AreRefusedNotRounded) {
+  for (const std::string value : {"9223372036854775808", "18446744073709551615", "18446744073709551616",
+                                  "99999999999999999999", "-9223372036854775809", "123456789012345678901234567890"}) {
+    SCOPED_TRACE(value);
+    CliResult result = run({R"({"ops":[{"op":"create_node","properties":{"p":)" + value + "}}]}"});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_EQ(result.err.rfind("txgraph: error: line 1: ", 0), 0u) << result.err;
+    EXPECT_NE(result.err.find("integer " + value + " does not fit in 64 signed bits"), std::string::npos)
+        << result.err;
+  }
+  EXPECT_TRUE(export_db().nodes.empty());
+  run_ok({R"({"ops":[{"op":"create_node","properties":{"max":9223372036854775807,"min":-9223372036854775808,)"
+          R"("big":18446744073709551616.0,"exp":1e20}}]})"});
+  json props = export_db().nodes.begin()->second["properties"];
+  EXPECT_EQ(props["max"], 9223372036854775807LL);
+  EXPECT_EQ(props["min"], (-9223372036854775807LL - 1));
+  EXPECT_TRUE(props["big"].is_number_float());
+  EXPECT_TRUE(props["exp"].is_number_float());
 }
 
 TEST_F(CliTest, ErrorLineNumbersCountBlankLines) {

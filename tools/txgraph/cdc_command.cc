@@ -79,19 +79,19 @@ Verb add_cdc_verb(CLI::App& app) {
       "open. The database must have enrichment on (txgraph set DIR enrichment diff|full).");
 
   CLI::App* earliest = cmd->add_subcommand("earliest", "Print the id just before the oldest retained change");
-  earliest->add_option("DIR", *dir, "Folder of the database")->required();
+  earliest->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
   CLI::App* current = cmd->add_subcommand("current", "Print the id just after the last committed transaction");
-  current->add_option("DIR", *dir, "Folder of the database")->required();
+  current->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
 
   CLI::App* query = cmd->add_subcommand("query", "Print the changes after an id as JSON lines");
-  query->add_option("DIR", *dir, "Folder of the database")->required();
+  query->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
   query->add_option("--from", args->from, "Change id to read after (default: current, i.e. only new changes)");
   query->add_option("--selector", args->selectors,
                     "A selector as a JSON object; repeat for several (ORed). Fields are ANDed")
       ->take_all()
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  query->add_option("--limit", args->limit, "Stop after this many changes")->check(CLI::PositiveNumber);
+  query->add_option("--limit", args->limit, "Stop after this many changes")->check(whole_number(1));
   query->add_flag("--follow", args->follow,
                   "Keep waiting for new changes (woken by file change notification) until interrupted");
   query->footer(

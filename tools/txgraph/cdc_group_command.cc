@@ -129,7 +129,7 @@ std::function<void()> add_cdc_group_verbs(CLI::App& cdc) {
       "commits gets the same changes again next time, never a gap. Positions live in\n"
       "DIR/consumers/ and survive crashes. One consumer per group at a time.");
   auto add_dir_name = [&](CLI::App* verb) {
-    verb->add_option("DIR", *dir, "Folder of the database")->required();
+    verb->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
     verb->add_option("NAME", args->name, "Name of the group (letters, digits, _ - .)")->required();
   };
   const std::string start_help =
@@ -149,13 +149,13 @@ std::function<void()> add_cdc_group_verbs(CLI::App& cdc) {
                      "group is lost");
 
   CLI::App* list = group->add_subcommand("list", "List the groups with their positions and lag");
-  list->add_option("DIR", *dir, "Folder of the database")->required();
+  list->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
   list->add_flag("--json", *json, "One JSON object per group");
   list->footer("LAG is the selected changes after the committed position; LAG BYTES the log segments holding them.");
 
   CLI::App* poll = group->add_subcommand("poll", "Print the group's next changes as JSON lines");
   add_dir_name(poll);
-  poll->add_option("--limit", args->limit, "At most this many changes per poll")->check(CLI::PositiveNumber)->default_val(100);
+  poll->add_option("--limit", args->limit, "At most this many changes per poll")->check(whole_number(1))->default_val(100);
   poll->add_option("--wait", args->wait, "Wait this long (500ms, 5s) for a change when there is none");
   poll->add_flag("--follow", args->follow, "Keep polling until interrupted (Ctrl-C)");
   poll->footer(

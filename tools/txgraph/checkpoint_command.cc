@@ -23,7 +23,7 @@ Verb add_checkpoint_verb(CLI::App& app) {
       "A checkpoint syncs the store to disk and records that in the log, so that recovery after\n"
       "a crash replays only the log after it. The database also checkpoints on its own (see the\n"
       "checkpoint_interval settings) and when it closes.");
-  cmd->add_option("DIR", *dir, "Folder of the database")->required();
+  cmd->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
   return {cmd, [dir] { checkpoint_database(*dir, std::cout); }};
 }
 

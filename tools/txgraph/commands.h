@@ -26,6 +26,15 @@ struct Verb {
   std::function<void()> run;
 };
 
+// Checks for CLI11 options, so that a value the verb cannot mean is a usage error (exit status
+// 2) whose message names the option and the value:
+// a folder argument (DIR), which must not be empty;
+CLI::Validator folder_name();
+// a count or an id, written in decimal digits alone, at least `least`, and within 64 bits;
+CLI::Validator whole_number(std::uint64_t least);
+// a value one of the library's or the tool's parsers reads, refused with the parser's message.
+CLI::Validator parses_as(std::function<void(std::string_view)> parse, const char* name);
+
 // Opens the database in `dir` without creating one: a folder with no database is
 // Error(kNotFound) saying so and naming `dir`.
 std::unique_ptr<Database> open_existing(const std::filesystem::path& dir);

@@ -356,7 +356,7 @@ Verb add_demo_verb(CLI::App& app) {
   cmd->footer(
       "Without DIR the demo makes a new folder txgraph-demo-XXXXXX in the current directory and\n"
       "leaves it there to look at. A DIR that already holds a database is refused.");
-  cmd->add_option("DIR", *dir, "Folder for the demo database");
+  cmd->add_option("DIR", *dir, "Folder for the demo database")->check(folder_name());
   return {cmd, [dir] { run_demo(*dir, std::cout); }};
 }
 

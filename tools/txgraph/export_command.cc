@@ -48,7 +48,7 @@ Verb add_export_verb(CLI::App& app) {
       "  {\"elementId\":\"n:1\",\"labels\":[\"Person\"],\"properties\":{\"id\":1}}\n"
       "  {\"elementId\":\"r:1\",\"type\":\"KNOWS\",\"start\":\"n:1\",\"end\":\"n:2\",\"properties\":{}}\n"
       "Byte strings are written {\"$bytes\":\"<base64>\"}, as `txgraph run` reads them.");
-  cmd->add_option("DIR", *dir, "Folder of the database")->required();
+  cmd->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
   return {cmd, [dir] { export_graph(*dir, std::cout); }};
 }
 

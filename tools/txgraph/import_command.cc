@@ -70,7 +70,7 @@ Verb add_import_verb(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   auto args = std::make_shared<ImportArgs>();
   CLI::App* cmd = app.add_subcommand("import", "Bulk-import CSV files straight into the store, bypassing the log");
-  cmd->add_option("DIR", *dir, "Folder of the database")->required();
+  cmd->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
   cmd->add_option("--nodes", args->node_files, "A nodes CSV file; repeat for several")
       ->required()
       ->check(CLI::ExistingFile)

@@ -24,21 +24,6 @@ struct InitArgs {
   int log_compression_level = Settings{}.log_compression_level;
 };
 
-// A CLI11 check that runs one of the library's parsers, so a bad value is a usage error
-// carrying the library's own message.
-CLI::Validator parses_as(void (*parse)(std::string_view), const char* name) {
-  return CLI::Validator(
-      [parse](std::string& text) -> std::string {
-        try {
-          parse(text);
-          return {};
-        } catch (const Error& e) {
-          return e.what();
-        }
-      },
-      "", name);
-}
-
 Settings settings_of(const InitArgs& args) {
   Settings settings;
   settings.enrichment = parse_enrichment_mode(args.enrichment);
@@ -73,7 +58,7 @@ Verb add_init_verb(CLI::App& app) {
   cmd->footer(
       "DIR is created if it does not exist; a DIR that already holds a database is refused.\n"
       "The settings given here are stored in the database and kept across opens.");
-  cmd->add_option("DIR", args->dir, "Folder for the new database")->required();
+  cmd->add_option("DIR", args->dir, "Folder for the new database")->check(folder_name())->required();
   cmd->add_option("--enrichment", args->enrichment,
                   "What the log records beyond recovery's needs: off, diff (what changed) or full "
                   "(whole before and after states)")
@@ -95,6 +80,7 @@ Verb add_init_verb(CLI::App& app) {
   cmd->add_option("--checkpoint-interval-tx", args->checkpoint_interval_tx,
                   "...or after N transactions, whichever comes first; 0 turns the count off")
       ->type_name("N")
+      ->check(whole_number(0))
       ->capture_default_str();
   cmd->add_option("--checkpoint-interval-volume", args->checkpoint_interval_volume,
                   "...or after SIZE of log, e.g. 250M (default 250M); 0 turns it off")

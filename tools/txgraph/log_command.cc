@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -16,6 +17,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -83,24 +85,67 @@ std::int64_t now_us() {
       .count();
 }
 
+// The number written in text[at, at + n), or -1 if any of those is not a digit.
+int digits_at(std::string_view text, std::size_t at, std::size_t n) {
+  if (at + n > text.size()) return -1;
+  int value = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+bool is_leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
 // "2026-11-18T11:06:40Z", "2026-11-18T11:06:40.250Z", "2026-11-18" (UTC), or microseconds.
-std::int64_t parse_time(const std::string& text) {
-  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoll(text);
+// Every field is checked against its range: timegm() would carry a month 13 or a minute 99
+// into the next year or hour without a word.
+std::int64_t parse_time(std::string_view text) {
+  auto refuse = [&](std::string_view why) -> std::int64_t {
+    throw std::invalid_argument(
+        fmt::format("'{}' is not a time: {}; write 2026-11-18T11:06:40Z (UTC) or microseconds since 1970", text, why));
+  };
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    std::int64_t micros = 0;
+    auto [stop, ec] = std::from_chars(text.data(), text.data() + text.size(), micros);
+    if (ec != std::errc()) return refuse("too large");
+    return micros;
+  }
   std::tm tm{};
-  int consumed = 0;
-  double seconds = 0;
-  int n = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed);
-  if (n != 3) throw std::invalid_argument(fmt::format("'{}' is not a time: use 2026-11-18T11:06:40Z", text));
-  std::string rest = text.substr(static_cast<std::size_t>(consumed));
+  tm.tm_year = digits_at(text, 0, 4);
+  tm.tm_mon = digits_at(text, 5, 2);
+  tm.tm_mday = digits_at(text, 8, 2);
+  if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mday < 0 || text[4] != '-' || text[7] != '-')
+    return refuse("no date YYYY-MM-DD");
+  if (tm.tm_mon < 1 || tm.tm_mon > 12) return refuse(fmt::format("there is no month {}", tm.tm_mon));
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int days = kDays[tm.tm_mon - 1] + (tm.tm_mon == 2 && is_leap_year(tm.tm_year) ? 1 : 0);
+  if (tm.tm_mday < 1 || tm.tm_mday > days)
+    return refuse(fmt::format("month {} has no day {}", tm.tm_mon, tm.tm_mday));
+  std::int64_t micros = 0;
+  std::string_view rest = text.substr(10);
   if (!rest.empty()) {
-    int more = 0;
-    if (std::sscanf(rest.c_str(), "T%2d:%2d:%lf%n", &tm.tm_hour, &tm.tm_min, &seconds, &more) != 3 ||
-        (rest.substr(static_cast<std::size_t>(more)) != "Z" && rest.substr(static_cast<std::size_t>(more)) != ""))
-      throw std::invalid_argument(fmt::format("'{}' is not a time: use 2026-11-18T11:06:40Z (UTC)", text));
+    tm.tm_hour = digits_at(rest, 1, 2);
+    tm.tm_min = digits_at(rest, 4, 2);
+    tm.tm_sec = digits_at(rest, 7, 2);
+    if (rest[0] != 'T' || tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0 || rest[3] != ':' || rest[6] != ':')
+      return refuse("no time of day THH:MM:SS after the date");
+    if (tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+      return refuse(fmt::format("there is no time of day {:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec));
+    rest.remove_prefix(9);
+    if (rest.starts_with('.')) {
+      std::size_t n = 1;
+      for (std::int64_t scale = 100000; n < rest.size() && rest[n] >= '0' && rest[n] <= '9'; ++n, scale /= 10)
+        micros += (rest[n] - '0') * scale;
+      if (n == 1) return refuse("no digits after the seconds' point");
+      rest.remove_prefix(n);
+    }
+    if (rest != "Z" && !rest.empty()) return refuse(fmt::format("'{}' after the time", rest));
   }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(seconds * 1e6 + 0.5);
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + micros;
 }
 
 // The retention policy for `ls` and `retention`: --policy when given, else the database's own,
@@ -495,7 +540,7 @@ Verb add_log_verb(CLI::App& app) {
       "without opening the database.");
 
   CLI::App* ls = cmd->add_subcommand("ls", "One row per segment file");
-  ls->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
+  ls->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->check(folder_name())->required();
   ls->add_option("--policy", *policy,
                  "Retention policy for the PRUNE column (default: the database's own, read from its store "
                  "read-only)");
@@ -508,12 +553,14 @@ Verb add_log_verb(CLI::App& app) {
       "why). '-' means none, '?' unknown (a note on standard error says why).");
 
   CLI::App* dump = cmd->add_subcommand("dump", "Every record in order, for people or as JSON lines");
-  dump->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
-  dump->add_option("--from-tx", dump_args->from_tx, "First transaction to show");
-  dump->add_option("--to-tx", dump_args->to_tx, "Last transaction to show");
-  dump->add_option("--since", dump_args->since, "Only records at or after this UTC time (2026-11-18T11:06:40Z)");
-  dump->add_option("--until", dump_args->until, "Only records at or before this UTC time");
-  dump->add_option("--segment", dump_args->segment, "Only this segment number")->check(CLI::PositiveNumber);
+  dump->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->check(folder_name())->required();
+  dump->add_option("--from-tx", dump_args->from_tx, "First transaction to show")->check(whole_number(0));
+  dump->add_option("--to-tx", dump_args->to_tx, "Last transaction to show")->check(whole_number(0));
+  auto time_check = parses_as([](std::string_view text) { (void)parse_time(text); }, "TIME");
+  dump->add_option("--since", dump_args->since, "Only records at or after this UTC time (2026-11-18T11:06:40Z)")
+      ->check(time_check);
+  dump->add_option("--until", dump_args->until, "Only records at or before this UTC time")->check(time_check);
+  dump->add_option("--segment", dump_args->segment, "Only this segment number")->check(whole_number(1));
   dump->add_flag("--json", dump_args->json, "One JSON object per line");
   dump->add_option("--color", dump_args->color, "Colour the text form's headings: auto (on a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
@@ -531,7 +578,7 @@ Verb add_log_verb(CLI::App& app) {
       "the tool prints the --from-tx to continue from on standard error.");
 
   CLI::App* verify = cmd->add_subcommand("verify", "Check every frame, header and tx id; exit 1 if damaged");
-  verify->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
+  verify->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->check(folder_name())->required();
   verify->footer(
       "Checks every frame's checksum and decoding, the segment headers (same database UUID,\n"
       "number equal to the file name, contiguous numbering), tx id continuity across segments,\n"
@@ -540,7 +587,7 @@ Verb add_log_verb(CLI::App& app) {
       "crash) is a 'note:', not damage. Exit status: 0 clean, 1 damaged, 2 bad usage.");
 
   CLI::App* stats = cmd->add_subcommand("stats", "Counts and bytes by record type, capture mode, operation");
-  stats->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->required();
+  stats->add_option("DIR", *dir, "Folder of the database (or its txlog folder)")->check(folder_name())->required();
   stats->footer(
       "Prints records and bytes (raw = uncompressed payload, stored = on disk, without frame\n"
       "headers) per record type and per capture mode, operations per type, enrichment changes\n"
@@ -548,7 +595,7 @@ Verb add_log_verb(CLI::App& app) {
       "and last retained commit, and the average and largest transaction.");
 
   CLI::App* retention = cmd->add_subcommand("retention", "Which segments the next checkpoint would prune, and why");
-  retention->add_option("DIR", *dir, "Folder of the database")->required();
+  retention->add_option("DIR", *dir, "Folder of the database")->check(folder_name())->required();
   retention->add_option("--policy", *policy,
                         "Policy to try instead of the database's own (which is read from the store read-only, "
                         "without opening the database: opening checkpoints, and a checkpoint prunes)");

@@ -160,6 +160,49 @@ void append_label(TextBuffer& out, std::string_view label) {
   out += ' ';
 }
 
+// A user name in a transaction's heading: bare when it is a plain word, as most are, and
+// otherwise as a JSON string, so that a space, a quote or a newline in it cannot pass for the
+// heading's other fields or start a line of its own, and a control character is escaped.
+void append_user(TextBuffer& out, std::string_view name) {
+  bool bare = std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 0x7F && c != '"' && c != '\\'; });
+  if (bare)
+    out += name;
+  else
+    append_json_string(out, name);
+}
+
+// The control characters that JSON leaves as they are, DEL and C1 (U+0080 to U+009F, in UTF-8
+// 0xC2 0x80 to 0xC2 0x9F), escaped as JSON escapes them, in what was written from `start` on:
+// a terminal acts on them (C1 CSI starts an escape sequence on some), and the text form is
+// read on one. They can only be inside JSON strings there, so the text still parses as before.
+void escape_terminal_controls(TextBuffer& out, std::size_t start) {
+  auto is_control_at = [](std::string_view text, std::size_t i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0x7F) return std::size_t{1};
+    if (c != 0xC2 || i + 1 >= text.size()) return std::size_t{0};
+    auto next = static_cast<unsigned char>(text[i + 1]);
+    return next >= 0x80 && next <= 0x9F ? std::size_t{2} : std::size_t{0};
+  };
+  std::string_view written = out.view().substr(start);
+  std::size_t first = 0;
+  while (first < written.size() && is_control_at(written, first) == 0) ++first;
+  if (first == written.size()) return;
+  const std::string rest(written.substr(first));  // out is rewritten below
+  out.truncate(start + first);
+  for (std::size_t i = 0; i < rest.size();) {
+    std::size_t n = is_control_at(rest, i);
+    if (n == 0) {
+      out += rest[i++];
+      continue;
+    }
+    unsigned code = n == 1 ? 0x7Fu : static_cast<unsigned char>(rest[i + 1]);
+    static constexpr char kHex[] = "0123456789abcdef";
+    const char escape[] = {'\\', 'u', '0', '0', kHex[code >> 4], kHex[code & 0xF]};
+    out.append(escape, sizeof escape);
+    i += n;
+  }
+}
+
 void append_where(TextBuffer& out, const DumpRecord& record) {
   out += "[segment ";
   append_json_uint(out, record.segment);
@@ -347,6 +390,12 @@ void DumpFormatter::append_json(TextBuffer& out, const DumpRecord& record) {
 }
 
 void DumpFormatter::append_text(TextBuffer& out, const DumpRecord& record, bool color) {
+  const std::size_t start = out.size();
+  append_text_lines(out, record, color);
+  escape_terminal_controls(out, start);
+}
+
+void DumpFormatter::append_text_lines(TextBuffer& out, const DumpRecord& record, bool color) {
   constexpr std::string_view kTxColor = "\x1b[1;36m", kOtherColor = "\x1b[33m", kReset = "\x1b[0m";
   if (record.tx == nullptr) {
     if (color) out += kOtherColor;
@@ -372,10 +421,10 @@ void DumpFormatter::append_text(TextBuffer& out, const DumpRecord& record, bool 
   out += "  ";
   out += capture_mode_name(header.capture_mode);
   out += "  user ";
-  out += header.user;
+  append_user(out, header.user);
   if (header.authenticated_user != header.user && !header.authenticated_user.empty()) {
     out += " (as ";
-    out += header.authenticated_user;
+    append_user(out, header.authenticated_user);
     out += ')';
   }
   out += "  ";

@@ -68,10 +68,12 @@ class DumpFormatter {
   // A transaction as a block: a heading line, then one line per operation and per change,
   // each its JSON without the fields the line's label already says; any other record on one
   // line. With `color`, headings are in ANSI colour (transactions bold cyan, other records
-  // yellow).
+  // yellow). For a terminal: what users wrote is quoted or escaped so that it stays on its
+  // line and no control character but the colours' is written.
   void append_text(TextBuffer& out, const DumpRecord& record, bool color = false);
 
  private:
+  void append_text_lines(TextBuffer& out, const DumpRecord& record, bool color);
   // The fields of change `index` after its entity, operation and id.
   void append_change_fields(JsonObject& object, txlog::TxRecordView& tx, std::size_t index);
 

@@ -50,8 +50,8 @@ Verb add_replicate_verb(CLI::App& app) {
   auto replica = std::make_shared<std::string>();
   auto follow = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("replicate", "Apply the changes of one database to a replica, through CDC");
-  cmd->add_option("SRC", *source, "Folder of the source database (enrichment diff or full)")->required();
-  cmd->add_option("DST", *replica, "Folder of the replica (created when it holds no database)")->required();
+  cmd->add_option("SRC", *source, "Folder of the source database (enrichment diff or full)")->check(folder_name())->required();
+  cmd->add_option("DST", *replica, "Folder of the replica (created when it holds no database)")->check(folder_name())->required();
   cmd->add_flag("--follow", *follow, "Keep applying new source transactions until interrupted (Ctrl-C)");
   cmd->footer(
       "Each source transaction becomes one replica transaction, with the same element ids, users\n"

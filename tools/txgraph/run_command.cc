@@ -81,7 +81,7 @@ Verb add_run_verb(CLI::App& app) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("run", "Apply transactions (JSON lines) from FILE or standard input");
   cmd->footer(kRunHelp);
-  cmd->add_option("DIR", args->dir, "Folder of the database")->required();
+  cmd->add_option("DIR", args->dir, "Folder of the database")->check(folder_name())->required();
   cmd->add_option("FILE", args->file,
                   "Transactions, one JSON object per line; - or nothing reads standard input");
   return {cmd, [args] {

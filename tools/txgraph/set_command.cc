@@ -61,7 +61,7 @@ Verb add_set_verb(CLI::App& app) {
       "  checkpoint-interval-volume  e.g. 250M; 0 turns it off\n"
       "  log-compression-level       0 (off) to 19\n"
       "The change is stored in the database and kept across opens; `txgraph show` lists them.");
-  cmd->add_option("DIR", args->dir, "Folder of the database")->required();
+  cmd->add_option("DIR", args->dir, "Folder of the database")->check(folder_name())->required();
   cmd->add_option("KEY", args->key, "The setting to change")->required();
   cmd->add_option("VALUE", args->value, "Its new value")->required();
   return {cmd, [args] { set_setting(args->dir, args->key, args->value, std::cout); }};

@@ -179,7 +179,7 @@ Verb add_show_verb(CLI::App& app) {
       "[{name, needsTx, commit, holdBytes, lost}]. Sizes are in bytes;\n"
       "times are ISO-8601 UTC with milliseconds. 'At open' and 'since open' are about this\n"
       "command's own open of the database: recovery after a crash, pruning after a checkpoint.");
-  cmd->add_option("DIR", args->dir, "Folder of the database")->required();
+  cmd->add_option("DIR", args->dir, "Folder of the database")->check(folder_name())->required();
   cmd->add_flag("--json", args->json, "Print one JSON object instead of text");
   return {cmd, [args] { show_database(args->dir, args->json, std::cout); }};
 }

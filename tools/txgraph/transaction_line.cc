@@ -263,7 +263,7 @@ KeyConstraint key_constraint_of(const Json& spec) {
 Json parse_line(std::string_view line) {
   Json json;
   try {
-    json = Json::parse(line);
+    json = parse_json(line);
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number like 1e9999
     // nlohmann's message says where the text went wrong; drop its "[json.exception…] " tag.
     std::string_view what = e.what();
