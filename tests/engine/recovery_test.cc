@@ -249,6 +249,19 @@ std::set<std::int64_t> big_numbers(Database& db) {
   return out;
 }
 
+// A process that opens the database, commits [from, to) and dies without closing anything.
+bool commits_then_dies(const TestDir& dir, const Options& options, int from, int to) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    auto db = Database::open(dir.path(), options);
+    commit_big(*db, from, to);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 TEST(Recovery, AHoleInTheUnsyncedEndOfTheLogIsCutNotCalledDamage) {
   TestDir dir;
   Options durable;
@@ -262,15 +275,7 @@ TEST(Recovery, AHoleInTheUnsyncedEndOfTheLogIsCutNotCalledDamage) {
   Options unsynced = durable;
   unsynced.durability = Durability::kAsync;
   unsynced.async_sync_interval = std::chrono::hours(1);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    auto db = Database::open(dir.path(), unsynced);
-    commit_big(*db, 10, 13);
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_TRUE(commits_then_dies(dir, unsynced, 10, 13));
   std::string path = segments(dir).back().path;
   auto offsets = frame_offsets(path);
   ASSERT_GE(offsets.size(), 3u);
@@ -294,15 +299,7 @@ TEST(Recovery, AHoleWhereASyncHadReachedIsDamage) {
   TestDir dir;
   Options durable;
   durable.initial_settings.log_compression_level = 0;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    auto db = Database::open(dir.path(), durable);
-    commit_big(*db, 0, 10);  // each synced before the next is written
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_TRUE(commits_then_dies(dir, durable, 0, 10));  // each synced before the next is written
   std::string path = segments(dir).back().path;
   auto offsets = frame_offsets(path);
   ASSERT_GE(offsets.size(), 5u);
