@@ -17,6 +17,7 @@
 #include "cdc/change_id.h"
 #include "txgraph/consumer.h"
 #include "txlog/consumer_records.h"
+#include "txlog/file.h"
 #include "txlog/log_directory.h"
 #include "txlog/segment_reader.h"
 
@@ -130,7 +131,7 @@ class GroupInUse {
   GroupInUse(const std::string& dir, std::string_view name) {
     std::string path = fmt::format("{}/{}.lock", dir, name);
     for (;;) {
-      fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, txlog::new_file_mode(dir));
       if (fd_ < 0) throw Error(ErrorCode::kIo, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
       if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         int err = errno;

@@ -1,6 +1,7 @@
 // Opening and closing a database, the commit path, checkpoints and settings.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "engine/recovery.h"
 #include "engine/settings.h"
 #include "txlog/byte_codec.h"
+#include "txlog/file.h"
 #include "txlog/log_directory.h"
 #include "txlog/retention_policy.h"
 #include "txlog/segment_format.h"
@@ -36,7 +38,7 @@ std::int64_t system_now_us() {
 // An exclusive lock on DIR/LOCK, held while the database is open: the log has one writer.
 int lock_directory(const std::filesystem::path& dir) {
   std::string path = (dir / "LOCK").string();
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, txlog::new_file_mode(dir.string()));
   if (fd < 0)
     throw Error(ErrorCode::kIo, fmt::format("cannot open lock file {}: {}", path, std::strerror(errno)));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -55,8 +57,8 @@ void create_store(const std::filesystem::path& dir, const Options& options) {
   auto fresh = dir / "store.new";
   std::error_code ec;
   std::filesystem::remove_all(fresh, ec);
-  if (!ec) std::filesystem::create_directories(fresh, ec);
-  if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot create {}: {}", fresh.string(), ec.message()));
+  if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot remove {}: {}", fresh.string(), ec.message()));
+  txlog::make_folder(fresh.string(), txlog::new_folder_mode(dir.string()));
   {
     engine::LmdbEnv env(fresh.string(), options.map_size, false);
     const auto& t = env.tables();
@@ -126,8 +128,16 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
                 fmt::format("{} holds log segments but no store ({} is missing); refusing to create a new database "
                             "over another database's log",
                             dir.string(), (dir / "store" / "data.mdb").string()));
-  std::filesystem::create_directories(dir / "txlog", ec);
-  if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot create the database folders in {}: {}", dir.string(), ec.message()));
+  if (!exists) {
+    // A new database is its owner's alone, or its group may read it too (Options::group_access);
+    // every file and folder made in it later follows its folder (txlog::new_file_mode).
+    unsigned mode = options.group_access ? 0750 : 0700;
+    if (!dir.parent_path().empty()) std::filesystem::create_directories(dir.parent_path(), ec);
+    if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.parent_path().string(), ec.message()));
+    if (!txlog::make_folder(dir.string(), mode) && ::chmod(dir.c_str(), mode) != 0)
+      throw Error(ErrorCode::kIo, fmt::format("cannot set the mode of {}: {}", dir.string(), std::strerror(errno)));
+  }
+  txlog::make_folder((dir / "txlog").string(), txlog::new_folder_mode(dir.string()));
 
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;

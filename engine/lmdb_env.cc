@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "txgraph/error.h"
+#include "txlog/file.h"
 
 namespace txgraph::engine {
 
@@ -32,7 +33,8 @@ LmdbEnv::LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data)
     check_mdb(mdb_env_set_maxreaders(env_, 512), "configuring the store");
     // NOTLS: read transactions are objects the application may move between threads.
     unsigned flags = MDB_NOTLS | (sync_data ? MDB_NOMETASYNC : MDB_NOSYNC);
-    check_mdb(mdb_env_open(env_, dir.c_str(), flags, 0644), fmt::format("opening the store in {}", dir));
+    check_mdb(mdb_env_open(env_, dir.c_str(), flags, txlog::new_file_mode(dir)),
+              fmt::format("opening the store in {}", dir));
     MDB_txn* txn = nullptr;
     check_mdb(mdb_txn_begin(env_, nullptr, 0, &txn), "opening the store tables");
     auto open = [&](const char* name, MDB_dbi* dbi) {

@@ -73,14 +73,14 @@ void check_consumer_name(std::string_view name) {
 ConsumerLock::ConsumerLock(const std::string& dir, bool create) {
   std::error_code ec;
   if (create) {
-    bool made = std::filesystem::create_directory(dir, ec);
-    if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir, ec.message()));
+    std::string parent = std::filesystem::path(dir).parent_path().string();
+    bool made = make_folder(dir, new_folder_mode(parent));
     if (made) sync_directory(std::filesystem::path(dir).parent_path().string());
   } else if (!std::filesystem::is_directory(dir, ec)) {
     return;
   }
   std::string path = (std::filesystem::path(dir) / ".lock").string();
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, new_file_mode(dir));
   if (fd_ < 0 && errno == EACCES) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // a read-only reader
   if (fd_ < 0) throw Error(ErrorCode::kIo, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
   while (::flock(fd_, LOCK_EX) != 0) {

@@ -54,7 +54,8 @@ File::File(const std::string& path, Mode mode) : path_(path) {
   if (mode != Mode::kRead) {
     if (int err = injected(IoOp::kOpen, path)) fail("cannot open", path, err);
   }
-  fd_ = ::open(path.c_str(), flags, 0644);
+  fd_ = ::open(path.c_str(), flags,
+               mode == Mode::kCreateExclusive ? new_file_mode(std::filesystem::path(path).parent_path().string()) : 0);
   if (fd_ < 0) {
     int err = errno;
     if (err == ENOENT) throw Error(ErrorCode::kNotFound, fmt::format("no such file: {}", path));
@@ -166,6 +167,27 @@ std::string read_small_file(const std::string& path) {
   std::string data(f.size(), '\0');
   data.resize(f.read_at(0, data.data(), data.size()));
   return data;
+}
+
+namespace {
+bool group_may_read(const std::string& folder) {
+  struct stat st;
+  return ::stat(folder.empty() ? "." : folder.c_str(), &st) == 0 && (st.st_mode & S_IRGRP) != 0;
+}
+}  // namespace
+
+unsigned new_file_mode(const std::string& folder) { return group_may_read(folder) ? 0640 : 0600; }
+unsigned new_folder_mode(const std::string& parent) { return group_may_read(parent) ? 0750 : 0700; }
+
+bool make_folder(const std::string& path, unsigned mode) {
+  if (::mkdir(path.c_str(), mode) == 0) {
+    // mkdir's mode passes through the umask, which may take more than the group's bits.
+    if (::chmod(path.c_str(), mode) != 0) fail("cannot set the mode of", path, errno);
+    return true;
+  }
+  int err = errno;
+  if (err == EEXIST && std::filesystem::is_directory(path)) return false;
+  fail("cannot create", path, err);
 }
 
 void write_file_atomically(const std::string& path, std::string_view data) {

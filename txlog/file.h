@@ -47,6 +47,16 @@ class File {
   int fd_ = -1;
 };
 
+// Access to a database's files is its owner's alone (files 0600, folders 0700), unless the
+// folder a file or folder is made in grants its group access: then the group may read
+// (0640, 0750), as in a database made with Options::group_access. The modes are set
+// explicitly, whatever the umask.
+unsigned new_file_mode(const std::string& folder);
+unsigned new_folder_mode(const std::string& parent);
+// Makes the folder `path` with `mode` if it does not exist; returns whether it made it.
+// Throws kIo naming the path.
+bool make_folder(const std::string& path, unsigned mode);
+
 // fsync of a directory, so that a created, renamed or removed entry survives a power cut.
 void sync_directory(const std::string& path);
 void remove_file(const std::string& path);

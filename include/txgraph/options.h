@@ -123,6 +123,14 @@ struct Options {
   // place and this gains nothing: turn it off.
   bool log_preallocate = true;
 
+  // Who may read a database this open creates. Default false: its folders are 0700 and its
+  // files 0600, the owner's alone, whatever the umask (like a PostgreSQL data directory).
+  // True: 0750 and 0640, so that the folder's group may read it (a backup, `txgraph log` or
+  // `txgraph cdc` run by another user of that group). An existing database keeps what its
+  // folders give: every file or folder made later gets the group's read access only if the
+  // folder it is made in has it.
+  bool group_access = false;
+
   // Persistent settings for a database this open creates; an existing database keeps the
   // ones stored in it (change them with Database::set_setting).
   Settings initial_settings;

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -473,6 +474,58 @@ TEST(Database, FullDurabilityCommitsAndReopens) {
   }
   auto db = Database::open(dir.path(), o);
   EXPECT_EQ(db->begin_read().node_count(), 5u);
+}
+
+// A new database is its owner's alone whatever the umask; with group_access its group may read
+// it. Files and folders made later (segments, checkpoint files, consumer groups) follow their
+// folder.
+TEST(Database, ANewDatabaseIsItsOwnersAloneUnlessItsGroupMayRead) {
+  for (bool group : {false, true}) {
+    SCOPED_TRACE(group ? "group_access" : "private");
+    TestDir dir;
+    auto db_dir = dir / "db";
+    Options options;
+    options.group_access = group;
+    options.initial_settings.enrichment = EnrichmentMode::kDiff;
+    options.initial_settings.rotation_size = 4096;
+    options.initial_settings.log_compression_level = 0;
+    mode_t umask_before = ::umask(0);  // the modes must not depend on a friendly umask
+    try {
+      auto db = Database::open(db_dir, options);
+      ChangeStream stream(*db);
+      ConsumerGroupOptions start;
+      start.start = StartLocation::earliest();
+      create_consumer_group(stream, "g", start);
+      for (int i = 0; i < 40; ++i) {
+        auto tx = db->begin_write();
+        tx.create_node({"N"}, {{"pad", Value(std::string(200, 'p'))}});
+        tx.commit();
+      }
+      Consumer consumer(stream, "g");
+      consumer.poll(10);
+      consumer.commit();
+      db->checkpoint();
+      db->close();
+    } catch (...) {
+      ::umask(umask_before);
+      throw;
+    }
+    ::umask(umask_before);
+    auto mode_of = [](const std::filesystem::path& p) {
+      struct stat st;
+      EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+      return static_cast<unsigned>(st.st_mode & 0777);
+    };
+    EXPECT_EQ(mode_of(db_dir), group ? 0750u : 0700u);
+    std::size_t files = 0, folders = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(db_dir)) {
+      bool folder = entry.is_directory();
+      (folder ? folders : files)++;
+      EXPECT_EQ(mode_of(entry.path()), folder ? (group ? 0750u : 0700u) : (group ? 0640u : 0600u)) << entry.path();
+    }
+    EXPECT_GE(folders, 3u);  // store, txlog, consumers
+    EXPECT_GE(files, 6u);    // LOCK, data.mdb, lock.mdb, checkpoint.meta, segments, the group's files
+  }
 }
 
 }  // namespace
