@@ -30,7 +30,8 @@ LogWriter::LogWriter(LogWriterOptions options, std::uint64_t active_number, std:
     // it says so in its sync mark, so that damage before it is never taken for an unsynced
     // tail.
     active_->sync();
-    written_offset_ = synced_offset_ = active_end;
+    written_offset_ = active_end;
+    synced_offset_ = active_end;
     marked_synced_offset_ = 0;
     // A segment of an older format version goes on in that version: no dictionary and no
     // tags go into it (the next segment has them).
@@ -90,7 +91,8 @@ void LogWriter::create_segment(std::uint64_t number, std::uint64_t first_tx) {
   preallocated_end_ = 0;
   // Everything before this segment was synced by rotate(); a fresh segment holds nothing.
   synced_ = written_;
-  written_offset_ = synced_offset_ = marked_synced_offset_ = kSegmentHeaderSize;
+  written_offset_ = marked_synced_offset_ = kSegmentHeaderSize;
+  synced_offset_ = kSegmentHeaderSize;
 }
 
 void LogWriter::rotate(std::uint64_t next_tx) {
@@ -244,11 +246,7 @@ LogWriter::Position LogWriter::append(RecordType type, std::span<const std::stri
     }
   }
   // The sync mark, when a sync has completed since the last one (format version 3).
-  std::uint64_t synced_offset;
-  {
-    std::lock_guard lock(mutex_);
-    synced_offset = std::min(synced_offset_, active_size_);
-  }
+  std::uint64_t synced_offset = std::min(synced_offset_.load(), active_size_);
   bool mark = segment_version_ >= 3 && synced_offset != marked_synced_offset_;
   if (mark) {
     sync_mark_.clear();
@@ -285,7 +283,8 @@ void LogWriter::undo_append(Position end) {
     // transaction back at recovery.
     active_->sync();
     active_size_ -= last_frame_bytes_;
-    written_offset_ = synced_offset_ = active_size_;
+    written_offset_ = active_size_;
+    synced_offset_ = active_size_;
   } catch (const Error& e) {
     failure_ = e.what();
   }
@@ -325,7 +324,7 @@ void LogWriter::sync_to(Position position) {
     }
     if (target > synced_) synced_ = target;
     // A rotation in between synced the old segment whole and started the new one synced.
-    if (file == active_ && target_offset > synced_offset_) synced_offset_ = target_offset;
+    if (file == active_ && target_offset > synced_offset_.load()) synced_offset_ = target_offset;
     synced_cv_.notify_all();
   }
 }

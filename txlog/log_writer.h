@@ -5,6 +5,7 @@
 // writer); sync_to() may be called from any number of threads at once.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -131,7 +132,9 @@ class LogWriter {
   // Offsets in the active segment: where its records end, and how far the last completed
   // sync of it reached.
   std::uint64_t written_offset_ = 0;
-  std::uint64_t synced_offset_ = 0;
+  // Changed under the mutex; read by append() without it, since it only needs a value the
+  // sync had reached (the commit path takes no lock for it).
+  std::atomic<std::uint64_t> synced_offset_{0};
   bool syncing_ = false;
   std::uint64_t sync_count_ = 0;
   std::string failure_;  // non-empty once the writer refuses work
