@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 
 namespace {
@@ -105,21 +106,10 @@ void check_figures(const std::string& program, const json& j) {
 int main(int argc, char** argv) {
   bool quick = false;
   fs::path dir;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--quick") {
-      quick = true;
-    } else if (dir.empty() && !arg.empty() && arg[0] != '-') {
-      dir = arg;
-    } else {
-      std::fprintf(stderr, "usage: bench_report [--quick] DIR\n");
-      return 2;
-    }
-  }
-  if (dir.empty()) {
-    std::fprintf(stderr, "usage: bench_report [--quick] DIR\n");
-    return 2;
-  }
+  CLI::App app{"Checks that every benchmark's output exists and parses, and writes run.json from them"};
+  app.add_flag("--quick", quick, "The outputs are from a quick run");
+  app.add_option("DIR", dir, "The folder the suite wrote")->required();
+  txgraph::bench::parse_command_line(app, argc, argv);
   try {
     json run = {{"format", 1}, {"quick", quick}, {"time_utc", txgraph::bench::utc_now()}, {"suite", json::array()},
                 {"results", json::object()}};

@@ -70,6 +70,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "bench/mixed_workload.h"
 #include "txgraph/cdc.h"
@@ -115,50 +116,30 @@ void check_interrupted() {
   if (interrupted) throw std::runtime_error("interrupted");
 }
 
-[[noreturn]] void usage_error(const std::string& message) {
-  fmt::print(stderr,
-             "cdc_bench: {}\nusage: cdc_bench [--dir DIR] [--tx N] [--rounds R] [--samples N] [--quick] "
-             "[--json FILE] [--no-klog]\n",
-             message);
-  std::exit(2);
-}
-
 Config parse_args(int argc, char** argv) {
   Config config;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(arg + " needs a value");
-      return argv[++i];
-    };
-    auto positive = [&](std::uint64_t most) {
-      std::string text = value();
-      char* end = nullptr;
-      errno = 0;
-      unsigned long long n = std::strtoull(text.c_str(), &end, 10);
-      if (end == text.c_str() || *end != '\0' || errno != 0 || n == 0 || n > most || text[0] == '-')
-        usage_error(fmt::format("bad {} {}", arg, text));
-      return static_cast<std::uint64_t>(n);
-    };
-    if (arg == "--dir") {
-      config.parent_dir = value();
-    } else if (arg == "--tx") {
-      config.tx_count = positive(100'000'000);
-    } else if (arg == "--rounds") {
-      config.rounds = static_cast<int>(positive(99));
-    } else if (arg == "--samples") {
-      config.samples = static_cast<int>(positive(1'000'000));
-    } else if (arg == "--quick") {
-      config.tx_count = 20000;
-      config.rounds = 3;
-      config.samples = 300;
-    } else if (arg == "--json") {
-      config.json_file = value();
-    } else if (arg == "--no-klog") {
-      config.run_klog = false;
-    } else {
-      usage_error("unknown argument " + arg);
-    }
+  bool quick = false;
+  CLI::App app{"Change reads: the CDC reader's full scan and its wake-up latency, per mode"};
+  app.add_option("--dir", config.parent_dir, "Where the temporary databases go")->capture_default_str();
+  app.add_option("--tx", config.tx_count, "Transactions written and read back")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option("--rounds", config.rounds, "Rounds of each measurement; the median is reported")
+      ->check(CLI::Range(1, 99))
+      ->capture_default_str();
+  app.add_option("--samples", config.samples, "Wake-up latency samples")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_flag("--quick", quick, "Small sizes (20 000 transactions, 3 rounds, 300 samples) unless given");
+  app.add_option("--json", config.json_file, "Write the results to this file as JSON");
+  bool no_klog = false;
+  app.add_flag("--no-klog", no_klog, "Skip the kLog (synced) configuration");
+  txgraph::bench::parse_command_line(app, argc, argv);
+  config.run_klog = !no_klog;
+  if (quick) {
+    if (app.count("--tx") == 0) config.tx_count = 20000;
+    if (app.count("--rounds") == 0) config.rounds = 3;
+    if (app.count("--samples") == 0) config.samples = 300;
   }
   return config;
 }

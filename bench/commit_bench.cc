@@ -33,6 +33,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "txgraph/database.h"
 
@@ -70,39 +71,22 @@ double seconds_since(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
-[[noreturn]] void usage_error(const std::string& message) {
-  fmt::print(stderr,
-             "commit_bench: {}\nusage: commit_bench [--dir DIR] [--seconds N] [--quick] "
-             "[--json FILE] [--no-full]\n",
-             message);
-  std::exit(2);
-}
-
 Config parse_args(int argc, char** argv) {
   Config config;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(arg + " needs a value");
-      return argv[++i];
-    };
-    if (arg == "--dir") {
-      config.parent_dir = value();
-    } else if (arg == "--seconds") {
-      std::string text = value();
-      char* end = nullptr;
-      config.seconds = std::strtod(text.c_str(), &end);
-      if (end == text.c_str() || *end != '\0' || config.seconds <= 0) usage_error("bad --seconds " + text);
-    } else if (arg == "--quick") {
-      config.seconds = 0.5;
-      config.fdatasync_seconds = 0.5;
-    } else if (arg == "--json") {
-      config.json_file = value();
-    } else if (arg == "--no-full") {
-      config.run_full = false;
-    } else {
-      usage_error("unknown argument " + arg);
-    }
+  bool quick = false, no_full = false;
+  CLI::App app{"Commit rates: one-node transactions per second per durability, beside the disk's own fdatasync rate"};
+  app.add_option("--dir", config.parent_dir, "Where the temporary databases go")->capture_default_str();
+  app.add_option("--seconds", config.seconds, "Seconds each configuration runs")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_flag("--quick", quick, "Half a second per configuration (and for the disk) unless --seconds is given");
+  app.add_option("--json", config.json_file, "Write the results to this file as JSON");
+  app.add_flag("--no-full", no_full, "Skip the kFull durability configurations");
+  txgraph::bench::parse_command_line(app, argc, argv);
+  config.run_full = !no_full;
+  if (quick) {
+    if (app.count("--seconds") == 0) config.seconds = 0.5;
+    config.fdatasync_seconds = 0.5;
   }
   return config;
 }

@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "txgraph/txgraph.h"
 
@@ -37,22 +38,15 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--quick") {
-      a.quick = true;
-      a.nodes = 100'000;
-    } else if (arg == "--nodes" && i + 1 < argc) {
-      a.nodes = std::stoull(argv[++i]);
-    } else if (arg == "--results" && i + 1 < argc) {
-      a.results = argv[++i];
-    } else if (arg == "--json" && i + 1 < argc) {
-      a.json = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: import_bench [--quick] [--nodes N] [--results FILE] [--json FILE]\n");
-      std::exit(2);
-    }
-  }
+  CLI::App app{"Bulk import: nodes and relationships per second from CSV, against committing the same graph"};
+  app.add_flag("--quick", a.quick, "100 000 nodes unless --nodes is given");
+  app.add_option("--nodes", a.nodes, "Nodes in the generated CSV (relationships: twice as many)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}))
+      ->capture_default_str();
+  app.add_option("--results", a.results, "Write a text summary to this file");
+  app.add_option("--json", a.json, "Write the results to this file as JSON");
+  parse_command_line(app, argc, argv);
+  if (a.quick && app.count("--nodes") == 0) a.nodes = 100'000;
   return a;
 }
 

@@ -45,6 +45,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "bench/mixed_workload.h"
 #include "txgraph/cdc.h"
@@ -73,47 +74,35 @@ struct Config {
 volatile std::sig_atomic_t interrupted = 0;
 extern "C" void on_signal(int) { interrupted = 1; }
 
-[[noreturn]] void usage_error(const std::string& message) {
-  fmt::print(stderr,
-             "log_dump_bench: {}\nusage: log_dump_bench [--dir DIR] [--db DIR] [--size SIZE] [--rounds R] "
-             "[--txgraph PATH]\n",
-             message);
-  std::exit(2);
-}
-
 Config parse_args(int argc, char** argv) {
   Config config;
 #ifdef TXGRAPH_CLI
   config.txgraph = TXGRAPH_CLI;
 #endif
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(arg + " needs a value");
-      return argv[++i];
-    };
-    if (arg == "--dir") {
-      config.parent_dir = value();
-    } else if (arg == "--db") {
-      config.db_dir = value();
-    } else if (arg == "--size") {
-      std::string text = value();
-      try {
-        config.size = txgraph::parse_size(text);
-      } catch (const std::exception& e) {
-        usage_error(fmt::format("bad --size {}: {}", text, e.what()));
-      }
-    } else if (arg == "--rounds") {
-      std::string text = value();
-      config.rounds = std::atoi(text.c_str());
-      if (config.rounds < 1 || config.rounds > 99) usage_error("bad --rounds " + text);
-    } else if (arg == "--txgraph") {
-      config.txgraph = value();
-    } else {
-      usage_error("unknown argument " + arg);
-    }
+  std::string size = "1G";
+  CLI::App app{"txgraph log dump: records per second, text and JSON, over a log of a given size"};
+  app.add_option("--dir", config.parent_dir, "Where the temporary database goes")->capture_default_str();
+  app.add_option("--db", config.db_dir, "Dump this database instead of writing a temporary one");
+  app.add_option("--size", size, "Log size to write for the temporary database (64M, 1G)")
+      ->check([](const std::string& text) {
+        try {
+          (void)txgraph::parse_size(text);
+          return std::string();
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      })
+      ->capture_default_str();
+  app.add_option("--rounds", config.rounds, "Rounds per form; the median is reported")
+      ->check(CLI::Range(1, 99))
+      ->capture_default_str();
+  app.add_option("--txgraph", config.txgraph, "The txgraph tool to run")->capture_default_str();
+  txgraph::bench::parse_command_line(app, argc, argv);
+  config.size = txgraph::parse_size(size);
+  if (config.txgraph.empty()) {
+    std::fprintf(stderr, "log_dump_bench: --txgraph PATH is needed: this build has no txgraph tool\n");
+    std::exit(2);
   }
-  if (config.txgraph.empty()) usage_error("--txgraph PATH is needed: this build has no txgraph tool");
   return config;
 }
 

@@ -36,6 +36,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "txgraph/database.h"
 
@@ -88,45 +89,21 @@ struct Setup {
 volatile std::sig_atomic_t interrupted = 0;
 extern "C" void on_signal(int) { interrupted = 1; }
 
-[[noreturn]] void usage_error(const std::string& message) {
-  fmt::print(stderr,
-             "log_volume_bench: {}\nusage: log_volume_bench [--dir DIR] [--tx N] [--quick] [--rounds R] "
-             "[--json FILE]\n",
-             message);
-  std::exit(2);
-}
-
 Config parse_args(int argc, char** argv) {
   Config config;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(arg + " needs a value");
-      return argv[++i];
-    };
-    auto positive = [&](std::uint64_t most) {
-      std::string text = value();
-      char* end = nullptr;
-      errno = 0;
-      unsigned long long n = std::strtoull(text.c_str(), &end, 10);
-      if (end == text.c_str() || *end != '\0' || errno != 0 || n == 0 || n > most || text[0] == '-')
-        usage_error(fmt::format("bad {} {}", arg, text));
-      return static_cast<std::uint64_t>(n);
-    };
-    if (arg == "--dir") {
-      config.parent_dir = value();
-    } else if (arg == "--tx") {
-      config.tx_count = positive(100'000'000);
-    } else if (arg == "--quick") {
-      config.tx_count = 5000;
-    } else if (arg == "--rounds") {
-      config.rounds = static_cast<int>(positive(99));
-    } else if (arg == "--json") {
-      config.json_file = value();
-    } else {
-      usage_error("unknown argument " + arg);
-    }
-  }
+  bool quick = false;
+  CLI::App app{"Log volume: bytes per transaction and commit rate in OFF, DIFF and FULL, per compression"};
+  app.add_option("--dir", config.parent_dir, "Where the temporary databases go")->capture_default_str();
+  app.add_option("--tx", config.tx_count, "Transactions per configuration")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}))
+      ->capture_default_str();
+  app.add_flag("--quick", quick, "5 000 transactions per configuration unless --tx is given");
+  app.add_option("--rounds", config.rounds, "Rounds of each configuration; the median is reported")
+      ->check(CLI::Range(1, 99))
+      ->capture_default_str();
+  app.add_option("--json", config.json_file, "Write the results to this file as JSON");
+  txgraph::bench::parse_command_line(app, argc, argv);
+  if (quick && app.count("--tx") == 0) config.tx_count = 5000;
   return config;
 }
 

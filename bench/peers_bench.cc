@@ -29,6 +29,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "bench/peers/peers.h"
 #include "bench/peers/report.h"
@@ -220,19 +221,11 @@ int main(int argc, char** argv) {
   namespace peers = txgraph::bench::peers;
   bool quick = false, summarize = false;
   std::filesystem::path out_dir = "bench/results";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--quick") {
-      quick = true;
-    } else if (arg == "--summarize") {
-      summarize = true;
-    } else if (arg == "--out" && i + 1 < argc) {
-      out_dir = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: peers_bench [--quick | --summarize] [--out DIR]\n");
-      return 2;
-    }
-  }
+  CLI::App app{"txgraph beside SQLite and RocksDB doing the same work: commits, reads of changes, bulk import"};
+  auto* quick_flag = app.add_flag("--quick", quick, "Small sizes");
+  app.add_flag("--summarize", summarize, "Only rewrite peers.md from the peers.json in --out")->excludes(quick_flag);
+  app.add_option("--out", out_dir, "Folder for peers.json and peers.md")->capture_default_str();
+  txgraph::bench::parse_command_line(app, argc, argv);
   try {
     if (!summarize) {
       nlohmann::json run = peers::measure(quick);

@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "txgraph/txgraph.h"
 
@@ -128,17 +129,10 @@ double measure_throughput(const std::filesystem::path& source_dir, const std::fi
 int main(int argc, char** argv) {
   bool quick = false;
   std::string results;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--quick") {
-      quick = true;
-    } else if (arg == "--results" && i + 1 < argc) {
-      results = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: replication_bench [--quick] [--results FILE]\n");
-      return 2;
-    }
-  }
+  CLI::App app{"Replication: source commit to replica visible (paced), and catching up a backlog"};
+  app.add_flag("--quick", quick, "200 paced transactions and a backlog of 1 000 (else 2 000 and 40 000)");
+  app.add_option("--results", results, "Write the results to this file as JSON");
+  bench::parse_command_line(app, argc, argv);
   try {
     bench::TempDir dir{std::filesystem::temp_directory_path() /
                        fmt::format("txgraph-replication-bench-{}", ::getpid())};

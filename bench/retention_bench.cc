@@ -30,6 +30,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "cdc/change_id.h"
 #include "txgraph/txgraph.h"
@@ -175,17 +176,10 @@ void plot(const std::vector<Outcome>& outcomes, const std::filesystem::path& out
 int main(int argc, char** argv) {
   bool quick = false;
   std::filesystem::path out_dir = "bench/results";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--quick") {
-      quick = true;
-    } else if (arg == "--out" && i + 1 < argc) {
-      out_dir = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: retention_bench [--quick] [--out DIR]\n");
-      return 2;
-    }
-  }
+  CLI::App app{"Retention: simulated days of commits under each policy; exits 1 when a policy's bound is passed"};
+  app.add_flag("--quick", quick, "One lighter day (else seven)");
+  app.add_option("--out", out_dir, "Folder for the results")->capture_default_str();
+  bench::parse_command_line(app, argc, argv);
   try {
     int days = quick ? 1 : 7;
     int per_quarter = quick ? 40 : 400;

@@ -24,8 +24,6 @@ ChangeOperation operation_of(txlog::ChangeOperation op) {
   return ChangeOperation::kUpdate;
 }
 
-EnrichmentMode mode_of(txlog::CaptureMode mode) { return static_cast<EnrichmentMode>(mode); }
-
 const char* operation_text(ChangeOperation op) {
   switch (op) {
     case ChangeOperation::kCreate:
@@ -213,7 +211,7 @@ void EventBuilder::build(txlog::TxRecordView& record, std::size_t seq, ChangeEve
   out.tx_id = header.tx_id;
   out.seq = static_cast<std::uint32_t>(seq);
   auto& m = out.metadata;
-  m.capture_mode = mode_of(header.capture_mode);
+  m.capture_mode = header.capture_mode;
   if (!same_transaction) {
     m.database_name.assign(database_name_);
     m.executing_user.assign(header.user);

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <ctime>
 #include <optional>
 
 #include <fmt/format.h>
@@ -20,6 +19,7 @@
 #include "txlog/file.h"
 #include "txlog/log_directory.h"
 #include "txlog/segment_reader.h"
+#include "txlog/text_formats.h"
 
 namespace txgraph {
 
@@ -247,33 +247,6 @@ bool parse_digits(std::string_view text, std::int64_t& out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-// "2026-11-21T10:00:00Z" or "2026-11-21T10:00:00.250Z" in milliseconds since the epoch.
-bool parse_utc_time(std::string_view text, std::int64_t& ms) {
-  if (text.size() < 20 || text.back() != 'Z' || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':')
-    return false;
-  std::int64_t year, month, day, hour, minute, second, fraction = 0;
-  if (!parse_digits(text.substr(0, 4), year) || !parse_digits(text.substr(5, 2), month) ||
-      !parse_digits(text.substr(8, 2), day) || !parse_digits(text.substr(11, 2), hour) ||
-      !parse_digits(text.substr(14, 2), minute) || !parse_digits(text.substr(17, 2), second))
-    return false;
-  std::string_view rest = text.substr(19, text.size() - 20);
-  if (!rest.empty()) {
-    if (rest[0] != '.' || rest.size() < 2 || rest.size() > 4 || !parse_digits(rest.substr(1), fraction)) return false;
-    for (std::size_t digits = rest.size() - 1; digits < 3; ++digits) fraction *= 10;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return false;
-  std::tm tm{};
-  tm.tm_year = static_cast<int>(year - 1900);
-  tm.tm_mon = static_cast<int>(month - 1);
-  tm.tm_mday = static_cast<int>(day);
-  tm.tm_hour = static_cast<int>(hour);
-  tm.tm_min = static_cast<int>(minute);
-  tm.tm_sec = static_cast<int>(second);
-  ms = static_cast<std::int64_t>(::timegm(&tm)) * 1000 + fraction;
-  return true;
-}
-
 }  // namespace
 
 StartLocation parse_start_location(std::string_view text) {
@@ -281,7 +254,9 @@ StartLocation parse_start_location(std::string_view text) {
   if (text == "latest") return StartLocation::latest();
   std::int64_t ms = 0;
   if (!text.empty() && text.front() != '-' && parse_digits(text, ms)) return StartLocation::at_time(ms);
-  if (parse_utc_time(text, ms)) return StartLocation::at_time(ms);
+  // A date first ("2026-11-21…"): read as a time, and if it is not one, say why.
+  if (text.size() >= 5 && text[4] == '-' && text.find_first_not_of("0123456789") == 4)
+    return StartLocation::at_time(txlog::parse_utc_time(text) / 1000);
   try {
     cdc::decode_change_id(text);
     return StartLocation::after(std::string(text));
@@ -289,7 +264,7 @@ StartLocation parse_start_location(std::string_view text) {
   }
   throw Error(ErrorCode::kInvalidArgument,
               fmt::format("\"{}\" is not a start location: use earliest, latest, a UTC time "
-                          "(2026-11-21T10:00:00Z or 2026-11-21T10:00:00.250Z), milliseconds since the epoch, or a "
+                          "(2026-11-21T10:00:00Z, 2026-11-21T10:00:00.250Z or 2026-11-21), milliseconds since the epoch, or a "
                           "change id",
                           text));
 }

@@ -14,8 +14,6 @@ namespace txgraph::cdc {
 
 namespace {
 
-EnrichmentMode mode_of(txlog::CaptureMode mode) { return static_cast<EnrichmentMode>(mode); }
-
 // The capture mode is the byte after the tx id and the two times.
 txlog::CaptureMode peek_capture_mode(std::string_view payload) {
   txlog::ByteReader in(payload, "transaction record");
@@ -109,11 +107,11 @@ void LogTail::read_on(TailState& state) {
     }
     if (frame.type == txlog::RecordType::kTransaction) {
       state.last_tx = txlog::peek_tx_id(frame.payload);
-      state.enrichment = mode_of(peek_capture_mode(frame.payload));
+      state.enrichment = peek_capture_mode(frame.payload);
       mode_known_ = true;
     } else if (frame.type == txlog::RecordType::kEnrichmentChange) {
       auto change = txlog::decode_enrichment_change(frame.payload);
-      state.enrichment = mode_of(change.to);
+      state.enrichment = change.to;
       state.enrichment_generation = change.generation;
       mode_known_ = true;
     }
@@ -132,10 +130,10 @@ void LogTail::settle_mode_from_older_segments() {
       bool seen = false;
       while (reader.next(&frame) == txlog::SegmentReader::Next::kRecord) {
         if (frame.type == txlog::RecordType::kTransaction) {
-          older.enrichment = mode_of(peek_capture_mode(frame.payload));
+          older.enrichment = peek_capture_mode(frame.payload);
           seen = true;
         } else if (frame.type == txlog::RecordType::kEnrichmentChange) {
-          older.enrichment = mode_of(txlog::decode_enrichment_change(frame.payload).to);
+          older.enrichment = txlog::decode_enrichment_change(frame.payload).to;
           seen = true;
         }
       }

@@ -193,9 +193,9 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
 
     auto recovered = engine::recover(*impl);
     if (auto change = recovered.last_enrichment_change;
-        change && (static_cast<EnrichmentMode>(change->to) != impl->enrichment.load() ||
+        change && (change->to != impl->enrichment.load() ||
                    change->generation != impl->enrichment_generation.load())) {
-      impl->store_enrichment(static_cast<EnrichmentMode>(change->to), change->generation);
+      impl->store_enrichment(change->to, change->generation);
       engine::recovery_step(engine::RecoveryStep::kEnrichmentCaughtUp);
     }
     impl->last_committed_tx = recovered.last_tx;
@@ -284,7 +284,7 @@ WriteTransaction Database::begin_write(TxInfo info) {
   const auto& t = impl_->env->tables();
   state->info = std::move(info);
   state->start_time_us = impl_->now_us();
-  state->capture_mode = static_cast<txlog::CaptureMode>(impl_->enrichment.load());
+  state->capture_mode = impl_->enrichment.load();
   state->next_node_id = engine::read_meta_u64(state->txn, t, engine::kMetaNextNodeId, 1);
   state->next_relationship_id = engine::read_meta_u64(state->txn, t, engine::kMetaNextRelationshipId, 1);
   return WriteTransaction(std::move(state));
@@ -481,8 +481,7 @@ void Database::set_enrichment(EnrichmentMode mode) {
   EnrichmentMode from = db.enrichment.load();
   if (from == mode) return;
   std::uint64_t generation = db.enrichment_generation.load() + (from == EnrichmentMode::kOff ? 1 : 0);
-  txlog::EnrichmentChangeRecord record{static_cast<txlog::CaptureMode>(from), static_cast<txlog::CaptureMode>(mode),
-                                       generation, db.last_committed_tx.load() + 1, db.now_us()};
+  txlog::EnrichmentChangeRecord record{from, mode, generation, db.last_committed_tx.load() + 1, db.now_us()};
   std::string payload = txlog::encode_enrichment_change(record);
   std::string_view parts[] = {payload};
   const auto& t = db.env->tables();

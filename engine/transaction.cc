@@ -84,6 +84,16 @@ detail::TxnState& writable(const std::unique_ptr<detail::TxnState>& state) {
   return s;
 }
 
+// Every write method applies its operation to the store first, then appends the operation's
+// redo record with this: a change the store refuses (a missing node, a key taken) throws
+// before anything of it reaches the log.
+template <auto Encode, typename... Args>
+void log_applied(detail::TxnState& s, const Args&... args) {
+  ByteWriter w(s.ops);
+  Encode(w, args...);
+  ++s.op_count;
+}
+
 template <typename Id, typename Fn>
 std::vector<Id> collect_prefix(detail::TxnState& s, MDB_dbi dbi, const std::string& prefix, Fn&& id_of) {
   std::vector<Id> out;
@@ -230,9 +240,7 @@ NodeId WriteTransaction::create_node_with_id(NodeId wanted, const std::vector<st
                             "never reused",
                             element_id(wanted), element_id(NodeId{s.next_node_id})));
   engine::create_node(s, id, labels, properties);
-  ByteWriter w(s.ops);
-  txlog::encode_create_node(w, id, labels, properties);
-  ++s.op_count;
+  log_applied<txlog::encode_create_node>(s, id, labels, properties);
   return NodeId{id};
 }
 
@@ -247,41 +255,31 @@ void WriteTransaction::delete_node(NodeId id, bool detach) {
     }
   }
   engine::delete_node(s, id.value);
-  ByteWriter w(s.ops);
-  txlog::encode_delete(w, OpCode::kDeleteNode, id.value);
-  ++s.op_count;
+  log_applied<txlog::encode_delete>(s, OpCode::kDeleteNode, id.value);
 }
 
 void WriteTransaction::set_node_properties(NodeId id, const Properties& properties) {
   auto& s = writable(state_);
   engine::set_node_properties(s, id.value, properties);
-  ByteWriter w(s.ops);
-  txlog::encode_set_properties(w, OpCode::kSetNodeProperties, id.value, properties);
-  ++s.op_count;
+  log_applied<txlog::encode_set_properties>(s, OpCode::kSetNodeProperties, id.value, properties);
 }
 
 void WriteTransaction::remove_node_properties(NodeId id, const std::vector<std::string>& keys) {
   auto& s = writable(state_);
   engine::remove_node_properties(s, id.value, keys);
-  ByteWriter w(s.ops);
-  txlog::encode_names(w, OpCode::kRemoveNodeProperties, id.value, keys);
-  ++s.op_count;
+  log_applied<txlog::encode_names>(s, OpCode::kRemoveNodeProperties, id.value, keys);
 }
 
 void WriteTransaction::add_labels(NodeId id, const std::vector<std::string>& labels) {
   auto& s = writable(state_);
   engine::add_labels(s, id.value, labels);
-  ByteWriter w(s.ops);
-  txlog::encode_names(w, OpCode::kAddLabels, id.value, labels);
-  ++s.op_count;
+  log_applied<txlog::encode_names>(s, OpCode::kAddLabels, id.value, labels);
 }
 
 void WriteTransaction::remove_labels(NodeId id, const std::vector<std::string>& labels) {
   auto& s = writable(state_);
   engine::remove_labels(s, id.value, labels);
-  ByteWriter w(s.ops);
-  txlog::encode_names(w, OpCode::kRemoveLabels, id.value, labels);
-  ++s.op_count;
+  log_applied<txlog::encode_names>(s, OpCode::kRemoveLabels, id.value, labels);
 }
 
 RelationshipId WriteTransaction::create_relationship(std::string_view type, NodeId start, NodeId end,
@@ -300,43 +298,33 @@ RelationshipId WriteTransaction::create_relationship_with_id(RelationshipId want
                             "ids are never reused",
                             element_id(wanted), element_id(RelationshipId{s.next_relationship_id})));
   engine::create_relationship(s, id, type, start.value, end.value, properties);
-  ByteWriter w(s.ops);
-  txlog::encode_create_relationship(w, id, type, start.value, end.value, properties);
-  ++s.op_count;
+  log_applied<txlog::encode_create_relationship>(s, id, type, start.value, end.value, properties);
   return RelationshipId{id};
 }
 
 void WriteTransaction::delete_relationship(RelationshipId id) {
   auto& s = writable(state_);
   engine::delete_relationship(s, id.value);
-  ByteWriter w(s.ops);
-  txlog::encode_delete(w, OpCode::kDeleteRelationship, id.value);
-  ++s.op_count;
+  log_applied<txlog::encode_delete>(s, OpCode::kDeleteRelationship, id.value);
 }
 
 void WriteTransaction::set_relationship_properties(RelationshipId id, const Properties& properties) {
   auto& s = writable(state_);
   engine::set_relationship_properties(s, id.value, properties);
-  ByteWriter w(s.ops);
-  txlog::encode_set_properties(w, OpCode::kSetRelationshipProperties, id.value, properties);
-  ++s.op_count;
+  log_applied<txlog::encode_set_properties>(s, OpCode::kSetRelationshipProperties, id.value, properties);
 }
 
 void WriteTransaction::remove_relationship_properties(RelationshipId id, const std::vector<std::string>& keys) {
   auto& s = writable(state_);
   engine::remove_relationship_properties(s, id.value, keys);
-  ByteWriter w(s.ops);
-  txlog::encode_names(w, OpCode::kRemoveRelationshipProperties, id.value, keys);
-  ++s.op_count;
+  log_applied<txlog::encode_names>(s, OpCode::kRemoveRelationshipProperties, id.value, keys);
 }
 
 void WriteTransaction::create_key(const KeyConstraint& constraint) {
   auto& s = writable(state_);
   engine::create_key(s, constraint);
-  ByteWriter w(s.ops);
-  txlog::encode_create_key(w, static_cast<std::uint8_t>(constraint.kind), constraint.label_or_type,
-                           constraint.properties);
-  ++s.op_count;
+  log_applied<txlog::encode_create_key>(s, static_cast<std::uint8_t>(constraint.kind), constraint.label_or_type,
+                                        constraint.properties);
 }
 
 void WriteTransaction::abort() {

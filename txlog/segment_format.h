@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "txgraph/options.h"
+
 namespace txgraph::txlog {
 
 // Persistent format: never renumber. Type 0 is never written, so a zero-filled region is
@@ -23,8 +25,9 @@ enum class RecordType : std::uint8_t {
 bool is_known_record_type(std::uint8_t type);
 std::string_view record_type_name(RecordType type);
 
-// Persistent format: never renumber. The capture mode a transaction record was written in.
-enum class CaptureMode : std::uint8_t { kOff = 0, kDiff = 1, kFull = 2 };
+// The capture mode a transaction record was written in: the database's enrichment mode, one
+// enum (txgraph/options.h) whose values are part of this format.
+using CaptureMode = EnrichmentMode;
 
 // Frame flag bits. Persistent format.
 constexpr std::uint8_t kFrameFlagCompressed = 0x01;  // payload is zstd-compressed (record_compression.h)

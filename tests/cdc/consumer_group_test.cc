@@ -75,6 +75,10 @@ TEST(ConsumerGroup, StartsAtEachStartLocation) {
   EXPECT_EQ(polled("from-future-time"), (std::vector<std::int64_t>{4}));
   EXPECT_EQ(parse_start_location("2026-11-21T10:00:00.250Z").time_ms, 1795255200250);
   EXPECT_EQ(error_of([] { parse_start_location("yesterday"); }), ErrorCode::kInvalidArgument);
+  // The same grammar as every other time txgraph reads (txlog/text_formats.h): a date alone,
+  // and a date that is not one refused with the reason rather than carried into March.
+  EXPECT_EQ(parse_start_location("2026-11-21").time_ms, 1795219200000);
+  EXPECT_EQ(error_of([] { parse_start_location("2026-02-30T00:00:00Z"); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(error_of([&] { create_consumer_group(stream, "bad id", {}); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(error_of([&] { create_consumer_group(stream, "from-latest", {}); }), ErrorCode::kInvalidArgument);
   ConsumerGroupOptions bad_selector;

@@ -21,6 +21,7 @@
 
 #include "cdc/json_values.h"
 #include "cli_runner.h"
+#include "txlog/change_builders.h"
 #include "txgraph/database.h"
 #include "txlog/log_inspect.h"
 #include "txlog/text_formats.h"
@@ -467,15 +468,9 @@ TEST(LogDumpFormatOrderTest, MapsOutOfKeyOrderOrWithRepeatedKeysAreWrittenAsDeco
     // The enrichment: a create by reference of node 4, an update of node 5.
     Enrichment enrichment;
     enrichment.generation = 1;
-    Change created;
-    created.id = 4;
-    created.after_from_operations = true;
-    Change updated;
-    updated.operation = ChangeOperation::kUpdate;
-    updated.id = 5;
-    updated.before = EntityState{};
-    updated.after = EntityState{{"L"}, {{"list", Value(Value::List{})}}};
-    enrichment.changes = {created, updated};
+    enrichment.changes = {
+        txlog::testing::node_created_by_operations(4),
+        txlog::testing::node_updated(5, EntityState{}, EntityState{{"L"}, {{"list", Value(Value::List{})}}})};
     encode_enrichment(w, enrichment);
 
     Frame frame;

@@ -4,6 +4,8 @@
 
 #include "txlog/tx_record.h"
 
+#include "change_builders.h"
+
 namespace txgraph::txlog {
 namespace {
 
@@ -96,16 +98,8 @@ TEST(Enrichment, CreatesTakeTheirAfterStateFromTheOperations) {
   encode_create_relationship(w, 4, "R", 10, 10, {{"w", Value(0.5)}});
   Enrichment e;
   e.generation = 1;
-  Change node;
-  node.id = 10;
-  node.after_from_operations = true;
-  Change rel;
-  rel.entity = ChangeEntity::kRelationship;
-  rel.id = 4;
-  rel.type = "R";
-  rel.start.id = rel.end.id = 10;
-  rel.after_from_operations = true;
-  e.changes = {node, rel};
+  e.changes = {testing::node_created_by_operations(10),
+               testing::relationship_created_by_operations(4, "R", NodeReference{10, {}, {}}, NodeReference{10, {}, {}})};
   std::string with_state_written = payload;
   encode_enrichment(w, e);
   TxRecord rec = decode_tx_record(payload);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "txlog/value_codec.h"
+#include "change_builders.h"
 #include "txlog_test_support.h"
 
 namespace txgraph::txlog {
@@ -78,23 +79,12 @@ std::string sample_record(std::uint64_t extra_operations = 0) {
 
   Enrichment e;
   e.generation = 3;
-  Change created;
-  created.id = 10;
-  created.after_from_operations = true;
-  Change updated;
-  updated.operation = ChangeOperation::kUpdate;
-  updated.id = 11;
+  Change created = testing::node_created_by_operations(10);
+  Change updated = testing::node_updated(11, EntityState{{}, {{"age", Value(30)}}}, EntityState{{}, {{"age", Value(31)}}});
   updated.labels = {"Person"};
   updated.keys = {KeyValues{"Person", {{"id", Value(11)}}}};
-  updated.before = EntityState{{}, {{"age", Value(30)}}};
-  updated.after = EntityState{{}, {{"age", Value(31)}}};
-  Change relationship;
-  relationship.entity = ChangeEntity::kRelationship;
-  relationship.id = 4;
-  relationship.type = "R";
-  relationship.start = NodeReference{10, {"Alpha"}, {}};
-  relationship.end = NodeReference{11, {"Person"}, {KeyValues{"Person", {{"id", Value(11)}}}}};
-  relationship.after_from_operations = true;
+  Change relationship = testing::relationship_created_by_operations(
+      4, "R", NodeReference{10, {"Alpha"}, {}}, NodeReference{11, {"Person"}, {KeyValues{"Person", {{"id", Value(11)}}}}});
   Change deleted;
   deleted.operation = ChangeOperation::kDelete;
   deleted.id = 9;

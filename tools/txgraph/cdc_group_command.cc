@@ -12,10 +12,14 @@
 
 #include "tools/txgraph/commands.h"
 #include "tools/txgraph/interrupts.h"
-#include "tools/txgraph/text_formats.h"
 #include "txgraph/consumer.h"
+#include "txlog/text_formats.h"
 
 namespace txgraph::cli {
+
+using txlog::duration_text;
+using txlog::iso8601_utc;
+using txlog::size_text;
 
 namespace {
 
@@ -141,6 +145,9 @@ std::function<void()> add_cdc_group_verbs(CLI::App& cdc) {
   create->add_option("--selector", args->selectors, "A selector as a JSON object (as for cdc query); repeat for several")
       ->take_all()
       ->expected(1)
+      // One value per --selector, taken as written: CLI11 would otherwise read a value in
+      // [brackets] as a list of its own, splitting JSON at commas and recursing into nesting.
+      ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   create->add_flag("--manual-commit", args->manual_commit,
                    "Commit only on `cdc group commit` (default: each poll commits what it printed)");

@@ -10,10 +10,14 @@
 
 #include "cdc/json_values.h"
 #include "tools/txgraph/commands.h"
-#include "tools/txgraph/text_formats.h"
 #include "txlog/consumer_records.h"
+#include "txlog/text_formats.h"
 
 namespace txgraph::cli {
+
+using txlog::duration_text;
+using txlog::iso8601_utc;
+using txlog::size_text;
 
 using namespace json;  // the JSON conventions shared with change events
 
