@@ -3,12 +3,10 @@
 // or an exception other than txgraph::Error from decoding, and the frames it returns must keep
 // the invariants checked below (a broken one traps, which libFuzzer reports).
 //
-// Build and run long (clang only):
-//   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DTXGRAPH_BUILD_FUZZ=ON \
-//         -DTXGRAPH_BUILD_BENCH=OFF
-//   cmake --build build-fuzz --target segment_reader_fuzz
-//   mkdir -p corpus && cp some_db/txlog/*.seg corpus/
-//   build-fuzz/tests/fuzz/segment_reader_fuzz corpus -max_len=65536 -max_total_time=3600
+// Its seeds (seeds/segment_reader) are segments the log writer wrote: OFF, DIFF, FULL, and a
+// compressed one. `tools/dev fuzz [SECONDS]` builds it with clang as a libFuzzer binary and
+// runs it with the other targets; to start a corpus from a database of your own, copy its
+// txlog/*.seg into build-fuzz/tests/fuzz/corpus-segment_reader/.
 #include <unistd.h>
 
 #include <algorithm>

@@ -101,6 +101,16 @@ TEST_F(CdcCommandTest, BadInputIsRefusedByName) {
     EXPECT_NE(too_deep.err.find("selector: JSON nested deeper than 512 levels"), std::string::npos)
         << too_deep.err.substr(0, 300);
   }
+  // A value that is itself in brackets reaches txgraph whole: once the command-line parser read
+  // it as its own list, splitting at commas and recursing into the nesting until the stack ran
+  // out. An array is not a selector, and says so.
+  CliResult bracketed = run_cli({"cdc", "query", db_, "--selector", std::string(64000, '[') + std::string(64000, ']')});
+  EXPECT_EQ(bracketed.exit_code, 1);
+  EXPECT_NE(bracketed.err.find("selector: JSON nested deeper than 512 levels"), std::string::npos)
+      << bracketed.err.substr(0, 300);
+  CliResult array = run_cli({"cdc", "query", db_, "--selector", R"([{"select":"n"},{"select":"r"}])"});
+  EXPECT_EQ(array.exit_code, 1);
+  EXPECT_NE(array.err.find("selector"), std::string::npos) << array.err;
   CliResult bad_id = run_cli({"cdc", "query", db_, "--from", "nonsense"});
   EXPECT_EQ(bad_id.exit_code, 1);
   EXPECT_NE(bad_id.err.find("\"nonsense\""), std::string::npos) << bad_id.err;

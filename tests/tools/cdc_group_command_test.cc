@@ -178,6 +178,8 @@ TEST_F(CdcGroupCommandTest, BadInputIsRefusedByName) {
   // As deep as one argument can hold: once a stack overflow in printing the parsed selector.
   refused({"create", db_, "h", "--selector", R"({"select":)" + std::string(64000, '[') + std::string(64000, ']') + "}"},
           "selector: JSON nested deeper than 512 levels");
+  refused({"create", db_, "h", "--selector", std::string(64000, '[') + std::string(64000, ']')},
+          "selector: JSON nested deeper than 512 levels");
   refused({"create", db_, "h", "--selector", R"({"key":{"id":18446744073709551616}})"},
           "integer 18446744073709551616 does not fit");
   refused({"poll", db_, "nope"}, "no consumer group \"nope\"");

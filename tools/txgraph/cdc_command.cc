@@ -90,6 +90,9 @@ Verb add_cdc_verb(CLI::App& app) {
                     "A selector as a JSON object; repeat for several (ORed). Fields are ANDed")
       ->take_all()
       ->expected(1)
+      // One value per --selector, taken as written: CLI11 would otherwise read a value in
+      // [brackets] as a list of its own, splitting JSON at commas and recursing into nesting.
+      ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   query->add_option("--limit", args->limit, "Stop after this many changes")->check(whole_number(1));
   query->add_flag("--follow", args->follow,
