@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "cdc/json_values.h"
+#include "txlog/segment_format.h"
 #include "txlog/text_formats.h"
 
 namespace txgraph {
@@ -86,7 +87,11 @@ void write_element_id(char prefix, std::uint64_t id, std::string& out) {
 }  // namespace
 
 EventBuilder::EventBuilder(const ChangePosition& id_base, std::string_view database_name)
-    : position_(id_base), database_name_(database_name) {}
+    : position_(id_base),
+      database_name_(database_name),
+      // Like Neo4j's serverId, short hex; the database's uuid makes it stable for its life and
+      // different for a copy made by replication.
+      server_id_(txlog::uuid_to_text(id_base.database_uuid).substr(0, 8)) {}
 
 void EventBuilder::build_keys(std::string_view keys, std::vector<ChangeKey>& out) {
   txlog::ByteReader in(keys, "keys");
@@ -214,8 +219,15 @@ void EventBuilder::build(txlog::TxRecordView& record, std::size_t seq, ChangeEve
   m.capture_mode = header.capture_mode;
   if (!same_transaction) {
     m.database_name.assign(database_name_);
+    m.server_id.assign(server_id_);
     m.executing_user.assign(header.user);
     m.authenticated_user.assign(header.authenticated_user);
+    if (header.connection_type.empty())
+      m.connection_type.assign("embedded");
+    else
+      m.connection_type.assign(header.connection_type);
+    m.connection_client.assign(header.connection_client);
+    m.connection_server.assign(header.connection_server);
     m.tx_start_time_us = header.start_time_us;
     m.tx_commit_time_us = header.commit_time_us;
     maps_.decode(header.metadata, m.tx_metadata);
@@ -254,6 +266,10 @@ std::string change_event_json(const ChangeEvent& e) {
   Json metadata = Json::object();
   metadata["captureMode"] = std::string(enrichment_mode_name(e.metadata.capture_mode));
   metadata["databaseName"] = e.metadata.database_name;
+  metadata["serverId"] = e.metadata.server_id;
+  metadata["connectionType"] = e.metadata.connection_type;
+  metadata["connectionClient"] = e.metadata.connection_client.empty() ? Json() : Json(e.metadata.connection_client);
+  metadata["connectionServer"] = e.metadata.connection_server.empty() ? Json() : Json(e.metadata.connection_server);
   metadata["executingUser"] = e.metadata.executing_user;
   metadata["authenticatedUser"] = e.metadata.authenticated_user;
   metadata["txStartTime"] = txlog::iso8601_utc(e.metadata.tx_start_time_us);

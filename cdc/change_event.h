@@ -37,6 +37,7 @@ class EventBuilder {
 
   ChangePosition position_;
   std::string database_name_;
+  std::string server_id_;
   std::string id_bytes_;
   txlog::PropertyMapDecoder maps_;
   std::vector<ChangeState> spare_states_;

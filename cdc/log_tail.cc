@@ -20,7 +20,7 @@ txlog::CaptureMode peek_capture_mode(std::string_view payload) {
   in.varint();
   in.i64();
   in.i64();
-  auto mode = in.u8();
+  auto mode = static_cast<std::uint8_t>(in.u8() & ~txlog::kTxHasConnection);
   if (mode > static_cast<std::uint8_t>(txlog::CaptureMode::kFull)) in.fail("unknown capture mode");
   return static_cast<txlog::CaptureMode>(mode);
 }

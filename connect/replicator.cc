@@ -225,6 +225,10 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
     info.user = pending.back().metadata.executing_user;
     info.authenticated_user = pending.back().metadata.authenticated_user;
     info.metadata = pending.back().metadata.tx_metadata;
+    // The source transaction's own connection: the replica's events name the original writer.
+    info.connection_type = pending.back().metadata.connection_type;
+    info.connection_client = pending.back().metadata.connection_client;
+    info.connection_server = pending.back().metadata.connection_server;
     info.metadata[kFromKey] = Value(source_uuid);
     info.metadata[kPositionKey] = Value(reached);
     std::stable_sort(pending.begin(), pending.end(),

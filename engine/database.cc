@@ -348,6 +348,10 @@ std::uint64_t WriteTransaction::commit() {
     header.authenticated_user =
         s.info.authenticated_user.empty() ? header.user : std::move(s.info.authenticated_user);
     header.metadata = std::move(s.info.metadata);
+    // "embedded" is what no connection type means, and costs the record nothing.
+    if (s.info.connection_type != "embedded") header.connection_type = std::move(s.info.connection_type);
+    header.connection_client = std::move(s.info.connection_client);
+    header.connection_server = std::move(s.info.connection_server);
     header.op_count = s.op_count;
     std::string header_bytes;
     txlog::encode_tx_header(header_bytes, header);

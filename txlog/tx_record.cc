@@ -177,9 +177,15 @@ void encode_tx_header(std::string& out, const TxHeader& h) {
   w.varint(h.tx_id);
   w.i64(h.start_time_us);
   w.i64(h.commit_time_us);
-  w.u8(static_cast<std::uint8_t>(h.capture_mode));
+  bool connection = !h.connection_type.empty() || !h.connection_client.empty() || !h.connection_server.empty();
+  w.u8(static_cast<std::uint8_t>(h.capture_mode) | (connection ? kTxHasConnection : 0));
   w.str(h.user);
   w.str(h.authenticated_user);
+  if (connection) {
+    w.str(h.connection_type);
+    w.str(h.connection_client);
+    w.str(h.connection_server);
+  }
   encode_properties(w, h.metadata);
   w.varint(h.op_count);
 }
@@ -197,12 +203,14 @@ std::int64_t peek_commit_time(std::string_view payload) {
 }
 
 namespace {
-TxRecordStart read_tx_start(ByteReader& in) {
+TxRecordStart read_tx_start(ByteReader& in, bool* has_connection = nullptr) {
   TxRecordStart s;
   s.tx_id = in.varint();
   s.start_time_us = in.i64();
   s.commit_time_us = in.i64();
   auto mode = in.u8();
+  if (has_connection) *has_connection = (mode & kTxHasConnection) != 0;
+  mode &= static_cast<std::uint8_t>(~kTxHasConnection);
   if (mode > static_cast<std::uint8_t>(CaptureMode::kFull)) in.fail(fmt::format("unknown capture mode {}", mode));
   s.capture_mode = static_cast<CaptureMode>(mode);
   return s;
@@ -215,13 +223,21 @@ TxRecordStart peek_tx_start(std::string_view payload) {
 }
 
 void read_tx_header(ByteReader& in, TxHeaderView& h) {
-  TxRecordStart s = read_tx_start(in);
+  bool has_connection = false;
+  TxRecordStart s = read_tx_start(in, &has_connection);
   h.tx_id = s.tx_id;
   h.start_time_us = s.start_time_us;
   h.commit_time_us = s.commit_time_us;
   h.capture_mode = s.capture_mode;
   h.user = in.str();
   h.authenticated_user = in.str();
+  if (has_connection) {
+    h.connection_type = in.str();
+    h.connection_client = in.str();
+    h.connection_server = in.str();
+  } else {
+    h.connection_type = h.connection_client = h.connection_server = {};
+  }
   h.metadata = skip_properties(in);
   h.op_count = in.count(2);
 }
@@ -280,6 +296,9 @@ void read_tx_header(ByteReader& in, TxHeader& h) {
   h.capture_mode = view.capture_mode;
   h.user = std::string(view.user);
   h.authenticated_user = std::string(view.authenticated_user);
+  h.connection_type = std::string(view.connection_type);
+  h.connection_client = std::string(view.connection_client);
+  h.connection_server = std::string(view.connection_server);
   ByteReader metadata(view.metadata, "transaction record");
   h.metadata = decode_properties(metadata);
   h.op_count = view.op_count;

@@ -34,6 +34,10 @@ enum class OpCode : std::uint8_t {
   kCreateKey = 11,
 };
 std::string_view op_code_name(OpCode code);
+
+// Persistent format (version 4): set in a transaction record's capture-mode byte when the
+// connection's type, client and server follow the authenticated user.
+constexpr std::uint8_t kTxHasConnection = 0x80;
 // Whether the operation is on a node (not on a relationship, nor kCreateKey).
 bool is_node_operation(OpCode code);
 
@@ -56,6 +60,11 @@ struct TxHeader {
   CaptureMode capture_mode = CaptureMode::kOff;
   std::string user;
   std::string authenticated_user;
+  // How the writer reached the database (TxInfo): all empty for an application's own process
+  // ("embedded"), and then not written at all (format version 4, txlog/FORMAT.md).
+  std::string connection_type;
+  std::string connection_client;
+  std::string connection_server;
   Properties metadata;
   std::uint64_t op_count = 0;
 };
@@ -70,6 +79,9 @@ struct TxHeaderView {
   CaptureMode capture_mode = CaptureMode::kOff;
   std::string_view user;
   std::string_view authenticated_user;
+  std::string_view connection_type;  // empty: "embedded"
+  std::string_view connection_client;
+  std::string_view connection_server;
   std::string_view metadata;  // properties
   std::uint64_t op_count = 0;
 };

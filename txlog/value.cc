@@ -21,6 +21,37 @@ Value::Value(List items) {
   v_ = std::move(items);
 }
 
+Neo4jStatus neo4j_status(ErrorCode code) {
+  constexpr std::string_view kInvalidIdentifier = "Neo.ClientError.ChangeDataCapture.InvalidIdentifier";
+  switch (code) {
+    case ErrorCode::kCdcInvalidId:  // "not a valid change identifier"
+      return {kInvalidIdentifier, "52N26"};
+    case ErrorCode::kCdcMismatch:  // "the commit timestamp ... does not match the one in the log"
+      return {kInvalidIdentifier, "52N27"};
+    case ErrorCode::kCdcPruned:  // "transaction ID does not exist" (any more)
+      return {kInvalidIdentifier, "52N28"};
+    case ErrorCode::kCdcOldGeneration:  // "a transaction before any enrichment records exist"
+      return {kInvalidIdentifier, "52N29"};
+    case ErrorCode::kCdcWrongDatabase:  // "does not belong to this database"
+      return {kInvalidIdentifier, "52N31"};
+    case ErrorCode::kCdcFutureId:
+      return {"Neo.ClientError.ChangeDataCapture.FutureIdentifier", "52N30"};
+    case ErrorCode::kCdcDisabled:
+      return {"Neo.ClientError.ChangeDataCapture.Disabled", "51N68"};
+    case ErrorCode::kCdcInvalidSelector:  // Neo4j names a GQLSTATUS only
+      return {"", "51N67"};
+    default:
+      return {};
+  }
+}
+
+std::string error_message(ErrorCode code, const std::string& message) {
+  Neo4jStatus status = neo4j_status(code);
+  if (!status) return message;
+  if (status.code.empty()) return fmt::format("{} [GQLSTATUS {}]", message, status.gql_status);
+  return fmt::format("{} [{}, GQLSTATUS {}]", message, status.code, status.gql_status);
+}
+
 std::string_view error_code_name(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:

@@ -66,6 +66,10 @@ struct ChangeState {
 struct ChangeMetadata {
   EnrichmentMode capture_mode = EnrichmentMode::kDiff;  // the mode the transaction was captured in
   std::string database_name;                            // the database folder's name
+  std::string server_id;  // this database's own: the first 8 hex digits of its uuid, stable for its life
+  std::string connection_type;    // TxInfo::connection_type; "embedded" when none was given
+  std::string connection_client;  // empty when there is none (JSON null)
+  std::string connection_server;
   std::string executing_user;
   std::string authenticated_user;
   std::int64_t tx_start_time_us = 0;   // microseconds since the Unix epoch

@@ -82,6 +82,14 @@ struct TxInfo {
   std::string user;                // executing user
   std::string authenticated_user;  // empty means the same as `user`
   Properties metadata;             // application metadata, e.g. {"app": "crm"}
+  // How the writer reached the database, for change events' connectionType,
+  // connectionClient and connectionServer (as Neo4j's "bolt", "192.168.65.1:46246",
+  // "172.17.0.2:7687"). Empty type: "embedded", the application's own process, and no client
+  // or server. A server embedding txgraph behind its own protocol names it and the addresses.
+  // (Initialised, so that TxInfo{user, authenticated_user, metadata} stays warning-free.)
+  std::string connection_type = {};
+  std::string connection_client = {};
+  std::string connection_server = {};
 };
 
 namespace detail {

@@ -41,10 +41,26 @@ enum class ErrorCode : std::uint16_t {
 // A short stable name for the code ("constraint_violation"), for tools and JSON output.
 std::string_view error_code_name(ErrorCode code);
 
+// What Neo4j reports for the same failure, for the change-data-capture errors it has too, so
+// that an application ported from Neo4j keeps its error handling: its status code
+// ("Neo.ClientError.ChangeDataCapture.InvalidIdentifier"; empty where Neo4j names none) and
+// its GQLSTATUS ("52N26"). Both empty for every other code.
+struct Neo4jStatus {
+  std::string_view code;
+  std::string_view gql_status;
+  explicit operator bool() const { return !gql_status.empty(); }
+};
+Neo4jStatus neo4j_status(ErrorCode code);
+
+// The message an Error of `code` carries: `message`, then Neo4j's status where there is one
+// (" [Neo.ClientError.ChangeDataCapture.FutureIdentifier, GQLSTATUS 52N30]").
+std::string error_message(ErrorCode code, const std::string& message);
+
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(error_message(code, message)), code_(code) {}
   ErrorCode code() const { return code_; }
+  Neo4jStatus neo4j_status() const { return txgraph::neo4j_status(code_); }
 
  private:
   ErrorCode code_;

@@ -550,17 +550,17 @@ TEST(SelectorTest, SetRefusesFieldsOfTheOtherKindNamingTheSelector) {
   ChangeSelector labels_on_relationships;
   labels_on_relationships.select = ChangeSelector::Select::kRelationship;
   labels_on_relationships.labels = {"Person"};
-  EXPECT_EQ(message(labels_on_relationships), R"(selector 1: labels applies to nodes only, not to select "r")");
+  EXPECT_EQ(message(labels_on_relationships), R"(selector 1: labels applies to nodes only, not to select "r" [GQLSTATUS 51N67])");
 
   ChangeSelector end_on_nodes;
   end_on_nodes.select = ChangeSelector::Select::kNode;
   end_on_nodes.end = NodeMatch{};
-  EXPECT_EQ(message(end_on_nodes), R"(selector 1: end applies to relationships only, not to select "n")");
+  EXPECT_EQ(message(end_on_nodes), R"(selector 1: end applies to relationships only, not to select "n" [GQLSTATUS 51N67])");
 
   ChangeSelector bad_id;
   bad_id.select = ChangeSelector::Select::kNode;
   bad_id.element_id = "x:1";
-  EXPECT_EQ(message(bad_id), R"(selector 1: elementId "x:1" is not a node element id)");
+  EXPECT_EQ(message(bad_id), R"(selector 1: elementId "x:1" is not a node element id [GQLSTATUS 51N67])");
 }
 
 TEST(SelectorJsonTest, ReadsEveryFieldUnderItsNeo4jName) {

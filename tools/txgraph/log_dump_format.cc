@@ -358,6 +358,11 @@ void DumpFormatter::append_json(TextBuffer& out, const DumpRecord& record) {
   append_json_plain(object.key("captureMode"), capture_mode_name(header.capture_mode));
   append_json_string(object.key("user"), header.user);
   append_json_string(object.key("authenticatedUser"), header.authenticated_user);
+  if (!header.connection_type.empty() || !header.connection_client.empty() || !header.connection_server.empty()) {
+    append_json_string(object.key("connectionType"), header.connection_type);
+    append_json_string(object.key("connectionClient"), header.connection_client);
+    append_json_string(object.key("connectionServer"), header.connection_server);
+  }
   append_json_encoded_properties(object.key("metadata"), header.metadata);
   out += ",\"ops\":[";
   const std::vector<OperationView>& operations = tx.operations();
@@ -433,6 +438,20 @@ void DumpFormatter::append_text_lines(TextBuffer& out, const DumpRecord& record,
   append_label(out, "started");
   append_iso8601_utc(out, header.start_time_us);
   out += '\n';
+  if (!header.connection_type.empty() || !header.connection_client.empty() || !header.connection_server.empty()) {
+    // Escaped as the user name is: the application chose these strings.
+    append_label(out, "connection");
+    append_user(out, header.connection_type.empty() ? std::string_view("embedded") : header.connection_type);
+    if (!header.connection_client.empty()) {
+      out += " from ";
+      append_user(out, header.connection_client);
+    }
+    if (!header.connection_server.empty()) {
+      out += " to ";
+      append_user(out, header.connection_server);
+    }
+    out += '\n';
+  }
   if (!holds_no_property(header.metadata)) {
     append_label(out, "metadata");
     append_json_encoded_properties(out, header.metadata);

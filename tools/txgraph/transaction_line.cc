@@ -240,6 +240,8 @@ class OpApplier {
 
 TxInfo tx_info_of(const Json& line) {
   TxInfo info;
+  // Change events say the tool wrote it (connectionType "cli"); no network connection.
+  info.connection_type = "cli";
   if (const Json* user = field(line, "user")) info.user = string_of(*user, "user");
   if (const Json* metadata = field(line, "metadata"))
     info.metadata = properties_from_json(*metadata, "metadata");
