@@ -32,8 +32,11 @@ struct Tables {
 class LmdbEnv {
  public:
   // Opens (creating) the environment in `dir`. `sync_data` false means MDB_NOSYNC (synced only
-  // by sync()); true means MDB_NOMETASYNC (data pages synced at each commit).
-  LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data);
+  // by sync()); true means MDB_NOMETASYNC (data pages synced at each commit). `read_only` opens
+  // an existing store without writing any file, LMDB's lock file included (MDB_RDONLY,
+  // MDB_NOLOCK): only for a caller that holds the database's lock (DIR/LOCK), so that no
+  // process can write the store meanwhile; write transactions then fail.
+  LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data, bool read_only = false);
   ~LmdbEnv();
   LmdbEnv(const LmdbEnv&) = delete;
   LmdbEnv& operator=(const LmdbEnv&) = delete;

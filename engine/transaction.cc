@@ -16,6 +16,7 @@ namespace detail {
 TxnState::TxnState(Database::Impl& database, bool write, bool batched)
     : db(&database), writable(write), tokens(database.tokens, database.env->tables()) {
   if (write) {
+    database.refuse_if_read_only("writing");
     if (database.writer_thread.load() == std::this_thread::get_id())
       throw Error(ErrorCode::kInvalidArgument,
                   "this thread already has a write transaction open; commit or abort it first");
