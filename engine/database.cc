@@ -77,7 +77,7 @@ void create_store(const std::filesystem::path& dir, const Options& options) {
       mdb_txn_abort(txn);
       throw;
     }
-    engine::check_mdb(mdb_txn_commit(txn), "creating the database");
+    engine::check_mdb_write(mdb_txn_commit(txn), "creating the database", env.env());
     env.sync();
   }
   txlog::sync_directory(fresh.string());
@@ -420,7 +420,7 @@ std::uint64_t WriteTransaction::commit() {
   if (rc != 0) {
     db.log->undo_append(position);
     s.abort();
-    engine::check_mdb(rc, fmt::format("committing transaction {}", tx));
+    engine::check_mdb_write(rc, fmt::format("committing transaction {}", tx), db.env->env());
   }
   if (!nested) db.unbatched_store_commits.fetch_add(1, std::memory_order_relaxed);
   s.tokens.publish();
@@ -534,7 +534,7 @@ void Database::set_enrichment(EnrichmentMode mode) {
   s.txn = nullptr;
   if (rc != 0) {
     db.log->undo_append(position);
-    engine::check_mdb(rc, "storing the enrichment mode");
+    engine::check_mdb_write(rc, "storing the enrichment mode", db.env->env());
   }
   db.enrichment_generation = generation;  // before the mode: see store_enrichment
   db.enrichment = mode;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "txgraph/error.h"
+#include "txlog/disk_space.h"
 #include "txlog/file.h"
 
 namespace txgraph::engine {
@@ -23,6 +24,21 @@ void check_mdb(int rc, std::string_view what) {
     default:
       throw Error(ErrorCode::kIo, fmt::format("{}: {}", what, mdb_strerror(rc)));
   }
+}
+
+void check_mdb_write(int rc, std::string_view what, MDB_env* env) {
+  if (rc == ENOSPC || rc == EIO || rc == EFBIG) {
+    const char* path = nullptr;
+    std::string folder = mdb_env_get_path(env, &path) == 0 && path != nullptr ? path : "the store's folder";
+    auto space = txlog::disk_space(folder);
+    if (rc == ENOSPC || (space && txlog::nearly_full(*space)))
+      throw Error(ErrorCode::kDiskFull,
+                  fmt::format("{}: {} ({}); nothing committed is lost: free space there or move the database, "
+                              "then open it again",
+                              what, space ? txlog::disk_full_text(folder, space->free_bytes) : "disk full on " + folder,
+                              mdb_strerror(rc)));
+  }
+  check_mdb(rc, what);
 }
 
 LmdbEnv::LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data, bool read_only)
@@ -66,7 +82,7 @@ LmdbEnv::LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data,
 
 LmdbEnv::~LmdbEnv() { mdb_env_close(env_); }
 
-void LmdbEnv::sync() { check_mdb(mdb_env_sync(env_, 1), "syncing the store"); }
+void LmdbEnv::sync() { check_mdb_write(mdb_env_sync(env_, 1), "syncing the store", env_); }
 
 std::optional<std::string_view> mdb_get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
   MDB_val k = to_val(key);

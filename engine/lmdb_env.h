@@ -14,6 +14,11 @@ namespace txgraph::engine {
 // Throws txgraph::Error for a non-zero LMDB return code: MDB_MAP_FULL is kDiskFull (naming
 // Options::map_size), MDB_CORRUPTED and MDB_PAGE_NOTFOUND are kCorruption, others kIo.
 void check_mdb(int rc, std::string_view what);
+// The same for a call that writes the store of `env` (a commit, a sync). A write that failed
+// for want of room (ENOSPC; EIO or EFBIG, as LMDB reports a short write, on a file system
+// that is nearly full: txlog/disk_space.h) is kDiskFull saying "disk full", the bytes free
+// and the store's folder, and what to do; nothing committed before it is lost.
+void check_mdb_write(int rc, std::string_view what, MDB_env* env);
 
 // The tables of the store (LMDB named databases); the key and value layouts are in
 // graph_store.h.

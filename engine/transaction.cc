@@ -57,7 +57,7 @@ void TxnState::abort() {
 void TxnState::commit_store(std::string_view what) {
   MDB_txn* committing = txn;
   txn = nullptr;  // freed by mdb_txn_commit whatever it returns
-  engine::check_mdb(mdb_txn_commit(committing), what);
+  engine::check_mdb_write(mdb_txn_commit(committing), what, db->env->env());
 }
 
 void TxnState::release_writer() {
