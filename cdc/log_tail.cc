@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "cdc/log_index.h"
 #include "txgraph/error.h"
 #include "txlog/log_directory.h"
 #include "txlog/tx_record.h"
@@ -23,6 +22,14 @@ txlog::CaptureMode peek_capture_mode(std::string_view payload) {
   auto mode = static_cast<std::uint8_t>(in.u8() & ~txlog::kTxHasConnection);
   if (mode > static_cast<std::uint8_t>(txlog::CaptureMode::kFull)) in.fail("unknown capture mode");
   return static_cast<txlog::CaptureMode>(mode);
+}
+
+// The frame header at `offset` of the reader's segment as it is now, read through the reader's
+// open file: a segment pruned under the tail still holds the same bytes there, a record cut
+// off and written again does not. Empty when the file ends before.
+std::string frame_header_now(const txlog::SegmentReader& reader, std::uint64_t offset) {
+  std::string head = reader.read_now(offset, txlog::kFrameHeaderSize);
+  return head.size() == txlog::kFrameHeaderSize ? head : std::string();
 }
 
 [[noreturn]] void damaged(const txlog::SegmentReader& reader) {
@@ -50,7 +57,7 @@ TailState LogTail::refresh() {
   for (;;) {
     reader_->refresh();
     if (reader_->file_size() < reader_->valid_end() ||
-        (last_frame_ != 0 && cdc::frame_header_at(reader_->path(), last_frame_) != last_frame_header_)) {
+        (last_frame_ != 0 && frame_header_now(*reader_, last_frame_) != last_frame_header_)) {
       // The writer cut a record off again (its store commit failed), and may have written
       // another there since: read the segment anew.
       reread_segment();
@@ -66,7 +73,11 @@ TailState LogTail::refresh() {
     // Go on to the next segment once this one is finished: a newer one exists.
     auto next = std::find_if(segments.begin(), segments.end(), [&](const auto& s) { return s.number > segment_; });
     if (next == segments.end()) break;
-    if (next->number != segment_ + 1)
+    // Pruning removes the oldest segments first: the one after ours can be gone only with ours.
+    // Then retention passed the tail, which needs only the end of the log: it goes on from the
+    // oldest segment left, its reader having read what its own (removed) segment held.
+    bool passed_by_pruning = segments.front().number > segment_;
+    if (next->number != segment_ + 1 && !passed_by_pruning)
       throw Error(ErrorCode::kCorruption, fmt::format("log segment {} is missing from {}", segment_ + 1, log_dir_));
     reader_->refresh();
     read_on(state_);  // what the writer appended before it rotated
@@ -76,6 +87,8 @@ TailState LogTail::refresh() {
     reader_->refresh();
     if (reader_->header_status() == txlog::HeaderStatus::kOk) {
       state_.enrichment_generation = std::max(state_.enrichment_generation, reader_->header().enrichment_generation);
+      // The transactions of the segments pruned between are committed (and gone) too.
+      if (reader_->header().first_tx > 0) state_.last_tx = std::max(state_.last_tx, reader_->header().first_tx - 1);
     }
   }
   if (!mode_known_) settle_mode_from_older_segments();
@@ -101,7 +114,7 @@ void LogTail::read_on(TailState& state) {
       // is cut off again.
       if (frame.stored_size != 0 || frame.offset != 0) {
         last_frame_ = frame.offset;
-        last_frame_header_ = cdc::frame_header_at(reader_->path(), frame.offset);
+        last_frame_header_ = frame_header_now(*reader_, frame.offset);
       }
       return;
     }

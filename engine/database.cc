@@ -77,7 +77,7 @@ void create_store(const std::filesystem::path& dir, const Options& options) {
       mdb_txn_abort(txn);
       throw;
     }
-    engine::check_mdb(mdb_txn_commit(txn), "creating the database");
+    engine::check_mdb_write(mdb_txn_commit(txn), "creating the database", env.env());
     env.sync();
   }
   txlog::sync_directory(fresh.string());
@@ -90,6 +90,12 @@ void create_store(const std::filesystem::path& dir, const Options& options) {
 }
 
 }  // namespace
+
+void Database::Impl::refuse_if_read_only(std::string_view what) const {
+  if (read_only)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{}: the database in {} is open read-only (Options::read_only)", what, dir.string()));
+}
 
 std::int64_t Database::Impl::now_us() const { return options.clock ? options.clock() : system_now_us(); }
 
@@ -121,7 +127,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
   if (ec)
     throw Error(ErrorCode::kIo, fmt::format("cannot look for a database in {}: {}: {}", dir.string(),
                                             (dir / "store" / "data.mdb").string(), ec.message()));
-  if (!exists && !options.create_if_missing)
+  if (!exists && (!options.create_if_missing || options.read_only))
     throw Error(ErrorCode::kNotFound, fmt::format("there is no database in {}", dir.string()));
   if (!exists && std::filesystem::exists(dir / "txlog", ec) && !txlog::list_segments((dir / "txlog").string()).empty())
     throw Error(ErrorCode::kNotFound,
@@ -143,14 +149,18 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
   impl->dir = dir;
   impl->options = options;
   impl->lock_fd = lock_directory(dir);
+  // Read-only only when the last process that had the database open closed it cleanly (the
+  // lock is held: no process has it open now): then the store holds everything the log does,
+  // and nothing needs writing. Otherwise this open recovers, as any open does.
+  impl->read_only = options.read_only && !std::filesystem::exists(dir / "store" / "OPEN", ec);
   try {
     if (!exists) create_store(dir, options);
     impl->snapshot = std::make_unique<engine::SnapshotPin>(dir / "store");
-    if (exists) impl->rolled_back_at_open = impl->snapshot->restore_if_unclean() != 0;
+    if (exists && !impl->read_only) impl->rolled_back_at_open = impl->snapshot->restore_if_unclean() != 0;
     // Before anything is written: from here on the store may reuse the saved snapshot's pages.
-    if (!options.power_loss_protection) impl->snapshot->disable();
+    if (!options.power_loss_protection && !impl->read_only) impl->snapshot->disable();
     impl->env = std::make_unique<engine::LmdbEnv>((dir / "store").string(), options.map_size,
-                                                  options.durability == Durability::kFull);
+                                                  options.durability == Durability::kFull, impl->read_only);
     const auto& t = impl->env->tables();
     {
       // Identity and settings, which create_store() wrote.
@@ -181,9 +191,11 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     // From here on the open writes to the store (the replay, recovery's catch-up, the
     // checkpoint): first the snapshot it opened on is pinned, and the store marked open, so
     // that a crash anywhere in the open, however often, rolls back to that snapshot again.
-    impl->snapshot->hold_opened(impl->env->env());
-    impl->snapshot->mark_open();
-    engine::recovery_step(engine::RecoveryStep::kSnapshotHeld);
+    if (!impl->read_only) {
+      impl->snapshot->hold_opened(impl->env->env());
+      impl->snapshot->mark_open();
+      engine::recovery_step(engine::RecoveryStep::kSnapshotHeld);
+    }
     impl->uuid_text = txlog::uuid_to_text(impl->uuid_raw);
     {
       MDB_stat stat;
@@ -195,6 +207,9 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     if (auto change = recovered.last_enrichment_change;
         change && (change->to != impl->enrichment.load() ||
                    change->generation != impl->enrichment_generation.load())) {
+      if (impl->read_only)
+        throw Error(ErrorCode::kNeedsRecovery, fmt::format("the store in {} lacks the log's last enrichment switch",
+                                                           dir.string()));
       impl->store_enrichment(change->to, change->generation);
       engine::recovery_step(engine::RecoveryStep::kEnrichmentCaughtUp);
     }
@@ -206,6 +221,12 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
     impl->segments = std::move(recovered.segments);
     impl->last_checkpoint_time_us = recovered.last_checkpoint_time_us != 0 ? recovered.last_checkpoint_time_us : impl->now_us();
 
+    if (impl->read_only) {
+      // Nothing to write, so no log writer, checkpoint or checkpointer; only a cleanly closed
+      // store gets here, and it owes the log no import notice.
+      engine::append_pending_import_notice(*impl, recovered.last_import_notice);
+      return std::unique_ptr<Database>(new Database(std::move(impl)));
+    }
     txlog::LogWriterOptions log_options;
     log_options.dir = (dir / "txlog").string();
     log_options.database_uuid = impl->uuid_raw;
@@ -233,6 +254,17 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
       impl->batch = std::make_unique<engine::StoreBatch>(impl->env->env(), limits);
     }
     impl->background = std::thread([raw] { raw->background_loop(); });
+  } catch (const Error& e) {
+    impl->release_store();
+    ::close(impl->lock_fd);
+    // A read-only open found something to recover after all: open to recover, as any open does.
+    if (impl->read_only && e.code() == ErrorCode::kNeedsRecovery) {
+      Options recovering = options;
+      recovering.read_only = false;
+      recovering.create_if_missing = false;
+      return open(dir, recovering);
+    }
+    throw;
   } catch (...) {
     impl->release_store();
     ::close(impl->lock_fd);
@@ -258,6 +290,12 @@ void Database::close() {
   }
   impl_->visible_cv.notify_all();
   impl_->shutdown();
+  if (impl_->read_only) {
+    // Nothing was written: nothing to checkpoint or sync, and the store was never marked open.
+    impl_->release_store();
+    ::close(impl_->lock_fd);
+    return;
+  }
   std::string error;
   try {
     // Always: store commits that bypass the log (settings, the enrichment mode) must be in the
@@ -386,7 +424,7 @@ std::uint64_t WriteTransaction::commit() {
   if (rc != 0) {
     db.log->undo_append(position);
     s.abort();
-    engine::check_mdb(rc, fmt::format("committing transaction {}", tx));
+    engine::check_mdb_write(rc, fmt::format("committing transaction {}", tx), db.env->env());
   }
   if (!nested) db.unbatched_store_commits.fetch_add(1, std::memory_order_relaxed);
   s.tokens.publish();
@@ -455,6 +493,7 @@ bool Database::wait_for_commit_after(std::uint64_t tx, std::chrono::steady_clock
 
 std::uint64_t Database::checkpoint() {
   if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
+  impl_->refuse_if_read_only("checkpoint");
   if (impl_->writer_thread.load() == std::this_thread::get_id())
     throw Error(ErrorCode::kInvalidArgument, "checkpoint() waits for the writer; commit or abort this thread's "
                                              "write transaction first");
@@ -463,7 +502,7 @@ std::uint64_t Database::checkpoint() {
 
 void Database::sync_log() const {
   if (impl_->closed) throw Error(ErrorCode::kTransactionClosed, "the database is closed");
-  if (impl_->options.durability == Durability::kAsync) impl_->log->sync_to(impl_->log->written());
+  if (impl_->log && impl_->options.durability == Durability::kAsync) impl_->log->sync_to(impl_->log->written());
 }
 
 void Database::Impl::store_enrichment(EnrichmentMode mode, std::uint64_t generation) {
@@ -498,7 +537,7 @@ void Database::set_enrichment(EnrichmentMode mode) {
   s.txn = nullptr;
   if (rc != 0) {
     db.log->undo_append(position);
-    engine::check_mdb(rc, "storing the enrichment mode");
+    engine::check_mdb_write(rc, "storing the enrichment mode", db.env->env());
   }
   db.enrichment_generation = generation;  // before the mode: see store_enrichment
   db.enrichment = mode;
@@ -522,7 +561,8 @@ DatabaseStatus Database::status() const {
   }
   st.settings.enrichment = impl_->enrichment.load();
   st.segments_pruned = impl_->segments_pruned.load();
-  st.log_syncs = impl_->log->sync_count();
+  st.log_syncs = impl_->log ? impl_->log->sync_count() : 0;
+  st.read_only = impl_->read_only;
   st.store_commits = impl_->unbatched_store_commits.load() + (impl_->batch ? impl_->batch->commits() : 0);
   {
     std::lock_guard lock(impl_->settings_mutex);

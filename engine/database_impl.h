@@ -42,6 +42,11 @@ struct Database::Impl {
   std::string uuid_raw;   // 16 bytes
   std::string uuid_text;
   int lock_fd = -1;
+  // Options::read_only on a cleanly closed database: no log writer, no checkpoints, no store
+  // writes; nothing in the database's folder changes while it is open.
+  bool read_only = false;
+  // Throws kInvalidArgument naming `what` when the database is open read-only.
+  void refuse_if_read_only(std::string_view what) const;
 
   mutable std::mutex settings_mutex;
   Settings settings;

@@ -42,6 +42,14 @@ void record_import(detail::TxnState& s, const txlog::ImportNoticeRecord& notice)
 }
 
 void append_pending_import_notice(Database::Impl& db, std::uint64_t last_in_log) {
+  if (db.read_only) {
+    // A read-only open comes here only for a cleanly closed store, which owes no notice.
+    detail::TxnState read(db, false);
+    if (read_meta_u64(read.txn, db.env->tables(), kMetaImportNoticePending) != 0)
+      throw Error(ErrorCode::kNeedsRecovery,
+                  fmt::format("the database in {} owes its log an import notice", db.dir.string()));
+    return;
+  }
   detail::TxnState s(db, true);
   const auto& t = db.env->tables();
   std::uint64_t pending = read_meta_u64(s.txn, t, kMetaImportNoticePending);

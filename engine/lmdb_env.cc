@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "txgraph/error.h"
+#include "txlog/disk_space.h"
 #include "txlog/file.h"
 
 namespace txgraph::engine {
@@ -25,7 +26,23 @@ void check_mdb(int rc, std::string_view what) {
   }
 }
 
-LmdbEnv::LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data) : map_size_(map_size) {
+void check_mdb_write(int rc, std::string_view what, MDB_env* env) {
+  if (rc == ENOSPC || rc == EIO || rc == EFBIG) {
+    const char* path = nullptr;
+    std::string folder = mdb_env_get_path(env, &path) == 0 && path != nullptr ? path : "the store's folder";
+    auto space = txlog::disk_space(folder);
+    if (rc == ENOSPC || (space && txlog::nearly_full(*space)))
+      throw Error(ErrorCode::kDiskFull,
+                  fmt::format("{}: {} ({}); nothing committed is lost: free space there or move the database, "
+                              "then open it again",
+                              what, space ? txlog::disk_full_text(folder, space->free_bytes) : "disk full on " + folder,
+                              mdb_strerror(rc)));
+  }
+  check_mdb(rc, what);
+}
+
+LmdbEnv::LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data, bool read_only)
+    : map_size_(map_size) {
   check_mdb(mdb_env_create(&env_), "creating the store environment");
   try {
     check_mdb(mdb_env_set_maxdbs(env_, 16), "configuring the store");
@@ -33,12 +50,15 @@ LmdbEnv::LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data)
     check_mdb(mdb_env_set_maxreaders(env_, 512), "configuring the store");
     // NOTLS: read transactions are objects the application may move between threads.
     unsigned flags = MDB_NOTLS | (sync_data ? MDB_NOMETASYNC : MDB_NOSYNC);
+    // Read-only: LMDB's reader table in lock.mdb guards a reader's pages against a writer, and
+    // there is none while the caller holds DIR/LOCK; without it nothing in the folder changes.
+    if (read_only) flags = MDB_NOTLS | MDB_RDONLY | MDB_NOLOCK;
     check_mdb(mdb_env_open(env_, dir.c_str(), flags, txlog::new_file_mode(dir)),
-              fmt::format("opening the store in {}", dir));
+              fmt::format("opening the store in {}{}", dir, read_only ? " read-only" : ""));
     MDB_txn* txn = nullptr;
-    check_mdb(mdb_txn_begin(env_, nullptr, 0, &txn), "opening the store tables");
+    check_mdb(mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &txn), "opening the store tables");
     auto open = [&](const char* name, MDB_dbi* dbi) {
-      int rc = mdb_dbi_open(txn, name, MDB_CREATE, dbi);
+      int rc = mdb_dbi_open(txn, name, read_only ? 0 : MDB_CREATE, dbi);
       if (rc != 0) {
         mdb_txn_abort(txn);
         check_mdb(rc, fmt::format("opening store table {}", name));
@@ -62,7 +82,7 @@ LmdbEnv::LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data)
 
 LmdbEnv::~LmdbEnv() { mdb_env_close(env_); }
 
-void LmdbEnv::sync() { check_mdb(mdb_env_sync(env_, 1), "syncing the store"); }
+void LmdbEnv::sync() { check_mdb_write(mdb_env_sync(env_, 1), "syncing the store", env_); }
 
 std::optional<std::string_view> mdb_get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
   MDB_val k = to_val(key);

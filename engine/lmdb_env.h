@@ -14,6 +14,11 @@ namespace txgraph::engine {
 // Throws txgraph::Error for a non-zero LMDB return code: MDB_MAP_FULL is kDiskFull (naming
 // Options::map_size), MDB_CORRUPTED and MDB_PAGE_NOTFOUND are kCorruption, others kIo.
 void check_mdb(int rc, std::string_view what);
+// The same for a call that writes the store of `env` (a commit, a sync). A write that failed
+// for want of room (ENOSPC; EIO or EFBIG, as LMDB reports a short write, on a file system
+// that is nearly full: txlog/disk_space.h) is kDiskFull saying "disk full", the bytes free
+// and the store's folder, and what to do; nothing committed before it is lost.
+void check_mdb_write(int rc, std::string_view what, MDB_env* env);
 
 // The tables of the store (LMDB named databases); the key and value layouts are in
 // graph_store.h.
@@ -32,8 +37,11 @@ struct Tables {
 class LmdbEnv {
  public:
   // Opens (creating) the environment in `dir`. `sync_data` false means MDB_NOSYNC (synced only
-  // by sync()); true means MDB_NOMETASYNC (data pages synced at each commit).
-  LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data);
+  // by sync()); true means MDB_NOMETASYNC (data pages synced at each commit). `read_only` opens
+  // an existing store without writing any file, LMDB's lock file included (MDB_RDONLY,
+  // MDB_NOLOCK): only for a caller that holds the database's lock (DIR/LOCK), so that no
+  // process can write the store meanwhile; write transactions then fail.
+  LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data, bool read_only = false);
   ~LmdbEnv();
   LmdbEnv(const LmdbEnv&) = delete;
   LmdbEnv& operator=(const LmdbEnv&) = delete;

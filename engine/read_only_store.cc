@@ -42,13 +42,24 @@ ReadOnlyStore::ReadOnlyStore(const std::filesystem::path& dir) : dir_(dir) {
   if (!std::filesystem::exists(store / "data.mdb", ec))
     throw Error(ErrorCode::kNotFound,
                 fmt::format("there is no database in {} ({} is missing)", dir.string(), (store / "data.mdb").string()));
+  // Held from here until the store is closed again: no process can open the database (and
+  // write the store) meanwhile, so LMDB's reader table is not needed.
+  lock_fd_ = ::open((dir / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  bool alone = lock_fd_ >= 0 && ::flock(lock_fd_, LOCK_SH | LOCK_NB) == 0;
+  if (!alone && lock_fd_ >= 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+  }
+  bool open_elsewhere = !alone && open_in_another_process(dir);
   bool unclean = std::filesystem::exists(store / "OPEN", ec);
   bool snapshot_saved = std::filesystem::exists(store / "checkpoint.meta", ec);
-  if (unclean && snapshot_saved && !open_in_another_process(dir))
+  if (unclean && snapshot_saved && !open_elsewhere) {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
     throw Error(ErrorCode::kNeedsRecovery,
                 fmt::format("the database in {} was not closed cleanly: its store is read only after the next open "
                             "puts it back to its last checkpoint (any verb that opens it, e.g. txgraph show {})",
                             dir.string(), dir.string()));
+  }
 
   check_mdb(mdb_env_create(&env_), "creating a read-only store environment");
   try {
@@ -56,7 +67,7 @@ ReadOnlyStore::ReadOnlyStore(const std::filesystem::path& dir) : dir_(dir) {
     check_mdb(mdb_env_set_maxreaders(env_, 512), "configuring the read-only store");
     // The address space only: LMDB maps no more of the file than there is.
     check_mdb(mdb_env_set_mapsize(env_, Options{}.map_size), "setting the read-only store's map size");
-    check_mdb(mdb_env_open(env_, store.c_str(), MDB_RDONLY | MDB_NOTLS, 0644),
+    check_mdb(mdb_env_open(env_, store.c_str(), MDB_RDONLY | MDB_NOTLS | (alone ? MDB_NOLOCK : 0), 0644),
               fmt::format("opening the store in {} read-only", store.string()));
     int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_);
     if (rc == MDB_MAP_RESIZED) {
@@ -72,6 +83,7 @@ ReadOnlyStore::ReadOnlyStore(const std::filesystem::path& dir) : dir_(dir) {
   } catch (...) {
     if (txn_) mdb_txn_abort(txn_);
     mdb_env_close(env_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
     throw;
   }
 }
@@ -79,6 +91,7 @@ ReadOnlyStore::ReadOnlyStore(const std::filesystem::path& dir) : dir_(dir) {
 ReadOnlyStore::~ReadOnlyStore() {
   mdb_txn_abort(txn_);
   mdb_env_close(env_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // and with it the shared lock
 }
 
 std::optional<std::string> ReadOnlyStore::meta(std::string_view key) const {
@@ -100,6 +113,12 @@ Settings Database::read_settings(const std::filesystem::path& dir) {
     settings.enrichment = static_cast<EnrichmentMode>(engine::read_be64(*mode));
   }
   return settings;
+}
+
+bool Database::needs_recovery(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "store" / "data.mdb", ec)) return false;
+  return std::filesystem::exists(dir / "store" / "OPEN", ec) && !engine::open_in_another_process(dir);
 }
 
 std::uint64_t Database::read_last_applied_tx(const std::filesystem::path& dir) {

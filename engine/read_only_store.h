@@ -2,10 +2,13 @@
 // file (`txgraph log`): no recovery, no checkpoint, no pruning, nothing written to the store's
 // data file or its meta pages.
 //
-// The store is opened as an LMDB environment with MDB_RDONLY. LMDB still takes a slot in its
-// reader table (lock.mdb, shared memory that every LMDB process of the store writes), so that
-// a writer in another process cannot reuse the pages being read; that is LMDB's coordination
-// file, not data.
+// The store is opened as an LMDB environment with MDB_RDONLY. While another process has the
+// database open, LMDB takes a slot in its reader table (lock.mdb, shared memory that every
+// LMDB process of the store writes), so that the writer cannot reuse the pages being read.
+// While none has, the reader holds a shared lock on DIR/LOCK instead, which keeps a writer
+// from opening it meanwhile, and opens the store without LMDB's lock file (MDB_NOLOCK):
+// then no file of the database changes at all. A Database::open in another process that
+// falls into those milliseconds is refused as if the database were open.
 //
 // The power-loss protection (snapshot_pin.h) decides when the latest snapshot may be read:
 // - the database is closed cleanly (no OPEN marker): the store was synced at close;
@@ -46,6 +49,7 @@ class ReadOnlyStore {
   MDB_env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   MDB_dbi meta_ = 0;
+  int lock_fd_ = -1;  // DIR/LOCK, shared-locked while no other process has the database open
 };
 
 }  // namespace txgraph::engine

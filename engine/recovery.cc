@@ -21,12 +21,21 @@ using txlog::SegmentReader;
 // still holds every record after the store's last_applied_tx.
 constexpr std::uint64_t kReplayBatch = 1000;
 
+// A read-only open (Options::read_only) writes nothing: what recovery would write sends the
+// open back to a read-write one (Database::open).
+void stop_if_read_only(const Database::Impl& db, std::string_view what) {
+  if (db.read_only)
+    throw Error(ErrorCode::kNeedsRecovery, fmt::format("the database in {} needs recovery: {}", db.dir.string(), what));
+}
+
 class Replayer {
  public:
   explicit Replayer(Database::Impl& db) : db_(db) {}
   ~Replayer() { state_.reset(); }
 
   void apply(const txlog::TxRecord& record) {
+    if (db_.read_only)
+      stop_if_read_only(db_, fmt::format("its log holds transaction {}, which its store lacks", record.header.tx_id));
     if (!state_) {
       state_ = std::make_unique<detail::TxnState>(db_, true);
       const auto& t = db_.env->tables();
@@ -111,6 +120,7 @@ RecoveryResult recover(Database::Impl& db) {
                          (reader.header_status() == txlog::HeaderStatus::kBadChecksum &&
                           reader.file_size() <= txlog::kSegmentHeaderSize);
       if (last_segment && torn_header) {
+        stop_if_read_only(db, fmt::format("log segment {} has an incomplete header", seg.path));
         txlog::remove_file(seg.path);
         txlog::sync_directory(log_dir);
         continue;
@@ -149,6 +159,7 @@ RecoveryResult recover(Database::Impl& db) {
       if (next == SegmentReader::Next::kTornTail) {
         if (!last_segment) damaged(seg.path, reader.valid_end(), "the segment ends in the middle of a record");
         // The writer died mid-append: that record was never acknowledged. Cut it off.
+        stop_if_read_only(db, fmt::format("log segment {} ends in an incomplete record", seg.path));
         result.torn_bytes_cut = reader.file_size() - reader.valid_end();
         txlog::File file(seg.path, txlog::File::Mode::kReadWrite);
         file.truncate(reader.valid_end());

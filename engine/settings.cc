@@ -59,6 +59,7 @@ void validate_settings(const Settings& s) {
 }  // namespace engine
 
 void Database::set_setting(std::string_view key, std::string_view value) {
+  impl_->refuse_if_read_only(fmt::format("setting {}", key));
   Settings next;
   {
     std::lock_guard lock(impl_->settings_mutex);

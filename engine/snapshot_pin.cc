@@ -96,7 +96,7 @@ void SnapshotPin::hold_opened(MDB_env* env) {
   mdb_txn_abort(txn);
   // Nothing has written to the store since it was opened, but a process killed before it
   // may have left pages that only the page cache holds.
-  check_mdb(mdb_env_sync(env, 1), "syncing the store at open");
+  check_mdb_write(mdb_env_sync(env, 1), "syncing the store at open", env);
   pin(env);
 }
 

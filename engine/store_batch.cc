@@ -124,7 +124,7 @@ void StoreBatch::commit_batch(std::unique_lock<std::mutex>& lock) {
     if (count > 0) commits_.fetch_add(1, std::memory_order_relaxed);
   } else if (!failure_) {
     try {
-      check_mdb(rc, fmt::format("writing transactions {} to {} to the store", first_tx_, last_tx_));
+      check_mdb_write(rc, fmt::format("writing transactions {} to {} to the store", first_tx_, last_tx_), env_);
     } catch (const Error& e) {
       failure_ = Error(e.code(), fmt::format("{}; they are in the log, and reopening the database replays them; "
                                              "until then it refuses reads and writes",

@@ -16,6 +16,7 @@ namespace detail {
 TxnState::TxnState(Database::Impl& database, bool write, bool batched)
     : db(&database), writable(write), tokens(database.tokens, database.env->tables()) {
   if (write) {
+    database.refuse_if_read_only("writing");
     if (database.writer_thread.load() == std::this_thread::get_id())
       throw Error(ErrorCode::kInvalidArgument,
                   "this thread already has a write transaction open; commit or abort it first");
@@ -56,7 +57,7 @@ void TxnState::abort() {
 void TxnState::commit_store(std::string_view what) {
   MDB_txn* committing = txn;
   txn = nullptr;  // freed by mdb_txn_commit whatever it returns
-  engine::check_mdb(mdb_txn_commit(committing), what);
+  engine::check_mdb_write(mdb_txn_commit(committing), what, db->env->env());
 }
 
 void TxnState::release_writer() {

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "txgraph/error.h"
+#include "txlog/disk_space.h"
 
 namespace txgraph::txlog {
 
@@ -29,6 +30,22 @@ int injected(IoOp op, const std::string& path, std::size_t* short_write = nullpt
 [[noreturn]] void fail(std::string_view what, const std::string& path, int err) {
   ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::kDiskFull : ErrorCode::kIo;
   throw Error(code, fmt::format("{} {}: {}", what, path, std::strerror(err)));
+}
+
+// A write that failed for want of room says so, with what is left and where: ENOSPC always,
+// and an EIO or EFBIG (what a short write on a full disk may come back as) when the file
+// system is (nearly) full.
+[[noreturn]] void fail_write(const std::string& path, int err) {
+  if (err == ENOSPC || err == EIO || err == EFBIG) {
+    std::string folder = std::filesystem::path(path).parent_path().string();
+    auto space = disk_space(folder.empty() ? "." : folder);
+    if (err == ENOSPC || (space && nearly_full(*space)))
+      throw Error(ErrorCode::kDiskFull,
+                  fmt::format("cannot write {}: {} ({}); free space there or move the database", path,
+                              space ? disk_full_text(folder, space->free_bytes) : std::string("disk full"),
+                              std::strerror(err)));
+  }
+  fail("cannot write", path, err);
 }
 
 }  // namespace
@@ -73,11 +90,11 @@ void File::write_at(std::uint64_t offset, const struct iovec* parts, int count) 
   for (const auto& p : rest) total += p.iov_len;
   std::size_t limit = total;
   int err = injected(IoOp::kWrite, path_, &limit);
-  if (err != 0 && limit >= total) fail("cannot write", path_, err);
+  if (err != 0 && limit >= total) fail_write(path_, err);
   std::size_t written = 0;
   std::size_t idx = 0;
   while (written < total) {
-    if (written >= limit) fail("cannot write", path_, err ? err : EIO);
+    if (written >= limit) fail_write(path_, err ? err : EIO);
     // Trim the iovec list to the injected limit, if any.
     std::vector<struct iovec> now;
     std::size_t budget = limit - written;
@@ -91,7 +108,7 @@ void File::write_at(std::uint64_t offset, const struct iovec* parts, int count) 
                           static_cast<off_t>(offset + written));
     if (n < 0) {
       if (errno == EINTR) continue;
-      fail("cannot write", path_, errno);
+      fail_write(path_, errno);
     }
     written += static_cast<std::size_t>(n);
     // Advance the iovec list past what was written.

@@ -31,14 +31,13 @@ std::optional<SegmentHeader> peek_header(const std::string& path) {
 }
 
 // The frame header at `offset` as it is in the file now (its checksum tells one record from
-// another written in its place); empty if it cannot be read.
-std::string frame_header_bytes(const std::string& path, std::uint64_t offset) {
+// another written in its place), read through the reader's open file: a segment that
+// retention removes while it is read still holds the same bytes, a record cut off and written
+// again does not. Empty for no frame.
+std::string frame_header_bytes(const SegmentReader& reader, std::uint64_t offset) {
   if (offset == 0) return {};
   try {
-    File file(path, File::Mode::kRead);
-    std::string bytes(kFrameHeaderSize, '\0');
-    bytes.resize(file.read_at(offset, bytes.data(), bytes.size()));
-    return bytes;
+    return reader.read_now(offset, kFrameHeaderSize);
   } catch (const Error&) {
     return {};
   }
@@ -67,8 +66,7 @@ class Scanner {
                                 : fmt::format("segments {} to {} are", files[i - 1].number + 1, files[i].number - 1);
         // Found while following: the writer's retention removed them before the scan got there.
         if (i >= listed_at_start)
-          note(files[i].path, 0, fmt::format("{} gone, pruned before they were read; their records are not shown",
-                                             which));
+          passed_by_pruning(files[i].path, which, files[i - 1].number);
         else
           damage(files[i].path, 0, which + " missing before this one");
         continuity_known_ = false;
@@ -93,6 +91,23 @@ class Scanner {
   }
   void note(const std::string& file, std::uint64_t offset, std::string what) {
     report({LogProblem::Severity::kNote, file, offset, std::move(what)});
+  }
+
+  // Retention removed segments after `read_up_to` before this follower read them: not damage,
+  // but records it cannot show. Says so, and where it goes on: the oldest segment left and
+  // the first transaction in it.
+  void passed_by_pruning(const std::string& path, const std::string& which, std::uint64_t read_up_to) {
+    std::string going_on = "the log holds no later segment now";
+    for (const auto& file : list_segments(scan_.dir)) {
+      if (file.number <= read_up_to) continue;
+      going_on = fmt::format("going on with segment {}", file.number);
+      if (auto header = peek_header(file.path)) going_on += fmt::format(", from tx {}", header->first_tx);
+      break;
+    }
+    note(path, 0, fmt::format("pruning passed this reader: {} gone, removed by the retention policy before this "
+                              "reader got there; those records are not shown; {}",
+                              which, going_on));
+    continuity_known_ = false;
   }
 
   void choose_database_uuid(const std::vector<SegmentFile>& files) {
@@ -136,7 +151,10 @@ class Scanner {
       reader.emplace(path);
     } catch (const Error& e) {
       // A live database prunes old segments: one listed a moment ago may be gone now.
-      note(path, 0, fmt::format("cannot be read any more ({}); pruned while the log was read?", e.what()));
+      if (e.code() == ErrorCode::kNotFound)
+        passed_by_pruning(path, fmt::format("segment {} is", segment.file.number), segment.file.number);
+      else
+        note(path, 0, fmt::format("cannot be read any more ({}); pruned while the log was read?", e.what()));
       continuity_known_ = false;
       return;
     }
@@ -193,7 +211,15 @@ class Scanner {
              fmt::format("the writer cut this segment back from {} to {} bytes; records shown from there on "
                          "were taken back",
                          reader->valid_end(), cut));
-        reader.emplace(path);
+        try {
+          reader.emplace(path);
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::kNotFound) throw;
+          // Cut, then pruned: what follows the cut is in the segments after it, if anywhere.
+          passed_by_pruning(path, fmt::format("the rest of segment {} is", segment.file.number), segment.file.number);
+          segment.complete = true;
+          return;
+        }
         last_record = 0;
         while (reader->valid_end() < cut && reader->next(&frame) == SegmentReader::Next::kRecord)
           last_record = frame.offset;
@@ -205,9 +231,9 @@ class Scanner {
         continue;
       }
       if (following && next != SegmentReader::Next::kCorrupt) {
-        std::string last_header = frame_header_bytes(path, last_record);
+        std::string last_header = frame_header_bytes(*reader, last_record);
         if (wait_for_more(*reader, draining)) {
-          if (last_record != 0 && frame_header_bytes(path, last_record) != last_header) rewritten = last_record;
+          if (last_record != 0 && frame_header_bytes(*reader, last_record) != last_header) rewritten = last_record;
           continue;
         }
       }

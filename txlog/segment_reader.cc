@@ -84,6 +84,12 @@ std::string_view SegmentReader::decompress_skipped(std::uint64_t group_offset, s
   }
 }
 
+std::string SegmentReader::read_now(std::uint64_t offset, std::size_t n) const {
+  std::string bytes(n, '\0');
+  bytes.resize(file_.read_at(offset, bytes.data(), n));
+  return bytes;
+}
+
 void SegmentReader::refresh() {
   std::uint64_t size = file_.size();
   // At the end of the file nothing can have changed if its size did not. Short of it, the

@@ -100,6 +100,11 @@ class SegmentReader {
   const std::string& problem() const { return problem_; }
   std::uint64_t problem_offset() const { return offset_; }
   const std::string& path() const { return file_.path(); }
+  // Up to `n` bytes at `offset` of the file as it is now, read through this reader's open
+  // file: the segment it opened even once retention has removed it from the folder, so that a
+  // follower tells a record cut off again (which changes these bytes) from a pruned segment
+  // (which does not). Fewer at the end of the file.
+  std::string read_now(std::uint64_t offset, std::size_t n) const;
 
  private:
   // next_view() without hiding dictionary records.

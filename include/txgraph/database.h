@@ -222,6 +222,8 @@ struct DatabaseStatus {
   // After an unclean shutdown the store was put back to its last checkpoint (the pinned
   // snapshot, see Options::power_loss_protection) before the log was replayed.
   bool rolled_back_at_open = false;
+  // Opened with Options::read_only on a cleanly closed database: nothing was or will be written.
+  bool read_only = false;
   // Every bulk import, oldest first: data in the store that the log (and so CDC) never saw.
   std::vector<ImportNotice> imports;
 };
@@ -249,6 +251,10 @@ class Database {
   // The last transaction the store in `dir` has applied (0 for none), read the same way and
   // with the same errors: what recovery replays after, so the log must hold everything after it.
   static std::uint64_t read_last_applied_tx(const std::filesystem::path& dir);
+  // Whether the database in `dir` was not closed cleanly, so that the next open recovers it
+  // (and so writes to it, even with Options::read_only): it was left open by a process that
+  // died, and no process has it open now. Reads only; false for a folder with no database.
+  static bool needs_recovery(const std::filesystem::path& dir);
 
   // Closes with a final checkpoint. Errors are swallowed here; call close() to see them.
   ~Database();

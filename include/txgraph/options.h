@@ -81,6 +81,16 @@ struct Options {
   // no database is Error(kNotFound).
   bool create_if_missing = true;
 
+  // Open to read only, for tools that inspect (`txgraph show`, `txgraph export`). Default
+  // false. A database that was closed cleanly is then opened without writing any of its files:
+  // the store is opened read-only, and there is no checkpoint at open or close, no log writer
+  // and no background checkpointer; every call that would write (begin_write, checkpoint,
+  // set_setting, set_enrichment, import) throws kInvalidArgument. A database that was not
+  // closed cleanly (Database::needs_recovery) is recovered as any open recovers it, crash-safely,
+  // and stays open for writing; so is one whose log holds what its store lacks. Never creates
+  // a database (as create_if_missing = false).
+  bool read_only = false;
+
   // See Durability. Default kLog. Can differ between opens of the same database.
   Durability durability = Durability::kLog;
 

@@ -82,6 +82,48 @@ TEST(ChangeStreamEdge, ACaughtUpPositionSurvivesPruningOfItsSegment) {
   }
 }
 
+// 1b. A reader of the log files (open_log, as `txgraph cdc query --follow` reads) that lags
+//    while keep_none pruning removes the segment it last read: a position whose changes are
+//    still retained goes on as before; one whose changes were pruned is kCdcPruned with the
+//    reader's message, never a missing file or damage. Pruned explicitly between reads.
+
+TEST(ChangeStreamEdge, ALaggingLogReaderOutlivesThePruningOfItsSegment) {
+  TestDir dir;
+  auto db = Database::open(dir.path(), small_segments("keep_none"));
+  ChangeStream writer_side(*db);
+  for (int i = 0; i < 3; ++i) commit_one(*db, i);
+  auto follower = ChangeStream::open_log(dir.path());
+  std::string early = follower.current();
+  ASSERT_TRUE(follower.query(early).empty());  // the follower's view of the log ends in segment 1
+  const std::uint64_t first_segment = active_segment(*db);
+  std::string boundary;  // after the last transaction of the follower's segment
+  for (int i = 3; active_segment(*db) == first_segment; ++i) {
+    boundary = writer_side.current();
+    commit_one(*db, i);
+  }
+  std::uint64_t boundary_tx = db->status().last_committed_tx;  // the first of the next segment
+  commit_one(*db, 1000);
+  commit_one(*db, 1001);
+  db->checkpoint();
+  ASSERT_FALSE(std::filesystem::exists(dir.path() / "txlog" / txlog::segment_file_name(first_segment)))
+      << "keep_none pruned the follower's segment";
+
+  std::vector<ChangeEvent> events;
+  auto code = error_of([&] { events = follower.query(boundary); });
+  ASSERT_FALSE(code.has_value()) << "changes still in the log were not read: " << describe(code);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].tx_id, boundary_tx);
+  EXPECT_EQ(events[2].tx_id, boundary_tx + 2);
+
+  try {
+    follower.query(early);
+    ADD_FAILURE() << "changes pruned from the log were not reported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCdcPruned) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no longer in the log"), std::string::npos) << e.what();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. wait(from) with `from` before the first change of a transaction (earliest()) or inside
 //    one (a query stopped by its limit) returns at once: query() has changes to return.

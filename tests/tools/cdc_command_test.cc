@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -168,6 +172,46 @@ TEST_F(CdcCommandTest, FollowPrintsNewChangesAndStopsCleanlyOnSigint) {
   std::string resume = err.substr(at + 7);
   resume.erase(resume.find_last_not_of("\n") + 1);
   EXPECT_TRUE(query({"--from", resume}).empty());
+}
+
+// A follower that lags (stopped) while the writer rotates through many 4K segments and
+// keep_none prunes them: it stops with the C++ reader's kCdcPruned and its message, says that
+// pruning passed it and where to start again, and never calls the pruned file damage.
+TEST_F(CdcCommandTest, FollowPassedByPruningSaysSoWithTheCdcPrunedError) {
+  std::string db = (dir_ / "pruned").string();
+  CliResult init = run_cli({"init", db, "--enrichment", "diff", "--retention", "keep_none", "--rotation-size", "4K"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  auto line = [](int i) {
+    std::string pad(300, 'a');  // letters that do not compress, so that the 4K segments fill
+    std::uint64_t seed = static_cast<std::uint64_t>(i) * 7919 + 1;
+    for (char& c : pad) c = static_cast<char>('a' + (seed = seed * 6364136223846793005ull + 1) % 26);
+    return R"({"ops":[{"op":"create_node","labels":["N"],"properties":{"i":)" + std::to_string(i) + R"(,"pad":")" +
+           pad + R"("}}]})";
+  };
+  ASSERT_EQ(run_cli({"run", db}, line(1) + "\n").exit_code, 0);
+  CliResult from = run_cli({"cdc", "current", db});
+  ASSERT_EQ(from.exit_code, 0) << from.err;
+  BackgroundCli follower({"cdc", "query", db, "--from", split_lines(from.out).at(0), "--follow"});
+  ASSERT_EQ(run_cli({"run", db}, line(2) + "\n").exit_code, 0);
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":2,")) << follower.err();
+  follower.send(SIGSTOP);
+  std::vector<std::string> lines;
+  for (int i = 3; i < 60; ++i) lines.push_back(line(i));
+  CliResult written = run_cli({"run", db}, join_lines(lines));  // its close checkpoints, which prunes
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  ASSERT_FALSE(std::filesystem::exists(std::filesystem::path(db) / "txlog" / "0000000000000001.seg"))
+      << "the follower's segment was pruned";
+  follower.send(SIGCONT);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (follower.err().find("error") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(follower.stop(SIGINT), 1) << follower.err();
+  std::string err = follower.err();
+  EXPECT_NE(err.find("pruning passed this follower (cdc_pruned)"), std::string::npos) << err;
+  EXPECT_NE(err.find("start again from the earliest change"), std::string::npos) << err;
+  EXPECT_NE(err.find("continue with --from "), std::string::npos) << err;
+  EXPECT_EQ(err.find("no such file"), std::string::npos) << err;
+  EXPECT_EQ(err.find("damaged"), std::string::npos) << err;
 }
 
 }  // namespace

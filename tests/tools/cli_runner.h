@@ -115,6 +115,8 @@ class BackgroundCli {
     }
     return false;
   }
+  // Sends `signal` and goes on (SIGSTOP and SIGCONT make the tool lag behind a writer).
+  void send(int signal) const { ::kill(pid_, signal); }
   // Sends `signal` and returns the exit status (128 + signal if it died of one).
   int stop(int signal) {
     ::kill(pid_, signal);

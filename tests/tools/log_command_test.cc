@@ -447,6 +447,40 @@ TEST_F(LogCommandTest, DumpFollowShowsEveryTransactionInOrderAcrossRotationAndPr
   EXPECT_NE(follower.err().find("stopped; continue with --from-tx 161"), std::string::npos) << follower.err();
 }
 
+// A follower that lags (stopped) while the writer rotates through many segments and keep_none
+// prunes them all, its own segment too: it says that pruning passed it and where it goes on,
+// shows no false note of records taken back, and goes on with what is left.
+TEST_F(LogCommandTest, DumpFollowPassedByPruningSaysSoAndGoesOn) {
+  auto db = Database::open(db_, fixed_options());
+  db->set_setting("retention_policy", "keep_none");
+  commit_items(*db, 5);
+  BackgroundCli follower({"log", "dump", db_, "--json", "--follow"});
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":5,")) << follower.out() << follower.err();
+  follower.send(SIGSTOP);
+  commit_items(*db, 80);
+  db->checkpoint();
+  std::vector<fs::path> left = segment_files();
+  ASSERT_LE(left.size(), 2u);
+  ASSERT_NE(left.front().filename(), "0000000000000001.seg") << "the follower's segment was pruned";
+  follower.send(SIGCONT);
+  ASSERT_TRUE(follower.wait_for_output("\"txId\":85,")) << follower.out() << follower.err();
+  EXPECT_EQ(follower.stop(SIGINT), 0) << follower.err();
+  std::string err = follower.err();
+  EXPECT_NE(err.find("pruning passed this reader"), std::string::npos) << err;
+  EXPECT_NE(err.find("going on with segment"), std::string::npos) << err;
+  EXPECT_EQ(err.find("taken back"), std::string::npos) << err;
+  EXPECT_EQ(err.find("no such file"), std::string::npos) << err;
+  EXPECT_NE(err.find("stopped; continue with --from-tx 86"), std::string::npos) << err;
+  std::uint64_t last = 0;
+  for (const auto& line : split_lines(follower.out())) {
+    json record = json::parse(line);
+    if (record["type"] != "transaction") continue;
+    EXPECT_GT(record["txId"].get<std::uint64_t>(), last) << line;
+    last = record["txId"];
+  }
+  EXPECT_EQ(last, 85u);
+}
+
 TEST_F(LogCommandTest, DumpFollowTextWithFiltersStopsOnSigterm) {
   auto db = Database::open(db_, fixed_options());
   commit_items(*db, 3);

@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "test_dir.h"
 #include "txgraph/database.h"
 #include "txlog/log_stats.h"
@@ -250,7 +252,7 @@ TEST_F(LogFollowTest, SegmentsPrunedBeforeTheScanReachedThemAreANoteNotDamage) {
   EXPECT_EQ(visited, 40u - in_second);
   EXPECT_TRUE(damage(scan).empty()) << problem_text(damage(scan).front());
   ASSERT_EQ(scan.problems.size(), 1u);
-  EXPECT_NE(scan.problems[0].what.find("pruned before they were read"), std::string::npos) << scan.problems[0].what;
+  EXPECT_NE(scan.problems[0].what.find("pruning passed this reader"), std::string::npos) << scan.problems[0].what;
 }
 
 TEST_F(LogFollowTest, ASegmentTheWriterCutsBackIsReadOnFromTheCut) {
@@ -307,6 +309,67 @@ TEST_F(LogFollowTest, ARecordTheWriterTookBackAndReplacedIsNoticedAtTheSameSize)
   EXPECT_EQ(records, frames + 1);
   ASSERT_FALSE(scan.problems.empty());
   EXPECT_NE(scan.problems[0].what.find("cut this segment back"), std::string::npos) << scan.problems[0].what;
+}
+
+// A follower lagging behind a live writer whose keep_none retention prunes the segment it is
+// reading and every one after it but the active one (pruned explicitly while the follower
+// waits): the rest of its own segment is still read, the pruning is a note saying where the
+// follower goes on, never damage, and nothing it showed is said to be taken back.
+TEST(LogFollowPruningTest, AFollowerPassedByPruningSaysWhereItGoesOn) {
+  txgraph::testing::TestDir dir;
+  Options options;
+  options.initial_settings.rotation_size = 4096;
+  options.initial_settings.log_compression_level = 0;
+  options.initial_settings.retention_policy = "keep_none";
+  options.initial_settings.checkpoint_interval_tx = 0;
+  auto db = Database::open(dir.path(), options);
+  auto commit = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      auto tx = db->begin_write();
+      tx.create_node({"Item"}, {{"pad", Value(std::string(300, 'p'))}});
+      tx.commit();
+    }
+  };
+  commit(3);
+  const std::string log_dir = (dir.path() / "txlog").string();
+  const std::string first_segment = list_segments(log_dir).front().path;
+  std::vector<std::uint64_t> shown;
+  std::uint64_t resumed_at = 0;  // the first tx of the segment left after the pruning
+  int waits = 0;
+  FollowOptions follow;
+  follow.wait = [&] {
+    if (waits++ > 0) return false;
+    commit(60);
+    db->checkpoint();
+    auto left = list_segments(log_dir);
+    EXPECT_EQ(left.size(), 1u);
+    EXPECT_FALSE(std::filesystem::exists(first_segment));
+    SegmentReader reader(left.front().path);
+    resumed_at = reader.header().first_tx;
+    return true;
+  };
+  LogScan scan = scan_log(log_dir, [&](const SegmentScan&, const Frame& frame) {
+    if (frame.type == RecordType::kTransaction) shown.push_back(peek_tx_id(frame.payload));
+  }, follow);
+  ASSERT_GT(resumed_at, 10u);
+  for (const auto& problem : scan.problems) {
+    EXPECT_EQ(problem.severity, LogProblem::Severity::kNote) << problem_text(problem);
+    EXPECT_EQ(problem.what.find("taken back"), std::string::npos) << problem_text(problem);
+  }
+  ASSERT_EQ(scan.problems.size(), 1u);
+  EXPECT_NE(scan.problems[0].what.find("pruning passed this reader"), std::string::npos) << scan.problems[0].what;
+  EXPECT_NE(scan.problems[0].what.find(fmt::format("from tx {}", resumed_at)), std::string::npos)
+      << scan.problems[0].what;
+  // Its own segment read to the end through the file it had open, then what is left.
+  ASSERT_FALSE(shown.empty());
+  EXPECT_EQ(shown.back(), 63u);
+  for (std::size_t i = 1; i < shown.size(); ++i) {
+    EXPECT_GT(shown[i], shown[i - 1]);
+    if (shown[i] != shown[i - 1] + 1) {
+      EXPECT_EQ(shown[i], resumed_at);
+    }
+  }
+  db->close();
 }
 
 }  // namespace

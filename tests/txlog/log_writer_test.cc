@@ -334,6 +334,15 @@ TEST_F(LogWriterTest, DiskFullOnWriteLeavesNothingOfTheRecord) {
   {
     ScopedFaultHook hook([](IoOp op, const std::string&, std::size_t*) { return op == IoOp::kWrite ? ENOSPC : 0; });
     EXPECT_EQ(error_code_of([&] { append_one(writer, RecordType::kTransaction, "three", 3); }), ErrorCode::kDiskFull);
+    // Said as what it is, with the room left, the folder, and what to do.
+    try {
+      append_one(writer, RecordType::kTransaction, "three", 3);
+    } catch (const Error& e) {
+      std::string what = e.what();
+      EXPECT_NE(what.find("disk full: "), std::string::npos) << what;
+      EXPECT_NE(what.find(" bytes free on " + dir_.path().string()), std::string::npos) << what;
+      EXPECT_NE(what.find("free space there or move the database"), std::string::npos) << what;
+    }
   }
   EXPECT_EQ(std::filesystem::file_size(segment_path(1)), size_before);
   EXPECT_EQ(writer.written(), two) << "a failed append does not move the position";

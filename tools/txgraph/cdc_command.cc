@@ -40,6 +40,22 @@ void report_imports(const std::vector<ImportNotice>& imports, std::ostream& err)
   err.flush();
 }
 
+namespace {
+
+// Retention pruned the changes a follower had still to read: the error the C++ reader gives
+// (kCdcPruned, its message), said as what it is for the follower, with where to start again.
+[[noreturn]] void pruning_passed(const Error& e, const ChangeStream& stream) {
+  std::string earliest;
+  try {
+    earliest = fmt::format(" (continue with --from {}, losing what was pruned)", stream.earliest());
+  } catch (const Error&) {
+  }
+  throw Error(e.code(), fmt::format("pruning passed this follower ({}): {}{}", error_code_name(e.code()), e.what(),
+                                    earliest));
+}
+
+}  // namespace
+
 void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, std::ostream& out,
                    std::ostream& err) {
   std::vector<ChangeSelector> selectors;
@@ -48,18 +64,33 @@ void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, s
   std::string position = args.from.empty() ? stream.current() : args.from;
   std::uint64_t left = args.limit;
   if (args.follow) stop_on_interrupt();
+  bool followed = false;  // a query has returned, and the follower waits for more
   for (;;) {
-    auto result = stream.query(position, selectors, [&](const ChangeEvent& event) {
-      out << change_event_json(event) << '\n';
-      return true;
-    }, left);
+    QueryResult result;
+    try {
+      result = stream.query(position, selectors, [&](const ChangeEvent& event) {
+        out << change_event_json(event) << '\n';
+        return true;
+      }, left);
+    } catch (const Error& e) {
+      // The first query's --from already pruned is the caller's id to fix, not a follower's loss.
+      if (e.code() != ErrorCode::kCdcPruned || !followed) throw;
+      out.flush();
+      pruning_passed(e, stream);
+    }
     out.flush();
     if (!out) throw std::runtime_error("writing the changes to standard output failed");
     report_imports(result.imports, err);
     position = result.position;
     left -= result.events;
     if (!args.follow || left == 0) return;
-    while (!interrupted() && !stream.wait(position, kFollowWait)) {
+    followed = true;
+    try {
+      while (!interrupted() && !stream.wait(position, kFollowWait)) {
+      }
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kCdcPruned) throw;
+      pruning_passed(e, stream);
     }
     if (interrupted()) {
       // Where to pick up again, for people and for scripts that restart the follower.

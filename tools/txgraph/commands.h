@@ -38,6 +38,10 @@ CLI::Validator parses_as(std::function<void(std::string_view)> parse, const char
 // Opens the database in `dir` without creating one: a folder with no database is
 // Error(kNotFound) saying so and naming `dir`.
 std::unique_ptr<Database> open_existing(const std::filesystem::path& dir);
+// The same for a verb that only reads (Options::read_only): a database closed cleanly is read
+// without changing any of its files. One that was not is recovered first (which writes), and
+// a line on `err` says so.
+std::unique_ptr<Database> open_for_reading(const std::filesystem::path& dir, std::ostream& err);
 
 // txgraph init DIR [...]: creates a database with `settings`; refuses a DIR that holds one.
 Verb add_init_verb(CLI::App& app);

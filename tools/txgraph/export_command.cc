@@ -13,7 +13,7 @@ namespace txgraph::cli {
 using namespace json;  // the JSON conventions shared with change events
 
 void export_graph(const std::filesystem::path& dir, std::ostream& out) {
-  auto db = open_existing(dir);
+  auto db = open_for_reading(dir, std::cerr);
   {
     ReadTransaction read = db->begin_read();
     read.for_each_node([&out](const Node& node) {

@@ -150,7 +150,7 @@ void print_status_text(const std::filesystem::path& dir, const DatabaseStatus& s
 }  // namespace
 
 void show_database(const std::filesystem::path& dir, bool json, std::ostream& out) {
-  auto db = open_existing(dir);
+  auto db = open_for_reading(dir, std::cerr);
   DatabaseStatus status = db->status();
   auto groups = txlog::read_consumer_records(txlog::consumers_dir(dir.string()));
   if (json) {
