@@ -34,6 +34,11 @@ class LmdbEnv {
   // Opens (creating) the environment in `dir`. `sync_data` false means MDB_NOSYNC (synced only
   // by sync()); true means MDB_NOMETASYNC (data pages synced at each commit).
   LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data);
+  // Opens an existing environment read-only (MDB_RDONLY), for a reader that must never write
+  // the store while another process may be writing it (StoreReader). Throws kNotFound for a
+  // store without txgraph's tables.
+  struct ReadOnly {};
+  LmdbEnv(const std::string& dir, ReadOnly);
   ~LmdbEnv();
   LmdbEnv(const LmdbEnv&) = delete;
   LmdbEnv& operator=(const LmdbEnv&) = delete;

@@ -36,7 +36,7 @@ bool open_in_another_process(const std::filesystem::path& dir) {
 
 }  // namespace
 
-ReadOnlyStore::ReadOnlyStore(const std::filesystem::path& dir) : dir_(dir) {
+void check_store_readable(const std::filesystem::path& dir) {
   const auto store = dir / "store";
   std::error_code ec;
   if (!std::filesystem::exists(store / "data.mdb", ec))
@@ -49,6 +49,11 @@ ReadOnlyStore::ReadOnlyStore(const std::filesystem::path& dir) : dir_(dir) {
                 fmt::format("the database in {} was not closed cleanly: its store is read only after the next open "
                             "puts it back to its last checkpoint (any verb that opens it, e.g. txgraph show {})",
                             dir.string(), dir.string()));
+}
+
+ReadOnlyStore::ReadOnlyStore(const std::filesystem::path& dir) : dir_(dir) {
+  const auto store = dir / "store";
+  check_store_readable(dir);
 
   check_mdb(mdb_env_create(&env_), "creating a read-only store environment");
   try {
