@@ -297,8 +297,10 @@ TEST(Replication, ImportsBeforeTheSnapshotReachTheReplicaAndLaterOnesAreReported
     tx.commit();
   }
   result = replicate(stream, *replica);
-  ASSERT_EQ(result.imports.size(), 1u);
-  EXPECT_EQ(result.imports[0].nodes, 1u);
+  // The first import came after the snapshot's transaction too, with none between: a notice
+  // cannot tell whether a snapshot holds its data, so it may be reported again (docs/cdc.md).
+  ASSERT_FALSE(result.imports.empty());
+  EXPECT_EQ(result.imports.back().nodes, 1u);
   EXPECT_EQ(replica->status().node_count, 4u);
 }
 

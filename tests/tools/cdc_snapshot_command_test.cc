@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "cdc/change_id.h"
