@@ -188,8 +188,8 @@ QueryResult ChangeStream::Impl::snapshot_query(const ChangePosition& from, const
   ChangeEvent event;
   std::string id_scratch;
   while (at.in_snapshot()) {
-    // Nothing is covered before the first entity: the log position is then free to move to
-    // wherever the store is.
+    // Nothing is covered before the first entity: the log position then moves to wherever
+    // the store is, without reading the log in between.
     const bool nothing_covered = at.snapshot_phase == SnapshotPhase::kNodes && at.snapshot_next_id == 0;
     // 1. One chunk, in one read transaction, which ends here.
     Chunk chunk;
@@ -197,7 +197,9 @@ QueryResult ChangeStream::Impl::snapshot_query(const ChangePosition& from, const
     for (;;) {
       {
         ReadTransaction read = begin_store_read();
-        if (read.last_applied_tx() >= at.tx_id || nothing_covered) {
+        // Even with nothing covered yet: a snapshot holds at least what was committed when it
+        // began (the store read from another process may still lag behind that).
+        if (read.last_applied_tx() >= at.tx_id) {
           chunk = read_chunk(read, at.snapshot_phase, at.snapshot_next_id, snapshot_chunk);
           break;
         }

@@ -38,6 +38,7 @@ void command_round(std::uint64_t seed) {
   JsonGraph copy;
   std::string from;  // empty: start the snapshot
   std::uint64_t runs = 0, snapshot_events = 0;
+  std::string first_lines;
   while (from.empty() || in_snapshot(from) || runs < 4) {
     std::vector<std::string> args = {"cdc", "query", (dir / "g").string(), "--follow", "--snapshot-chunk",
                                      std::to_string(1 + random() % 30)};
@@ -55,7 +56,11 @@ void command_round(std::uint64_t seed) {
     std::string out = query.out();
     auto lines = split_lines(out);
     if (!out.empty() && out.back() != '\n') lines.pop_back();  // cut off mid-line by the kill
-    if (lines.empty()) continue;
+    if (lines.empty()) {
+      ASSERT_EQ(query.err(), "") << "the query failed";
+      continue;
+    }
+    if (first_lines.size() < 600) first_lines += lines[0].substr(0, 200) + " | " + query.err() + "\n";
     std::size_t keep = random() % lines.size();
     for (std::size_t i = 0; i <= keep; ++i) {
       auto event = nlohmann::json::parse(lines[i]);
@@ -72,7 +77,7 @@ void command_round(std::uint64_t seed) {
   for (const auto& line : split_lines(rest.out)) copy.apply_line(line);
   ASSERT_TRUE(copy.problems.empty()) << copy.problems.front() << " (" << copy.problems.size() << " problems)";
   EXPECT_EQ(copy.differences(JsonGraph::from_export(export_lines(*db))), "");
-  EXPECT_GT(snapshot_events, 700u);
+  EXPECT_GT(snapshot_events, 700u) << "first lines: " << first_lines;
   EXPECT_GT(churn.commits(), 50u) << "the writers were not writing while the snapshot ran";
 }
 

@@ -96,6 +96,7 @@ TEST_F(ReplicateSnapshotTest, PrunedSourceWithImportsAndKeysReplicatesWholeAndKe
 }
 
 TEST_F(ReplicateSnapshotTest, ResnapshotRemovesOnlyAReplica) {
+  ASSERT_EQ(run_cli({"set", db_, "enrichment", "diff"}).exit_code, 0);
   run_ok({R"({"ops":[{"op":"create_node","labels":["N"],"properties":{}}]})"});
   std::string other = (dir_ / "other").string();
   ASSERT_EQ(run_cli({"init", other}).exit_code, 0);
