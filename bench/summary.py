@@ -377,6 +377,24 @@ def replication_section(rep):
             f"| backlog into a `kAsync` replica | {num(rep.get('async_changes_per_s'))} changes/s |", ""]
 
 
+def snapshot_section(snap):
+    if not snap:
+        return []
+    alone = snap.get("writer_commits_per_s_alone") or 0
+    during = snap.get("writer_commits_per_s_during") or 0
+    return ["## Snapshots (`snapshot_bench`)", "",
+            f"{num(snap.get('nodes'))} nodes and {num(snap.get('relationships'))} relationships, bulk imported.", "",
+            "| measurement | value |", "|---|---|",
+            f"| snapshot, events in process, no writers | {num(snap.get('events_per_s'))} entities/s |",
+            f"| snapshot as JSON lines, no writers | {num(snap.get('json_lines_per_s'))} entities/s |",
+            f"| snapshot in process, {snap.get('writer_threads', '?')} writers committing | "
+            f"{num(snap.get('busy_events_per_s'))} entities/s |",
+            f"| writers' commits/s without / during the snapshot | {num(alone)} / {num(during)} "
+            f"({during / alone if alone else 0:.2f}) |",
+            f"| store file before / after the snapshot with writers | "
+            f"{snap.get('store_bytes_before', 0) / 1e6:.1f} / {snap.get('store_bytes_after', 0) / 1e6:.1f} MB |", ""]
+
+
 def retention_section(ret):
     if not ret:
         return []
@@ -429,6 +447,7 @@ def summary(run):
     lines += cdc_section(results.get("cdc_bench"))
     lines += import_section(results.get("import_bench"))
     lines += replication_section(results.get("replication_bench"))
+    lines += snapshot_section(results.get("snapshot_bench"))
     lines += retention_section(results.get("retention_bench"))
     lines += suite_section(run)
     while lines and lines[-1] == "":

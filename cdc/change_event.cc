@@ -298,6 +298,7 @@ std::string change_event_json(const ChangeEvent& e) {
   out["id"] = e.id;
   out["txId"] = e.tx_id;
   out["seq"] = e.seq;
+  if (e.snapshot) out["snapshot"] = true;
   out["metadata"] = std::move(metadata);
   out["event"] = std::move(event);
   return json::json_line(out);

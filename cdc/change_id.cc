@@ -15,6 +15,7 @@ namespace txgraph::cdc {
 namespace {
 
 constexpr std::uint8_t kChangeIdVersion = 1;
+constexpr std::uint8_t kSnapshotIdVersion = 2;
 constexpr std::size_t kUuidSize = 16;
 constexpr std::size_t kChecksumSize = 8;
 // Longest ids are far below this; longer input is refused before any decoding.
@@ -38,12 +39,16 @@ std::string encode_change_id(const ChangePosition& p) {
 void encode_change_id(const ChangePosition& p, std::string& scratch, std::string& out) {
   scratch.clear();
   txlog::ByteWriter w(scratch);
-  w.u8(kChangeIdVersion);
+  w.u8(p.in_snapshot() ? kSnapshotIdVersion : kChangeIdVersion);
   w.raw(p.database_uuid);
   w.varint(p.generation);
   w.varint(p.tx_id);
   w.varint(static_cast<std::uint64_t>(p.seq + 1));
   w.zigzag(p.commit_time_us);
+  if (p.in_snapshot()) {
+    w.u8(static_cast<std::uint8_t>(p.snapshot_phase));
+    w.varint(p.snapshot_next_id);
+  }
   w.u64(checksum(scratch));
   // URL-safe alphabet, no padding: the id goes into URLs and command lines unquoted.
   json::base64url_unpadded(scratch, out);
@@ -69,7 +74,7 @@ ChangePosition decode_change_id(std::string_view id) {
   try {
     txlog::ByteReader in(body, "change id");
     auto version = in.u8();
-    if (version != kChangeIdVersion) invalid(id, fmt::format("unknown id version {}", version));
+    if (version != kChangeIdVersion && version != kSnapshotIdVersion) invalid(id, fmt::format("unknown id version {}", version));
     ChangePosition p;
     p.database_uuid = std::string(in.take(kUuidSize));
     p.generation = in.varint();
@@ -78,6 +83,14 @@ ChangePosition decode_change_id(std::string_view id) {
     if (seq_plus_one > static_cast<std::uint64_t>(ChangePosition::kAfterAll) + 1) invalid(id, "its sequence number is out of range");
     p.seq = static_cast<std::int64_t>(seq_plus_one) - 1;
     p.commit_time_us = in.zigzag();
+    if (version == kSnapshotIdVersion) {
+      auto phase = in.u8();
+      if (phase != static_cast<std::uint8_t>(SnapshotPhase::kNodes) &&
+          phase != static_cast<std::uint8_t>(SnapshotPhase::kRelationships))
+        invalid(id, fmt::format("unknown snapshot phase {}", phase));
+      p.snapshot_phase = static_cast<SnapshotPhase>(phase);
+      p.snapshot_next_id = in.varint();
+    }
     if (!in.done()) invalid(id, "it has trailing bytes");
     return p;
   } catch (const Error& e) {

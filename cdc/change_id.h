@@ -9,6 +9,10 @@
 
 namespace txgraph::cdc {
 
+// Where a snapshot (cdc/snapshot_reader.h) has got to: the kind of entity it reads, and the
+// first id of that kind it has not delivered yet. kNone for a position in the stream.
+enum class SnapshotPhase : std::uint8_t { kNone = 0, kNodes = 1, kRelationships = 2 };
+
 struct ChangePosition {
   // The position just before the transaction's first change, and just after its last.
   static constexpr std::int64_t kBeforeFirst = -1;
@@ -19,14 +23,21 @@ struct ChangePosition {
   std::uint64_t tx_id = 0;
   std::int64_t seq = kAfterAll;  // after change `seq` of the transaction, or one of the above
   std::int64_t commit_time_us = 0;  // of tx_id; checked against the log when the id is used
+  // A position inside a snapshot: the stream position above is then the snapshot's place in
+  // the log (the changes up to it are delivered for the entities it has delivered).
+  SnapshotPhase snapshot_phase = SnapshotPhase::kNone;
+  std::uint64_t snapshot_next_id = 0;  // entities of the phase's kind with smaller ids are delivered
 
   bool after_all() const { return seq == kAfterAll; }
   bool before_first() const { return seq == kBeforeFirst; }
+  bool in_snapshot() const { return snapshot_phase != SnapshotPhase::kNone; }
   friend bool operator==(const ChangePosition&, const ChangePosition&) = default;
 };
 
 // base64url (no padding) of: u8 version 1, uuid[16], varint generation, varint tx_id,
-// varint seq + 1, zigzag commit_time_us, u64 XXH3-64 of the bytes before it.
+// varint seq + 1, zigzag commit_time_us, u64 XXH3-64 of the bytes before it. A position
+// inside a snapshot is version 2: the same with u8 phase and varint next id before the
+// checksum. Version 1 ids stay valid for good.
 std::string encode_change_id(const ChangePosition& position);
 // The same into `out`, with `scratch` for the bytes: reusing both, a reader that writes id
 // after id allocates nothing.

@@ -11,6 +11,7 @@
 
 #include "cdc/change_event.h"
 #include "cdc/change_id.h"
+#include "cdc/change_stream_impl.h"
 #include "cdc/log_index.h"
 #include "cdc/log_tail.h"
 #include "cdc/record_walker.h"
@@ -25,6 +26,7 @@ namespace txgraph {
 namespace {
 
 using cdc::ChangePosition;
+using cdc::LogView;
 using cdc::IndexedSegment;
 using cdc::RecordWalker;
 
@@ -45,14 +47,6 @@ std::string uuid_raw_from_text(std::string_view text) {
   return raw;
 }
 
-// What the source says at the start of a call: everything up to visible_tx may be read.
-struct Snapshot {
-  std::string database_uuid;  // raw
-  EnrichmentMode enrichment = EnrichmentMode::kOff;
-  std::uint64_t generation = 0;
-  std::uint64_t visible_tx = 0;
-};
-
 // Events name the database by its folder, as Neo4j names it by the database's name.
 std::string database_name_of(const std::filesystem::path& dir) {
   auto path = std::filesystem::absolute(dir).lexically_normal();
@@ -60,77 +54,13 @@ std::string database_name_of(const std::filesystem::path& dir) {
   return path.filename().string();
 }
 
-[[noreturn]] void cdc_error(ErrorCode code, std::string message) { throw Error(code, std::move(message)); }
+using cdc::cdc_error;
 
 }  // namespace
 
-struct ChangeStream::Impl {
-  const Database* database = nullptr;  // in-process; null for open_log()
-  std::string log_dir;
-  std::string database_name;
-  mutable cdc::LogIndex index;
-  mutable std::unique_ptr<cdc::LogTail> tail;  // open_log() only
-  std::string uuid_raw;                        // in-process
-  // The reader left at the end of the last query that read to the end of the log: a
-  // follower's next query goes on from it instead of decoding again from a restart point.
-  mutable std::mutex parked_mutex;
-  mutable std::unique_ptr<cdc::RecordWalker> parked;
-
-  Impl(std::string dir, std::string name) : log_dir(dir), database_name(std::move(name)), index(std::move(dir)) {}
-  ~Impl();
-
-  Snapshot snapshot() const {
-    Snapshot s;
-    if (database) {
-      auto v = database->log_visibility();
-      s.database_uuid = uuid_raw;
-      s.enrichment = v.enrichment;
-      s.generation = v.enrichment_generation;
-      s.visible_tx = v.visible_tx;
-    } else {
-      auto t = tail->refresh();
-      s.database_uuid = t.database_uuid;
-      s.enrichment = t.enrichment;
-      s.generation = t.enrichment_generation;
-      s.visible_tx = t.last_tx;
-    }
-    return s;
-  }
-
-  Snapshot enabled_snapshot() const {
-    Snapshot s = snapshot();
-    if (s.enrichment == EnrichmentMode::kOff)
-      cdc_error(ErrorCode::kCdcDisabled,
-                fmt::format("change data capture is off for database {}: its enrichment mode is OFF (switch it on "
-                            "with: txgraph set DIR enrichment diff)",
-                            database_name));
-    return s;
-  }
-
-  ChangePosition position(const Snapshot& s, std::uint64_t tx, std::int64_t seq, std::int64_t commit_us) const {
-    ChangePosition p;
-    p.database_uuid = s.database_uuid;
-    p.generation = s.generation;
-    p.tx_id = tx;
-    p.seq = seq;
-    p.commit_time_us = commit_us;
-    return p;
-  }
-
-  cdc::RecordWalker walker(const Snapshot& s) const {
-    return cdc::RecordWalker(index, log_dir, database_name, s.visible_tx, s.database_uuid);
-  }
-  ChangePosition current_position(const Snapshot& s) const;
-  ChangePosition earliest_position(const Snapshot& s) const;
-  ChangePosition validate(std::string_view id, const Snapshot& s) const;
-  QueryResult query(std::string_view from, const cdc::SelectorSet& selectors,
-                    const std::function<bool(const ChangeEvent&)>& on_event, std::uint64_t limit) const;
-  bool wait_after(std::uint64_t tx, std::chrono::steady_clock::time_point deadline) const;
-};
-
 ChangeStream::Impl::~Impl() = default;
 
-ChangePosition ChangeStream::Impl::current_position(const Snapshot& s) const {
+ChangePosition ChangeStream::Impl::current_position(const LogView& s) const {
   if (s.visible_tx == 0) return position(s, 0, ChangePosition::kAfterAll, 0);
   RecordWalker walker = this->walker(s);
   walker.seek(s.visible_tx);
@@ -143,7 +73,7 @@ ChangePosition ChangeStream::Impl::current_position(const Snapshot& s) const {
   return position(s, begins.tx_id, ChangePosition::kAfterAll, begins.commit_time_us);
 }
 
-ChangePosition ChangeStream::Impl::earliest_position(const Snapshot& s) const {
+ChangePosition ChangeStream::Impl::earliest_position(const LogView& s) const {
   // The first transaction captured in this generation: after the switch that started it, or
   // the first of the log when the database was created with enrichment on. Start in the last
   // segment created before the generation began (it may hold the switch).
@@ -167,7 +97,7 @@ ChangePosition ChangeStream::Impl::earliest_position(const Snapshot& s) const {
   return current_position(s);
 }
 
-ChangePosition ChangeStream::Impl::validate(std::string_view id, const Snapshot& s) const {
+ChangePosition ChangeStream::Impl::validate(std::string_view id, const LogView& s) const {
   ChangePosition p = cdc::decode_change_id(id);
   if (p.database_uuid != s.database_uuid)
     cdc_error(ErrorCode::kCdcWrongDatabase,
@@ -192,8 +122,9 @@ ChangePosition ChangeStream::Impl::validate(std::string_view id, const Snapshot&
 
 QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::SelectorSet& selectors,
                                       const std::function<bool(const ChangeEvent&)>& on_event,
-                                      std::uint64_t limit) const {
-  Snapshot s = enabled_snapshot();
+                                      std::uint64_t limit, std::uint64_t until_tx) const {
+  LogView s = enabled_log_view();
+  s.visible_tx = std::min(s.visible_tx, until_tx);
   ChangePosition start = from.empty() ? current_position(s) : validate(from, s);
   QueryResult result;
   ChangePosition last = start;  // where the next query continues
@@ -361,12 +292,12 @@ bool ChangeStream::Impl::wait_after(std::uint64_t tx, std::chrono::steady_clock:
     throw Error(ErrorCode::kIo, fmt::format("watching {} for changes: {}", log_dir, std::strerror(errno)));
   for (;;) {
     // Looked at after the watch is in place, so no append between the two is missed.
-    if (snapshot().visible_tx > tx) return true;
+    if (log_view().visible_tx > tx) return true;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
     int rc = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count() + 1, INT32_MAX)));
-    if (rc < 0 && errno == EINTR) return snapshot().visible_tx > tx;  // a signal: let the caller look
+    if (rc < 0 && errno == EINTR) return log_view().visible_tx > tx;  // a signal: let the caller look
     if (rc < 0) throw Error(ErrorCode::kIo, fmt::format("waiting for changes in {}: {}", log_dir, std::strerror(errno)));
     char events[4096];
     while (::read(fd, events, sizeof events) > 0) {
@@ -414,14 +345,26 @@ std::string retry_once_if_pruned(Fn&& fn) {
 
 std::string ChangeStream::earliest() const {
   return retry_once_if_pruned([&] {
-    Snapshot s = impl_->enabled_snapshot();
+    LogView s = impl_->enabled_log_view();
     return cdc::encode_change_id(impl_->earliest_position(s));
   });
 }
 
+std::string ChangeStream::snapshot_start() const {
+  return retry_once_if_pruned([&] {
+    LogView s = impl_->enabled_log_view();
+    ChangePosition p = impl_->current_position(s);
+    p.snapshot_phase = cdc::SnapshotPhase::kNodes;
+    p.snapshot_next_id = 0;
+    return cdc::encode_change_id(p);
+  });
+}
+
+void ChangeStream::set_snapshot_chunk(std::size_t entities) { impl_->snapshot_chunk = std::max<std::size_t>(entities, 1); }
+
 std::string ChangeStream::current() const {
   return retry_once_if_pruned([&] {
-    Snapshot s = impl_->enabled_snapshot();
+    LogView s = impl_->enabled_log_view();
     return cdc::encode_change_id(impl_->current_position(s));
   });
 }
@@ -431,10 +374,15 @@ QueryResult ChangeStream::query(std::string_view from, const std::vector<ChangeS
   cdc::SelectorSet set(selectors);
   if (limit == 0) {
     // Nothing to read, but the id is checked all the same.
-    Snapshot s = impl_->enabled_snapshot();
+    LogView s = impl_->enabled_log_view();
     QueryResult r;
     r.position = cdc::encode_change_id(from.empty() ? impl_->current_position(s) : impl_->validate(from, s));
     return r;
+  }
+  if (!from.empty()) {
+    LogView s = impl_->enabled_log_view();
+    ChangePosition p = impl_->validate(from, s);
+    if (p.in_snapshot()) return impl_->snapshot_query(p, set, on_event, limit);
   }
   return impl_->query(from, set, on_event, limit);
 }
@@ -451,16 +399,17 @@ std::vector<ChangeEvent> ChangeStream::query(std::string_view from, const std::v
 
 bool ChangeStream::wait(std::string_view from, std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  Snapshot s = impl_->enabled_snapshot();
+  LogView s = impl_->enabled_log_view();
   ChangePosition p = from.empty() ? impl_->current_position(s) : impl_->validate(from, s);
-  // Before a transaction's first change, or inside it: its changes are there to read now.
-  if (!p.after_all() && p.tx_id != 0) return true;
+  // Before a transaction's first change, or inside it, or inside a snapshot: there is more to
+  // read now.
+  if (p.in_snapshot() || (!p.after_all() && p.tx_id != 0)) return true;
   return impl_->wait_after(p.tx_id, deadline);
 }
 
 std::string ChangeStream::position_at_time(std::int64_t time_us) const {
   return retry_once_if_pruned([&] {
-    Snapshot s = impl_->enabled_snapshot();
+    LogView s = impl_->enabled_log_view();
     ChangePosition earliest = impl_->earliest_position(s);
     if (earliest.after_all()) return cdc::encode_change_id(earliest);  // nothing captured yet
     RecordWalker walker = impl_->walker(s);

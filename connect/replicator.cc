@@ -18,6 +18,8 @@ namespace {
 
 constexpr const char* kFromKey = "txgraph.replicatedFrom";
 constexpr const char* kPositionKey = "txgraph.sourcePosition";
+// Snapshot events applied per replica transaction.
+constexpr std::size_t kSnapshotBatch = 2000;
 
 NodeId node_id_of(const std::string& element_id) {
   auto id = parse_node_element_id(element_id);
@@ -35,16 +37,6 @@ RelationshipId relationship_id_of(const std::string& element_id) {
 
 const ChangeState kEmptyState;
 
-// What an update changes, in either capture mode: in DIFF the states hold removed labels and
-// old values before, added labels and new values after; in FULL the whole entity. Either way,
-// what is before and not after goes, and what is after is set.
-std::vector<std::string> removed_properties(const ChangeState& before, const ChangeState& after) {
-  std::vector<std::string> out;
-  for (const auto& [key, value] : before.properties)
-    if (!after.properties.contains(key)) out.push_back(key);
-  return out;
-}
-
 std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   std::vector<std::string> out;
   for (const auto& x : a)
@@ -52,7 +44,22 @@ std::vector<std::string> minus(const std::vector<std::string>& a, const std::vec
   return out;
 }
 
-void apply_node(WriteTransaction& tx, const ChangeEvent& e) {
+// What an update takes away: the properties whose value goes or changes, and the labels that
+// go. Taken away from every entity of a transaction before anything is set, so that key values
+// swapped between entities are free when they are set (keys are complete again at commit).
+std::vector<std::string> changing_properties(const ChangeState& before, const ChangeState& after) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : before.properties) {
+    auto it = after.properties.find(key);
+    if (it == after.properties.end() || !(it->second == value)) out.push_back(key);
+  }
+  return out;
+}
+
+// The stages of one change, in apply_rank() order.
+enum class Stage { kTakeAway, kSet };
+
+void apply_node(WriteTransaction& tx, const ChangeEvent& e, Stage stage) {
   NodeId id = node_id_of(e.element_id);
   const ChangeState& before = e.before ? *e.before : kEmptyState;
   const ChangeState& after = e.after ? *e.after : kEmptyState;
@@ -63,11 +70,20 @@ void apply_node(WriteTransaction& tx, const ChangeEvent& e) {
     case ChangeOperation::kUpdate: {
       if (!tx.get_node(id))
         throw Error(ErrorCode::kNotFound,
-                    fmt::format("the replica has no node {} to update (was it bulk imported into the source?)",
+                    fmt::format("the replica has no node {} to update (was it bulk imported into the source after "
+                                "the replica's snapshot?)",
                                 e.element_id));
-      if (auto gone = removed_properties(before, after); !gone.empty()) tx.remove_node_properties(id, gone);
-      if (!after.properties.empty()) tx.set_node_properties(id, after.properties);
-      if (auto gone = minus(before.labels, after.labels); !gone.empty()) tx.remove_labels(id, gone);
+      if (stage == Stage::kTakeAway) {
+        if (auto gone = changing_properties(before, after); !gone.empty()) tx.remove_node_properties(id, gone);
+        if (auto gone = minus(before.labels, after.labels); !gone.empty()) tx.remove_labels(id, gone);
+        break;
+      }
+      Properties set;
+      for (const auto& [key, value] : after.properties) {
+        auto it = before.properties.find(key);
+        if (it == before.properties.end() || !(it->second == value)) set.emplace(key, value);
+      }
+      if (!set.empty()) tx.set_node_properties(id, set);
       if (auto added = minus(after.labels, before.labels); !added.empty()) tx.add_labels(id, added);
       break;
     }
@@ -77,7 +93,7 @@ void apply_node(WriteTransaction& tx, const ChangeEvent& e) {
   }
 }
 
-void apply_relationship(WriteTransaction& tx, const ChangeEvent& e) {
+void apply_relationship(WriteTransaction& tx, const ChangeEvent& e, Stage stage) {
   RelationshipId id = relationship_id_of(e.element_id);
   const ChangeState& before = e.before ? *e.before : kEmptyState;
   const ChangeState& after = e.after ? *e.after : kEmptyState;
@@ -89,15 +105,24 @@ void apply_relationship(WriteTransaction& tx, const ChangeEvent& e) {
         if (!tx.get_node(node))
           throw Error(ErrorCode::kNotFound,
                       fmt::format("the replica has no node {} for relationship {} (was it bulk imported into the "
-                                  "source?)",
+                                  "source after the replica's snapshot?)",
                                   *name, e.element_id));
       tx.create_relationship_with_id(id, e.type, start, end, after.properties);
       break;
     }
-    case ChangeOperation::kUpdate:
-      if (auto gone = removed_properties(before, after); !gone.empty()) tx.remove_relationship_properties(id, gone);
-      if (!after.properties.empty()) tx.set_relationship_properties(id, after.properties);
+    case ChangeOperation::kUpdate: {
+      if (stage == Stage::kTakeAway) {
+        if (auto gone = changing_properties(before, after); !gone.empty()) tx.remove_relationship_properties(id, gone);
+        break;
+      }
+      Properties set;
+      for (const auto& [key, value] : after.properties) {
+        auto it = before.properties.find(key);
+        if (it == before.properties.end() || !(it->second == value)) set.emplace(key, value);
+      }
+      if (!set.empty()) tx.set_relationship_properties(id, set);
       break;
+    }
     case ChangeOperation::kDelete:
       tx.delete_relationship(id);
       break;
@@ -106,18 +131,38 @@ void apply_relationship(WriteTransaction& tx, const ChangeEvent& e) {
 
 // The order that never needs what is not there yet and frees keys before they are taken:
 // relationships deleted, then nodes deleted (ids are never reused, so nothing created here can
-// be one of them), nodes updated, nodes created, relationships updated, relationships created.
+// be one of them), what updates take away (changed properties, removed labels), then what
+// they set, nodes created, relationships updated, relationships created. Key constraints are
+// checked for completeness at commit, so an entity may be without its key in between: a
+// transaction that swaps key values between two entities applies.
 int apply_rank(const ChangeEvent& e) {
   bool node = e.kind == EntityKind::kNode;
   switch (e.operation) {
     case ChangeOperation::kDelete:
       return node ? 1 : 0;
     case ChangeOperation::kUpdate:
-      return node ? 2 : 4;
-    case ChangeOperation::kCreate:
       return node ? 3 : 5;
+    case ChangeOperation::kCreate:
+      return node ? 4 : 6;
   }
-  return 6;
+  return 7;
+}
+
+void apply_changes(WriteTransaction& tx, const std::vector<ChangeEvent>& sorted) {
+  // Every update's take-away first (rank 2 in the order above), then the rest in order.
+  for (const auto& e : sorted) {
+    if (e.operation != ChangeOperation::kUpdate) continue;
+    if (e.kind == EntityKind::kNode)
+      apply_node(tx, e, Stage::kTakeAway);
+    else
+      apply_relationship(tx, e, Stage::kTakeAway);
+  }
+  for (const auto& e : sorted) {
+    if (e.kind == EntityKind::kNode)
+      apply_node(tx, e, Stage::kSet);
+    else
+      apply_relationship(tx, e, Stage::kSet);
+  }
 }
 
 std::string source_uuid_of(const ChangeStream& source) {
@@ -189,6 +234,7 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
   std::string source_uuid = source_uuid_of(source);
   ReplicationResult result;
   std::string position;
+  bool fresh = false;
   if (auto stored = replica_position(replica)) {
     if (stored->source_uuid != source_uuid)
       throw Error(ErrorCode::kInvalidArgument,
@@ -201,7 +247,27 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("database {} holds data but no replication position: a replica must start empty",
                               replica.dir().string()));
-    position = source.earliest();
+  }
+  if (position.empty() && !options.snapshot) position = source.earliest();
+  if (position.empty()) {
+    // A new replica starts with a snapshot of the source: what its log no longer holds and
+    // what was bulk imported arrive too. The source's key constraints come first, in a
+    // transaction that also records the start, so that a restarted run goes on from there.
+    position = source.snapshot_start();
+    TxInfo info;
+    info.metadata[kFromKey] = Value(source_uuid);
+    info.metadata[kPositionKey] = Value(position);
+    // Without keys nothing is committed here: the first applied batch records the position.
+    auto tx = replica.begin_write(std::move(info));
+    auto existing = tx.key_constraints();
+    for (const auto& key : source.key_constraints()) {
+      bool has = std::any_of(existing.begin(), existing.end(), [&](const KeyConstraint& k) {
+        return k.kind == key.kind && k.label_or_type == key.label_or_type && k.properties == key.properties;
+      });
+      if (!has) tx.create_key(key);
+    }
+    tx.commit();
+    fresh = true;
   }
   result.position = position;
   auto found_import = [&](ImportNotice notice) {
@@ -210,7 +276,9 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
     result.imports.push_back(std::move(notice));
     if (options.on_import) options.on_import(result.imports.back());
   };
-  for (auto& notice : imports_after(source, cdc::decode_change_id(position).tx_id)) found_import(std::move(notice));
+  // A new replica's snapshot holds what was imported before it.
+  if (!fresh)
+    for (auto& notice : imports_after(source, cdc::decode_change_id(position).tx_id)) found_import(std::move(notice));
 
   std::vector<ChangeEvent> pending;  // the changes of one source transaction
   auto apply_pending = [&] {
@@ -234,12 +302,7 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
     std::stable_sort(pending.begin(), pending.end(),
                      [](const ChangeEvent& a, const ChangeEvent& b) { return apply_rank(a) < apply_rank(b); });
     auto tx = replica.begin_write(std::move(info));
-    for (const auto& e : pending) {
-      if (e.kind == EntityKind::kNode)
-        apply_node(tx, e);
-      else
-        apply_relationship(tx, e);
-    }
+    apply_changes(tx, pending);
     std::uint64_t replica_tx = tx.commit();
     ++result.transactions;
     result.changes += pending.size();
@@ -251,11 +314,23 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
   for (;;) {
     // Read to the end of what is visible, so the last transaction is whole. The query's own
     // position (after the last transaction read) is where the next one starts and waits.
-    auto read = source.query(position, {}, [&](const ChangeEvent& e) {
-      if (!pending.empty() && pending.back().tx_id != e.tx_id) apply_pending();
-      pending.push_back(e);
-      return true;
-    });
+    // Snapshot events go in batches of kSnapshotBatch per replica transaction, each recording
+    // the position after its last event.
+    QueryResult read;
+    try {
+      read = source.query(position, {}, [&](const ChangeEvent& e) {
+        if (!pending.empty() && (pending.back().tx_id != e.tx_id || pending.back().snapshot != e.snapshot ||
+                                 (e.snapshot && pending.size() >= kSnapshotBatch)))
+          apply_pending();
+        pending.push_back(e);
+        return true;
+      });
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kCdcPruned && e.code() != ErrorCode::kCdcOldGeneration) throw;
+      throw Error(e.code(), fmt::format("the replica {} cannot go on from its position: {}. Rebuild it from a "
+                                        "snapshot of the source: txgraph replicate SRC DST --resnapshot",
+                                        replica.dir().string(), e.what()));
+    }
     position = read.position;
     apply_pending();
     for (auto& notice : read.imports) found_import(std::move(notice));

@@ -42,6 +42,11 @@ class LmdbEnv {
   // MDB_NOLOCK): only for a caller that holds the database's lock (DIR/LOCK), so that no
   // process can write the store meanwhile; write transactions then fail.
   LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data, bool read_only = false);
+  // Opens an existing environment read-only (MDB_RDONLY), for a reader that must never write
+  // the store while another process may be writing it (StoreReader). Throws kNotFound for a
+  // store without txgraph's tables.
+  struct ReadOnly {};
+  LmdbEnv(const std::string& dir, ReadOnly);
   ~LmdbEnv();
   LmdbEnv(const LmdbEnv&) = delete;
   LmdbEnv& operator=(const LmdbEnv&) = delete;

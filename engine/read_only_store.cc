@@ -36,6 +36,21 @@ bool open_in_another_process(const std::filesystem::path& dir) {
 
 }  // namespace
 
+void check_store_readable(const std::filesystem::path& dir) {
+  const auto store = dir / "store";
+  std::error_code ec;
+  if (!std::filesystem::exists(store / "data.mdb", ec))
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("there is no database in {} ({} is missing)", dir.string(), (store / "data.mdb").string()));
+  bool unclean = std::filesystem::exists(store / "OPEN", ec);
+  bool snapshot_saved = std::filesystem::exists(store / "checkpoint.meta", ec);
+  if (unclean && snapshot_saved && !open_in_another_process(dir))
+    throw Error(ErrorCode::kNeedsRecovery,
+                fmt::format("the database in {} was not closed cleanly: its store is read only after the next open "
+                            "puts it back to its last checkpoint (any verb that opens it, e.g. txgraph show {})",
+                            dir.string(), dir.string()));
+}
+
 ReadOnlyStore::ReadOnlyStore(const std::filesystem::path& dir) : dir_(dir) {
   const auto store = dir / "store";
   std::error_code ec;

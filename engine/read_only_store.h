@@ -31,6 +31,10 @@
 
 namespace txgraph::engine {
 
+// Throws what the ReadOnlyStore constructor throws before it opens LMDB: kNotFound when `dir`
+// holds no store, kNeedsRecovery when only the next open may read it (see above).
+void check_store_readable(const std::filesystem::path& dir);
+
 class ReadOnlyStore {
  public:
   // Throws kNotFound when `dir` holds no store, kNeedsRecovery as above, kIo or kCorruption

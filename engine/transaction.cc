@@ -33,8 +33,14 @@ TxnState::TxnState(Database::Impl& database, bool write, bool batched)
       // A store transaction of its own (settings, an import): the gathered commits first.
       database.batch->close();
     }
-    engine::check_mdb(mdb_txn_begin(database.env->env(), nullptr, write ? 0 : MDB_RDONLY, &txn),
-                      write ? "beginning a write transaction" : "beginning a read transaction");
+    int rc = mdb_txn_begin(database.env->env(), nullptr, write ? 0 : MDB_RDONLY, &txn);
+    if (rc == MDB_MAP_RESIZED && !write) {
+      // A read-only reader (StoreReader) whose writer in another process grew the map: take
+      // the size the writer recorded, then begin again.
+      engine::check_mdb(mdb_env_set_mapsize(database.env->env(), 0), "adopting the store's map size");
+      rc = mdb_txn_begin(database.env->env(), nullptr, MDB_RDONLY, &txn);
+    }
+    engine::check_mdb(rc, write ? "beginning a write transaction" : "beginning a read transaction");
   } catch (...) {
     release_writer();
     throw;
@@ -220,6 +226,34 @@ void TransactionView::for_each_relationship(const std::function<bool(const Relat
     auto rel = engine::load_relationship(s, engine::read_be64(c.key()));
     if (rel && !fn(*rel)) return;
   }
+}
+
+void TransactionView::for_each_node(NodeId from, const std::function<bool(const Node&)>& fn) const {
+  auto& s = live(state_);
+  engine::Cursor c(s.txn, s.db->env->tables().nodes);
+  std::string key;
+  engine::append_be64(key, from.value);
+  for (bool ok = c.seek(key); ok; ok = c.next()) {
+    auto node = engine::load_node(s, engine::read_be64(c.key()));
+    if (node && !fn(*node)) return;
+  }
+}
+
+void TransactionView::for_each_relationship(RelationshipId from,
+                                            const std::function<bool(const Relationship&)>& fn) const {
+  auto& s = live(state_);
+  engine::Cursor c(s.txn, s.db->env->tables().relationships);
+  std::string key;
+  engine::append_be64(key, from.value);
+  for (bool ok = c.seek(key); ok; ok = c.next()) {
+    auto rel = engine::load_relationship(s, engine::read_be64(c.key()));
+    if (rel && !fn(*rel)) return;
+  }
+}
+
+std::uint64_t TransactionView::last_applied_tx() const {
+  auto& s = live(state_);
+  return engine::read_meta_u64(s.txn, s.db->env->tables(), engine::kMetaLastAppliedTx);
 }
 
 ReadTransaction::~ReadTransaction() = default;

@@ -82,6 +82,10 @@ struct ChangeMetadata {
 // writes and the tool prints (docs/cdc.md, "Events").
 struct ChangeEvent {
   std::string id;  // the change id: query(id) continues after this change
+  // A snapshot event (ChangeStream::snapshot_start): the entity as the snapshot read it, as a
+  // create with the full state; tx_id is the transaction the store held then, seq 0, and the
+  // users and metadata empty. The JSON says "snapshot": true at the top level.
+  bool snapshot = false;
   std::uint64_t tx_id = 0;
   std::uint32_t seq = 0;  // order of the change inside its transaction, from 0
   ChangeMetadata metadata;
@@ -170,6 +174,9 @@ struct ChangeCounts {
   std::uint64_t deletes = 0;
 };
 
+// Entities a snapshot reads per store read transaction (ChangeStream::set_snapshot_chunk).
+inline constexpr std::size_t kDefaultSnapshotChunk = 10000;
+
 class ChangeStream {
  public:
   // Reads the changes of an open database. The stream must not outlive `database`.
@@ -210,9 +217,63 @@ class ChangeStream {
   std::vector<ChangeEvent> query(std::string_view from, const std::vector<ChangeSelector>& selectors = {},
                                  std::uint64_t limit = UINT64_MAX) const;
 
+  // Snapshots: the whole graph, then the stream.
+  //
+  // snapshot_start() is a position from which query() delivers first every selected node,
+  // then every selected relationship, each as a create event with the full state, labels,
+  // keys (and start/end for relationships) and ChangeEvent::snapshot set, in id order; then
+  // the changes committed after the snapshot, in commit order, as any query delivers them.
+  // A consumer that applies everything from snapshot_start() on holds exactly the source
+  // graph as of its position: no entity missing or twice, no change lost or applied twice,
+  // whatever writers commit meanwhile. Every event's id is a position like any other: query()
+  // from it continues the snapshot after that event (in this or another process), then the
+  // stream; a consumer group may be created at it (StartLocation::snapshot()).
+  //
+  // How it stays right without a long read. The store is read in chunks of ids, one short
+  // read transaction each (set_snapshot_chunk); ids only grow and are never reused. A
+  // position inside the snapshot is (phase, next id, log position L): every entity of the
+  // phase's kind with an id below `next` (and, in the relationship phase, every node) is
+  // "covered", and the consumer holds the source as of L restricted to the covered entities.
+  // One step reads a chunk in a read transaction that holds the store as of transaction T >= L
+  // (ReadTransaction::last_applied_tx), then delivers, DBLog-style, (1) the log's changes in
+  // (L, T] of covered entities only — afterwards the consumer holds the source as of T for
+  // them — and (2) the chunk's entities as of T, and moves to L = T with `next` past the
+  // chunk. A change in (L, T] to an entity of the chunk or after it is not delivered: the chunk
+  // (or a later one, read at a later T) holds its result. A chunk that reaches the end of its
+  // table covers every id above too: an entity created after T has a larger id than every one
+  // in the store at T, so the log delivers it. A new entity never lands in a covered range, so
+  // nothing is delivered twice; relationships come after all nodes, so a relationship is
+  // delivered only after both its nodes. When the relationships' last chunk is done, L is an
+  // ordinary stream position and the stream goes on from it.
+  //
+  // Caveats:
+  // - A snapshot reads the whole store (every chunk a read transaction of its own, so the
+  //   store file grows by no more than what writers churn during one chunk) and reads the log
+  //   from its start position to its end (the catch-up of each chunk). The log must keep that
+  //   span: a snapshot that takes longer than retention keeps it fails with kCdcPruned; start
+  //   again.
+  // - Snapshot events carry no users, metadata or commit of their own, so selectors on
+  //   executingUser, authenticatedUser or txMetadata select none of them.
+  // - With a selector, the consumer holds the selected part of the graph only as far as the
+  //   selected events tell it (a node that loses a selected label later, say).
+  // - Bulk-imported data is in the store, so a snapshot delivers it (the stream never does);
+  //   an import that finishes after the snapshot passed the end of a table is not in it (its
+  //   notice is reported as usual).
+  // - From another process (open_log()), the store is read with a StoreReader: it may lag
+  //   the log by a store batch; a chunk then waits for the store to catch up with L.
+  // Throws kCdcDisabled when enrichment is OFF.
+  std::string snapshot_start() const;
+  // The key constraints the store holds now (read in a short read transaction), for a
+  // consumer that builds a copy from a snapshot: a replica creates them first.
+  std::vector<KeyConstraint> key_constraints() const;
+  // Entities per chunk (default kDefaultSnapshotChunk, at least 1): larger chunks read faster
+  // and hold each read transaction longer.
+  void set_snapshot_chunk(std::size_t entities);
+
   // Blocks until a transaction after `from` is visible or `timeout` passes; returns whether
   // one is. In-process streams are woken by the commit itself, without polling; an open_log()
   // stream waits on file change notification (inotify). Validates `from` as query() does.
+  // From a position inside a snapshot it returns true at once: the rest is there to read.
   bool wait(std::string_view from, std::chrono::milliseconds timeout) const;
 
   // The position just before the first transaction of the current generation committed at or

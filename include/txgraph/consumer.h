@@ -46,6 +46,9 @@ struct StartLocation {
     kLatest,    // the changes committed after the group is created
     kAtTime,    // the first transaction committed at or after time_ms
     kChangeId,  // the changes after change_id
+    // The whole graph first, then the changes after it (ChangeStream::snapshot_start): for a
+    // consumer that joins after the log was pruned or data was bulk imported.
+    kSnapshot,
   };
   Kind kind = Kind::kLatest;
   std::int64_t time_ms = 0;  // kAtTime: milliseconds since the Unix epoch
@@ -55,9 +58,10 @@ struct StartLocation {
   static StartLocation latest() { return {Kind::kLatest, 0, {}}; }
   static StartLocation at_time(std::int64_t ms) { return {Kind::kAtTime, ms, {}}; }
   static StartLocation after(std::string id) { return {Kind::kChangeId, 0, std::move(id)}; }
+  static StartLocation snapshot() { return {Kind::kSnapshot, 0, {}}; }
 };
 
-// "earliest", "latest", a time ("2026-11-21T10:00:00Z", "2026-11-21T10:00:00.250Z", or
+// "earliest", "latest", "snapshot", a time ("2026-11-21T10:00:00Z", "2026-11-21T10:00:00.250Z", or
 // milliseconds since the epoch), or a change id. Throws kInvalidArgument showing the forms.
 StartLocation parse_start_location(std::string_view text);
 // The text form parse_start_location() reads back.
@@ -86,7 +90,8 @@ struct ConsumerGroupInfo {
   std::int64_t committed_us = 0;
   // Filled by list_consumer_groups(stream, true) and consumer_group(): how far behind
   // current() the committed position is, in selected changes, and in bytes of the log segments
-  // that hold them (whole segments, so an upper bound).
+  // that hold them (whole segments, so an upper bound). lag_changes stays empty while the
+  // group is inside a snapshot (counting would read the rest of the store).
   std::optional<std::uint64_t> lag_changes;
   std::optional<std::uint64_t> lag_bytes;
 };

@@ -123,6 +123,15 @@ class TransactionView {
   // Every node (relationship) in id order; the callback returns false to stop.
   void for_each_node(const std::function<bool(const Node&)>& fn) const;
   void for_each_relationship(const std::function<bool(const Relationship&)>& fn) const;
+  // The same from the first id at or after `from`: a reader that goes through the store in
+  // chunks of ids (a snapshot, txgraph/cdc.h) takes one short read transaction per chunk.
+  void for_each_node(NodeId from, const std::function<bool(const Node&)>& fn) const;
+  void for_each_relationship(RelationshipId from, const std::function<bool(const Relationship&)>& fn) const;
+
+  // The last transaction whose changes this view holds (0 for none): its store snapshot is the
+  // database as of that commit (plus any bulk import finished by then, which has no tx id).
+  // A write transaction sees what it began on.
+  std::uint64_t last_applied_tx() const;
 
  protected:
   explicit TransactionView(std::unique_ptr<detail::TxnState> state);
@@ -141,6 +150,7 @@ class ReadTransaction : public TransactionView {
 
  private:
   friend class Database;
+  friend class StoreReader;
   using TransactionView::TransactionView;
 };
 
@@ -319,6 +329,32 @@ class Database {
  private:
   explicit Database(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// Read transactions on the store of a database that this process has not opened, without
+// opening it: no recovery, no checkpoint, nothing written to the store (LMDB read-only; it
+// takes a slot in LMDB's reader table per open read transaction). For readers in another
+// process than the writer's, such as `txgraph cdc query --snapshot`.
+//
+// Caveats: the store may lag the writer's log by a store batch (Options::store_batch);
+// ReadTransaction::last_applied_tx() says how far each read transaction reaches. Every read
+// transaction holds the pages it sees until it ends, as any read transaction does: keep them
+// short. Not for a database this process has open (an LMDB rule): use Database::begin_read.
+class StoreReader {
+ public:
+  // Throws kNotFound if `dir` holds no store; kNeedsRecovery if the database was not closed
+  // cleanly and no process has it open (see Database::read_settings); kCorruption, kIo.
+  static std::unique_ptr<StoreReader> open(const std::filesystem::path& dir);
+  ~StoreReader();
+  StoreReader(const StoreReader&) = delete;
+  StoreReader& operator=(const StoreReader&) = delete;
+
+  // A read transaction on the store's latest committed snapshot. The reader must outlive it.
+  ReadTransaction begin_read() const;
+
+ private:
+  StoreReader();
+  std::unique_ptr<Database::Impl> impl_;
 };
 
 // "off", "diff", "full" (any case). Throws kInvalidArgument.

@@ -12,17 +12,27 @@
 // - Inside a transaction, nodes are created before the relationships that need them and
 //   relationships are deleted before their nodes, whatever order the source made them in.
 //
+// - A new replica starts with a snapshot of the source (ChangeStream::snapshot_start): first
+//   the source's key constraints, then every node and relationship, in transactions of a few
+//   thousand entities that record the snapshot position they reach, then the stream. So a
+//   replica made after the source's log was pruned, or after bulk imports, is whole.
+// - Inside one source transaction, what updates take away (changed properties, removed
+//   labels) goes before anything is set, and key constraints are checked for completeness at
+//   commit: a transaction that swaps key values between two entities applies.
+//
 // Caveats, up front:
 // - The replica is written by the replicator only: its position is read back from the newest
 //   replicated transaction in its log, and ids it assigned itself would collide with the
 //   source's (kInvalidArgument naming the id).
-// - Key constraints are not part of the change stream: create them on the replica yourself.
-//   They are checked change by change there, so a source transaction that swaps key values
-//   between two entities cannot be applied: the replicator stops at it with
-//   kConstraintViolation naming the key.
-// - Bulk imports bypass the source's log, so their data cannot reach the replica through CDC.
-//   ReplicationResult::imports lists the source's import notices after the replica's
-//   position, and a change that refers to an imported node fails with kNotFound naming it.
+// - Key constraints created in the source after the replica's snapshot do not travel: create
+//   them on the replica too.
+// - Bulk imports bypass the source's log: an import made after the replica's snapshot cannot
+//   reach it. ReplicationResult::imports lists the source's import notices after the replica's
+//   position, and a change that refers to such an imported entity fails with kNotFound naming
+//   it. Rebuild the replica from a new snapshot (`txgraph replicate --resnapshot`).
+// - A replica whose position the source has pruned (or from before enrichment was switched
+//   off) cannot go on: replicate() throws kCdcPruned (kCdcOldGeneration) saying to rebuild it
+//   with `txgraph replicate SRC DST --resnapshot`, which starts a new replica from a snapshot.
 // - Every call may throw txgraph::Error (what ChangeStream::query throws for the source, and
 //   the replica's own errors); what was committed before the error stays committed.
 #pragma once
@@ -41,6 +51,10 @@
 namespace txgraph {
 
 struct ReplicationOptions {
+  // How a new replica starts: with a snapshot of the source (the default: everything, imported
+  // data and key constraints included), or, false, with the changes the source's log still
+  // holds (source.earliest()), one replica transaction per source transaction from the first.
+  bool snapshot = true;
   // Keep going: wait for new source transactions (woken by the commit, or by file change
   // notification for a source another process writes) until `stop` returns true.
   bool follow = false;
@@ -63,10 +77,9 @@ struct ReplicationResult {
 };
 
 // Applies every change of `source` after the replica's position. The source must have
-// enrichment on; the first run starts from source.earliest(), so a replica made after the
-// source's log was pruned starts with what is retained (a fresh copy of the rest is the
-// application's to make). Throws kInvalidArgument when `replica` holds data but no
-// replication position, or was replicated from another database.
+// enrichment on; the first run starts with a snapshot of the source (above). Throws
+// kInvalidArgument when `replica` holds data but no replication position, or was replicated
+// from another database; kCdcPruned naming --resnapshot when its position was pruned.
 ReplicationResult replicate(const ChangeStream& source, Database& replica, const ReplicationOptions& options = {});
 
 // The source position the replica has applied up to, and the source's uuid; nullopt for a

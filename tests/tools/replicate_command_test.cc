@@ -124,11 +124,19 @@ TEST_F(ReplicateCommandTest, AReplicatorKilledMidStreamGoesOnWithoutDuplicatesOr
   EXPECT_NE(again.out.find("replicated 0 transactions"), std::string::npos) << again.out;
 }
 
-TEST_F(ReplicateCommandTest, ImportsInTheSourceAreReported) {
+TEST_F(ReplicateCommandTest, ImportsBeforeTheSnapshotArriveAndLaterOnesAreReported) {
   std::string csv = (io_ / "people.csv").string();
   std::ofstream(csv) << "id:ID,:LABEL\n1,Person\n";
   ASSERT_EQ(run_cli({"import", source_, "--nodes", csv, "--no-progress"}).exit_code, 0);
   CliResult r = run_cli({"replicate", source_, replica_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("bypassed its log"), std::string::npos) << "the snapshot holds it: " << r.err;
+  EXPECT_EQ(exported(replica_), exported(source_));
+  std::string later = (io_ / "later.csv").string();
+  std::ofstream(later) << "id:ID,:LABEL\n1,Item\n";
+  ASSERT_EQ(run_cli({"import", source_, "--nodes", later, "--no-progress"}).exit_code, 0);
+  run_ok({R"({"ops":[{"op":"create_node","labels":["N"],"properties":{}}]})"});
+  r = run_cli({"replicate", source_, replica_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("bypassed its log"), std::string::npos) << r.err;
 }

@@ -61,7 +61,11 @@ void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, s
   std::vector<ChangeSelector> selectors;
   for (const auto& text : args.selectors) selectors.push_back(parse_change_selector(text));
   auto stream = ChangeStream::open_log(dir);
-  std::string position = args.from.empty() ? stream.current() : args.from;
+  stream.set_snapshot_chunk(args.snapshot_chunk);
+  if (args.snapshot && !args.from.empty())
+    throw Error(ErrorCode::kInvalidArgument,
+                "--snapshot starts a snapshot, --from continues one (or the stream): give one of them");
+  std::string position = args.snapshot ? stream.snapshot_start() : args.from.empty() ? stream.current() : args.from;
   std::uint64_t left = args.limit;
   if (args.follow) stop_on_interrupt();
   bool followed = false;  // a query has returned, and the follower waits for more
@@ -70,7 +74,8 @@ void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, s
     try {
       result = stream.query(position, selectors, [&](const ChangeEvent& event) {
         out << change_event_json(event) << '\n';
-        return true;
+        // A snapshot is one long query: stop inside it when interrupted.
+        return !(args.follow && interrupted());
       }, left);
     } catch (const Error& e) {
       // The first query's --from already pruned is the caller's id to fix, not a follower's loss.
@@ -126,6 +131,12 @@ Verb add_cdc_verb(CLI::App& app) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   query->add_option("--limit", args->limit, "Stop after this many changes")->check(whole_number(1));
+  query->add_flag("--snapshot", args->snapshot,
+                  "Start with every node, then every relationship, as create events marked \"snapshot\": true, "
+                  "then the changes after them (their ids continue the snapshot with --from)");
+  query->add_option("--snapshot-chunk", args->snapshot_chunk,
+                    "Entities the snapshot reads per store read transaction")
+      ->check(whole_number(1));
   query->add_flag("--follow", args->follow,
                   "Keep waiting for new changes (woken by file change notification) until interrupted");
   query->footer(

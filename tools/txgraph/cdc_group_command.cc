@@ -137,7 +137,8 @@ std::function<void()> add_cdc_group_verbs(CLI::App& cdc) {
     verb->add_option("NAME", args->name, "Name of the group (letters, digits, _ - .)")->required();
   };
   const std::string start_help =
-      "earliest | latest | a UTC time (2026-11-21T10:00:00Z) | milliseconds since the epoch | a change id";
+      "earliest | latest | snapshot (the whole graph, then the changes) | a UTC time (2026-11-21T10:00:00Z) | "
+      "milliseconds since the epoch | a change id";
 
   CLI::App* create = group->add_subcommand("create", "Create a group at a start location");
   add_dir_name(create);

@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "txgraph/cdc.h"
 #include "txgraph/database.h"
 
 namespace txgraph::cli {
@@ -79,6 +80,8 @@ struct CdcQueryArgs {
   std::vector<std::string> selectors;  // JSON objects
   std::uint64_t limit = UINT64_MAX;
   bool follow = false;  // wait for more until SIGINT / SIGTERM or the limit
+  bool snapshot = false;  // start with the whole graph (ChangeStream::snapshot_start)
+  std::size_t snapshot_chunk = kDefaultSnapshotChunk;
 };
 // One line on `err` for each bulk import a query or poll passed: its data is in the store
 // but not in the change stream.
@@ -111,11 +114,12 @@ void commit_group(const std::filesystem::path& dir, const CdcGroupArgs& args, st
 void reset_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std::ostream& out);
 void delete_group(const std::filesystem::path& dir, const std::string& name, std::ostream& out);
 
-// txgraph replicate SRC DST [--follow]: txgraph::replicate from SRC's log into DST; with
-// follow, until SIGINT / SIGTERM. Prints what it applied and the position reached.
+// txgraph replicate SRC DST [--follow] [--resnapshot]: txgraph::replicate from SRC's log into
+// DST; with follow, until SIGINT / SIGTERM; with resnapshot, DST (a replica) is removed first
+// and made again from a snapshot. Prints what it applied and the position reached.
 Verb add_replicate_verb(CLI::App& app);
 void replicate_database(const std::filesystem::path& source_dir, const std::filesystem::path& replica_dir,
-                        bool follow, std::ostream& out, std::ostream& err);
+                        bool follow, bool resnapshot, std::ostream& out, std::ostream& err);
 
 // txgraph import DIR --nodes FILE... [--relationships FILE...]: Database::import_csv, with a
 // progress line on a terminal; prints a summary and returns the import's notice.

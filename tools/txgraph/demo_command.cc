@@ -203,15 +203,16 @@ void run_demo(std::string dir, std::ostream& out) {
   out << "The follower printed:\n" << followed.str();
 
   heading(out, "9. A replica fed by CDC");
-  out << "`replicate` applies every change of the source to another database, one replica\n"
+  out << "`replicate` starts a new replica with a snapshot of the source (keys, every node and\n"
+         "relationship, imported ones too), then applies every change of the source, one replica\n"
          "transaction per source transaction, keeping the element ids. It stores the source\n"
          "position in the replica with each transaction, so a second run (or a restart after a\n"
          "crash) goes on where it stopped and applies nothing twice.\n";
   std::string replica = (std::filesystem::path(dir) / "replica").string();
   command(out, fmt::format("txgraph replicate {} {}", dir, replica));
-  replicate_database(dir, replica, false, out, out);
+  replicate_database(dir, replica, false, false, out, out);
   command(out, fmt::format("txgraph replicate {} {}", dir, replica));
-  replicate_database(dir, replica, false, out, out);
+  replicate_database(dir, replica, false, false, out, out);
   command(out, fmt::format("txgraph export {}", replica));
   export_graph(replica, out);
 
