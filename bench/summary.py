@@ -377,6 +377,21 @@ def replication_section(rep):
             f"| backlog into a `kAsync` replica | {num(rep.get('async_changes_per_s'))} changes/s |", ""]
 
 
+def kafka_section(kafka):
+    if not kafka:
+        return []
+    out = ["## Kafka (`kafka_bench`)", "",
+           f"librdkafka's mock cluster in the benchmark's process ({kafka.get('brokers', '?')} brokers); a real "
+           "cluster adds its network and disks.", "",
+           "| partitions | published events/s | commit → replica visible p50 / p99 / max |", "|---|---|---|"]
+    latency = {row["partitions"]: row for row in kafka.get("latency", [])}
+    for row in kafka.get("publish", []):
+        lat = latency.get(row["partitions"], {})
+        out.append(f"| {row['partitions']} | {num(row.get('events_per_s'))} | "
+                   f"{lat.get('p50_ms', 0):.2f} / {lat.get('p99_ms', 0):.2f} / {lat.get('max_ms', 0):.1f} ms |")
+    return out + [""]
+
+
 def retention_section(ret):
     if not ret:
         return []
@@ -429,6 +444,7 @@ def summary(run):
     lines += cdc_section(results.get("cdc_bench"))
     lines += import_section(results.get("import_bench"))
     lines += replication_section(results.get("replication_bench"))
+    lines += kafka_section(results.get("kafka_bench"))
     lines += retention_section(results.get("retention_bench"))
     lines += suite_section(run)
     while lines and lines[-1] == "":

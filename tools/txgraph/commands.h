@@ -155,7 +155,9 @@ struct KafkaArgs {
   std::string brokers;
   std::string topic;
   std::vector<std::string> config;  // KEY=VALUE
-  bool follow = false;  // until SIGINT / SIGTERM
+  bool follow = false;  // until SIGINT / SIGTERM, or until `stop` returns true when it is set
+  std::function<bool()> stop;
+  std::function<void(std::uint64_t source_tx)> on_applied;  // replicate: after each replica commit
   // publish
   std::string group;
   std::string start;

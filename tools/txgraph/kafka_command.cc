@@ -35,6 +35,14 @@ KafkaKeyMode key_mode(const std::string& text) {
   return KafkaKeyMode::kNone;
 }
 
+// With follow: the caller's stop, or SIGINT / SIGTERM.
+std::function<bool()> stop_of(const KafkaArgs& args) {
+  if (!args.follow) return {};
+  if (args.stop) return args.stop;
+  stop_on_interrupt();
+  return [] { return interrupted(); };
+}
+
 void add_connection_options(CLI::App* cmd, KafkaArgs& args) {
   cmd->add_option("--brokers", args.brokers, "Kafka bootstrap servers, HOST:PORT[,HOST:PORT…]")->required();
   cmd->add_option("--topic", args.topic, "Kafka topic")->required();
@@ -64,10 +72,7 @@ void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& ar
   options.selectors = args.selectors;
   options.key = key_mode(args.key);
   options.follow = args.follow;
-  if (args.follow) {
-    stop_on_interrupt();
-    options.stop = [] { return interrupted(); };
-  }
+  options.stop = stop_of(args);
   options.on_committed = [&](const std::string& position, std::uint64_t messages) {
     if (!args.follow) return;
     out << fmt::format("published {} messages, position {}\n", messages, position);
@@ -97,12 +102,12 @@ void kafka_replicate_changes(const std::filesystem::path& replica_dir, const Kaf
   options.kafka.topic = args.topic;
   options.kafka.config = config_pairs(args.config);
   options.follow = args.follow;
+  options.stop = stop_of(args);
   if (args.follow) {
-    stop_on_interrupt();
-    options.stop = [] { return interrupted(); };
     options.on_applied = [&](std::uint64_t source_tx, std::uint64_t replica_tx) {
       out << fmt::format("applied source transaction {} as {}\n", source_tx, replica_tx);
       out.flush();
+      if (args.on_applied) args.on_applied(source_tx);
     };
   }
   options.on_import = [&](const ImportNotice& notice) {
