@@ -358,6 +358,9 @@ KafkaPublishResult Publisher::run() {
     rd_kafka_error_destroy(err);
     connect::kafka_failure(kafka_, fmt::format("cannot start the transactional producer: {}", why));
   }
+  // The producer learns the topic's partitions and their leaders now: at the first message it
+  // would wait for a metadata refresh (about a second).
+  connect::topic_partitions(producer_.get(), kafka_);
   open_group();
   find_what_is_published();
   for (;;) {
