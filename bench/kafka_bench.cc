@@ -10,6 +10,8 @@
 //    into a durable replica; for every source transaction, the time from its commit()
 //    returning to the replica's commit of it returning (p50, p99, max), with 1 and 6
 //    partitions.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,11 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "bench/bench_support.h"
-#include "txgraph/txgraph.h"
 #include "txgraph/kafka.h"
+#include "txgraph/txgraph.h"
 
 namespace {
 
@@ -124,7 +124,8 @@ Latency measure_latency(const std::filesystem::path& dir, int partitions, int tr
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // paced: latency, not queueing
   }
   auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (last_applied.load() < last && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (last_applied.load() < last && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   stop = true;
   publisher.join();
   replicator.join();
@@ -182,16 +183,18 @@ int main(int argc, char** argv) {
                            partitions, rate, events);
     }
     std::string latencies;
-    std::printf("source commit -> replica visible through Kafka, %d paced transactions (durable source and "
-                "replica):\n",
-                paced);
+    std::printf(
+        "source commit -> replica visible through Kafka, %d paced transactions (durable source and "
+        "replica):\n",
+        paced);
     for (int partitions : {1, 6}) {
       Latency l = measure_latency(dir.path, partitions, paced);
       std::printf("  %d partition%s  p50 %.3f ms   p99 %.3f ms   max %.3f ms\n", partitions,
                   partitions == 1 ? " " : "s", l.p50_ms, l.p99_ms, l.max_ms);
-      latencies += fmt::format("{}{{\"partitions\":{},\"p50_ms\":{:.3f},\"p99_ms\":{:.3f},\"max_ms\":{:.3f},"
-                               "\"samples\":{}}}",
-                               latencies.empty() ? "" : ",", partitions, l.p50_ms, l.p99_ms, l.max_ms, l.samples);
+      latencies += fmt::format(
+          "{}{{\"partitions\":{},\"p50_ms\":{:.3f},\"p99_ms\":{:.3f},\"max_ms\":{:.3f},"
+          "\"samples\":{}}}",
+          latencies.empty() ? "" : ",", partitions, l.p50_ms, l.p99_ms, l.max_ms, l.samples);
     }
     if (!results.empty())
       bench::write_results(results, fmt::format("{{\"brokers\":3,\"backlog_transactions\":{},\"publish\":[{}],"

@@ -1,9 +1,9 @@
 // Change events read back from JSON and applied to a replica (connect/change_apply.h).
 #include "connect/change_apply.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "cdc/json_values.h"
 
@@ -78,8 +78,8 @@ RelationshipId relationship_id_of(const std::string& element_id) {
 }
 
 [[noreturn]] void missing_node(const std::string& node, std::string_view why) {
-  throw Error(ErrorCode::kNotFound, fmt::format("the replica has no node {} {} (was it bulk imported into the source?)",
-                                                node, why));
+  throw Error(ErrorCode::kNotFound,
+              fmt::format("the replica has no node {} {} (was it bulk imported into the source?)", node, why));
 }
 
 const ChangeState kEmptyState;

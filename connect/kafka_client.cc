@@ -1,10 +1,10 @@
 // librdkafka handles for the publisher and the Kafka-fed replica (connect/kafka_client.h).
 #include "connect/kafka_client.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "txgraph/error.h"
 
@@ -151,13 +151,14 @@ std::pair<std::int64_t, std::int64_t> partition_offsets(rd_kafka_t* rk, const Ka
     auto err = rd_kafka_query_watermark_offsets(rk, kafka.topic.c_str(), partition, &low, &high, 2000);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return {low, high};
     if (Clock::now() >= deadline)
-      kafka_failure(kafka, fmt::format("cannot read the offsets of partition {}: {}", partition, rd_kafka_err2str(err)));
+      kafka_failure(kafka,
+                    fmt::format("cannot read the offsets of partition {}: {}", partition, rd_kafka_err2str(err)));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
-void read_partition_range(rd_kafka_t* reader, const KafkaConnection& kafka, std::int32_t partition,
-                          std::int64_t from, std::int64_t end, const std::function<void(TopicMessage&&)>& on_message) {
+void read_partition_range(rd_kafka_t* reader, const KafkaConnection& kafka, std::int32_t partition, std::int64_t from,
+                          std::int64_t end, const std::function<void(TopicMessage&&)>& on_message) {
   if (from >= end) return;
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, kafka.topic.c_str(), partition)->offset = from;

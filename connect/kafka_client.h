@@ -54,8 +54,8 @@ struct TopicMessage {
 // Reads partition `partition` from `from` to its current end (read_committed), calling
 // `on_message` for each message. Throws kIo naming the partition when the read fails or
 // does not reach the end within kafka.connect_timeout.
-void read_partition_range(rd_kafka_t* reader, const KafkaConnection& kafka, std::int32_t partition,
-                          std::int64_t from, std::int64_t end, const std::function<void(TopicMessage&&)>& on_message);
+void read_partition_range(rd_kafka_t* reader, const KafkaConnection& kafka, std::int32_t partition, std::int64_t from,
+                          std::int64_t end, const std::function<void(TopicMessage&&)>& on_message);
 
 // The low and high offsets of a partition (high: the next offset to be written).
 std::pair<std::int64_t, std::int64_t> partition_offsets(rd_kafka_t* rk, const KafkaConnection& kafka,

@@ -1,9 +1,8 @@
 // librdkafka's mock cluster behind txgraph::KafkaMockCluster (txgraph/kafka.h): for trying the
 // verbs and for tests only.
+#include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-
-#include <fmt/format.h>
 
 #include "txgraph/error.h"
 #include "txgraph/kafka.h"

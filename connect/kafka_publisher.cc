@@ -5,11 +5,11 @@
 // then committed. Every message carries the batch's start, so the topic itself says where the
 // newest batch began; after a crash or an aborted transaction the publisher reads that back
 // (connect/published_tail.h) and publishes, from there, only what the topic does not show.
+#include <fmt/format.h>
+
 #include <mutex>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "cdc/change_id.h"
 #include "cdc/json_values.h"
@@ -63,6 +63,15 @@ class Publisher {
   Publisher(const ChangeStream& source, const KafkaPublishOptions& options)
       : source_(source), options_(options), kafka_(options.kafka) {}
 
+  // A publisher that stops on an error leaves no Kafka transaction open: the client must not be
+  // destroyed with requests of one in flight, and the next publisher should not wait for it.
+  ~Publisher() {
+    if (in_transaction_ && producer_)
+      if (rd_kafka_error_t* err = rd_kafka_abort_transaction(producer_.get(), 5000)) rd_kafka_error_destroy(err);
+  }
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
   KafkaPublishResult run();
 
  private:
@@ -82,6 +91,7 @@ class Publisher {
   std::string uuid_;
   std::vector<ChangeSelector> selectors_;
   std::optional<Consumer> group_;
+  std::string group_name_;
   std::string start_;  // where to begin while the topic holds nothing of this database
   KafkaHandle reader_;
   KafkaHandle producer_;
@@ -104,6 +114,7 @@ class Publisher {
 
 void Publisher::open_group() {
   std::string name = options_.group.empty() ? "kafka-" + kafka_.topic : options_.group;
+  group_name_ = name;
   bool existed = true;
   try {
     consumer_group(source_, name);
@@ -164,7 +175,8 @@ void Publisher::find_what_is_published() {
     // no trace in the topic: the group's position, when further on, was committed after every
     // batch before it.
     const std::string& group_position = group_->committed();
-    if (connect::position_before(position_, group_position) &&
+    if (!group_position.empty() && !tail.last_transaction.empty() &&
+        connect::position_before(position_, group_position) &&
         !connect::position_before(group_position, tail.last_transaction)) {
       position_ = group_position;
       previous_ = tail.last_transaction;
@@ -205,13 +217,14 @@ void Publisher::produce(std::uint64_t tx, const std::string& key, const std::str
   }
   for (;;) {
     rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
-    for (const auto& [name, text] : headers) rd_kafka_header_add(h, name, -1, text.data(), static_cast<ssize_t>(text.size()));
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(kafka_.topic.c_str()),
-        RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(tx))),
-        RD_KAFKA_V_END);
+    for (const auto& [name, text] : headers)
+      rd_kafka_header_add(h, name, -1, text.data(), static_cast<ssize_t>(text.size()));
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(kafka_.topic.c_str()),
+                          RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                          RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(tx))), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
     rd_kafka_headers_destroy(h);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -220,11 +233,13 @@ void Publisher::produce(std::uint64_t tx, const std::string& key, const std::str
     }
     if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
       connect::kafka_failure(
-          kafka_, fmt::format("transaction {}{} is a message of {} bytes, over the producer's message.max.bytes ({}): "
-                              "raise it (--config message.max.bytes=N) and the topic's max.message.bytes on the brokers",
-                              tx, event ? fmt::format(" change {} ({})", event->seq, event->element_id) : "",
-                              value.size() + key.size(), limit_setting()));
-    connect::kafka_failure(kafka_, fmt::format("cannot produce a message of transaction {}: {}", tx, rd_kafka_err2str(err)));
+          kafka_,
+          fmt::format("transaction {}{} is a message of {} bytes, over the producer's message.max.bytes ({}): "
+                      "raise it (--config message.max.bytes=N) and the topic's max.message.bytes on the brokers",
+                      tx, event ? fmt::format(" change {} ({})", event->seq, event->element_id) : "",
+                      value.size() + key.size(), limit_setting()));
+    connect::kafka_failure(kafka_,
+                           fmt::format("cannot produce a message of transaction {}: {}", tx, rd_kafka_err2str(err)));
   }
   ++batch_messages_;
 }
@@ -266,18 +281,29 @@ bool Publisher::publish_batch() {
   batch_transactions_ = 0;
   std::vector<ChangeEvent> pending;  // the changes of one source transaction
   bool full = false;
-  auto read = source_.query(position_, selectors_, [&](const ChangeEvent& e) {
-    if (!pending.empty() && pending.back().tx_id != e.tx_id) {
-      produce_transaction(pending);
-      pending.clear();
-      if (batch_messages_ >= options_.max_batch) {
-        full = true;
-        return false;
+  QueryResult read;
+  try {
+    read = source_.query(position_, selectors_, [&](const ChangeEvent& e) {
+      if (!pending.empty() && pending.back().tx_id != e.tx_id) {
+        produce_transaction(pending);
+        pending.clear();
+        if (batch_messages_ >= options_.max_batch) {
+          full = true;
+          return false;
+        }
       }
-    }
-    pending.push_back(e);
-    return true;
-  });
+      pending.push_back(e);
+      return true;
+    });
+  } catch (const Error& e) {
+    // The log to publish was pruned: the group's hold passed its cap while Kafka was away.
+    if (e.code() != ErrorCode::kCdcPruned) throw;
+    auto info = consumer_group(source_, group_name_);
+    throw Error(ErrorCode::kConsumerGroupLost,
+                fmt::format("consumer group \"{}\" of topic {} is lost: {}; reset it (txgraph cdc group reset DIR {} "
+                            "--start earliest) to go on",
+                            group_name_, kafka_.topic, info.lost.empty() ? e.what() : info.lost, group_name_));
+  }
   // Stopped early, the batch ends after the last transaction it produced; the next one reads
   // again what came after it. Otherwise it read to the end: its last transaction is whole.
   std::string next = previous_;
@@ -353,7 +379,8 @@ KafkaPublishResult Publisher::run() {
   partitions_ = connect::topic_partitions(reader_.get(), kafka_);
   producer_ = connect::new_transactional_producer(kafka_, fmt::format("txgraph.{}.{}", uuid_, kafka_.topic),
                                                   on_delivery, &failure_);
-  if (rd_kafka_error_t* err = rd_kafka_init_transactions(producer_.get(), static_cast<int>(kafka_.connect_timeout.count()))) {
+  if (rd_kafka_error_t* err =
+          rd_kafka_init_transactions(producer_.get(), static_cast<int>(kafka_.connect_timeout.count()))) {
     std::string why = rd_kafka_error_string(err);
     rd_kafka_error_destroy(err);
     connect::kafka_failure(kafka_, fmt::format("cannot start the transactional producer: {}", why));

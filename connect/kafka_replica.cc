@@ -7,10 +7,10 @@
 // the replica stands at. Messages of a transaction already applied (or already buffered) are
 // passed over, so a topic that shows a message twice (a broker that shows aborted transactions)
 // changes nothing.
+#include <fmt/format.h>
+
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "cdc/change_id.h"
 #include "connect/change_apply.h"
@@ -224,11 +224,12 @@ KafkaReplicaResult KafkaReplicator::run() {
   if (!options_.follow && !pending_.empty()) {
     const auto& [tx, first] = *pending_.begin();
     if (first.previous != position_)
-      throw Error(ErrorCode::kNotFound,
-                  fmt::format("Kafka topic {}: the first transaction the replica has not applied (source transaction {}) "
-                              "follows position \"{}\", but the replica stands at \"{}\": the topic no longer holds the "
-                              "transactions between",
-                              kafka_.topic, tx, first.previous, position_));
+      throw Error(
+          ErrorCode::kNotFound,
+          fmt::format("Kafka topic {}: the first transaction the replica has not applied (source transaction {}) "
+                      "follows position \"{}\", but the replica stands at \"{}\": the topic no longer holds the "
+                      "transactions between",
+                      kafka_.topic, tx, first.previous, position_));
   }
   return result_;
 }

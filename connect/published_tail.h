@@ -19,9 +19,9 @@
 namespace txgraph::connect {
 
 struct PublishedTail {
-  bool found = false;          // the topic holds messages of this database
-  std::string batch;           // where the newest batch began reading
-  std::string batch_previous;  // the position after the transaction published before `batch`
+  bool found = false;            // the topic holds messages of this database
+  std::string batch;             // where the newest batch began reading
+  std::string batch_previous;    // the position after the transaction published before `batch`
   std::string last_transaction;  // the position after the newest transaction seen
   // What the topic shows after `batch`: changes (tx, seq) and import numbers.
   std::set<std::pair<std::uint64_t, std::uint32_t>> changes;

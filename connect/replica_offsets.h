@@ -19,8 +19,8 @@ inline constexpr const char* kKafkaOffsetsKey = "txgraph.kafkaOffsets";
 
 struct KafkaReplicaPosition {
   std::string source_uuid;
-  std::string position;  // after the last source transaction applied
-  std::string topic;     // empty when the replica was last fed otherwise (CDC)
+  std::string position;                          // after the last source transaction applied
+  std::string topic;                             // empty when the replica was last fed otherwise (CDC)
   std::map<std::int32_t, std::int64_t> offsets;  // partition -> next offset to read
 };
 

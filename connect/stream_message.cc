@@ -1,9 +1,9 @@
 // The headers and import values of txgraph's Kafka messages (connect/stream_message.h).
 #include "connect/stream_message.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "cdc/change_id.h"
 #include "cdc/json_values.h"
@@ -51,9 +51,10 @@ std::optional<StreamHeaders> parse_stream_headers(const TopicMessage& message, s
   if (!previous) return std::nullopt;
   if (!parse_number(*tx, &h.tx_id) || !parse_number(*seq, &h.seq) || !parse_number(*events, &h.tx_events) ||
       h.tx_events == 0) {
-    *why = fmt::format("its headers {}, {}, {} (\"{}\", \"{}\", \"{}\") are not a transaction, a place in it and "
-                       "a count",
-                       kHeaderTxId, kHeaderSeq, kHeaderTxEvents, *tx, *seq, *events);
+    *why = fmt::format(
+        "its headers {}, {}, {} (\"{}\", \"{}\", \"{}\") are not a transaction, a place in it and "
+        "a count",
+        kHeaderTxId, kHeaderSeq, kHeaderTxEvents, *tx, *seq, *events);
     return std::nullopt;
   }
   h.change_id = *id;

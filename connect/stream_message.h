@@ -25,8 +25,8 @@ inline constexpr const char* kHeaderImport = "txgraph.import";
 
 // The headers of one message, parsed.
 struct StreamHeaders {
-  std::string database;  // the source's uuid
-  std::string batch;     // the position the publisher's Kafka transaction began reading at
+  std::string database;        // the source's uuid
+  std::string batch;           // the position the publisher's Kafka transaction began reading at
   std::string batch_previous;  // the position after the transaction published before `batch`
   // A change: its id, transaction, seq, the number of the transaction's messages, and the
   // position after the transaction published before it ("" for the first).

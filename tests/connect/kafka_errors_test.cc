@@ -2,8 +2,8 @@
 // brokers unreachable, a topic missing and not creatable, a message over the size limit, a
 // topic that holds something that is not txgraph's, a broker lost mid-stream, --start
 // snapshot; bulk imports as messages of their own; kcat reads what was published.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
-
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
@@ -11,8 +11,6 @@
 #include <fstream>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "connect/change_apply.h"
 #include "kafka_test_support.h"
@@ -218,7 +216,8 @@ TEST(KafkaErrorsTest, ABrokerLostMidStreamIsRetriedAndNothingIsLostOrDoubled) {
   }
   // Until what is committed is published, then stop.
   auto expected = source_changes(source.stream);
-  for (int i = 0; i < 300 && count_topic(read_topic(cluster.bootstrap(), "changes")).changes.size() < expected.size(); ++i)
+  for (int i = 0; i < 300 && count_topic(read_topic(cluster.bootstrap(), "changes")).changes.size() < expected.size();
+       ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   stop = true;
   publisher.join();
@@ -232,6 +231,30 @@ TEST(KafkaErrorsTest, ABrokerLostMidStreamIsRetriedAndNothingIsLostOrDoubled) {
   replica_options.kafka = connection(cluster, "changes");
   kafka_replicate(*replica, replica_options);
   EXPECT_EQ(graph_of(*replica), graph_of(*source.db));
+}
+
+TEST(KafkaErrorsTest, PastTheHoldsCapTheGroupIsLostWithAClearError) {
+  TestDir dir;
+  Options o = testing::source_options();
+  o.initial_settings.rotation_size = 4096;
+  o.initial_settings.retention_policy = "1 files";
+  o.initial_settings.checkpoint_interval_tx = 0;
+  o.initial_settings.checkpoint_interval_volume = 0;
+  auto db = Database::open(dir / "source", o);
+  ChangeStream stream(*db);
+  testing::HistoryWriter writer(19);
+  for (int i = 0; i < 20; ++i) writer.commit_one(*db);
+  KafkaMockCluster cluster(3, 1, {"changes"});
+  KafkaPublishOptions options;
+  options.kafka = connection(cluster, "changes");
+  options.hold_bytes = 16384;
+  kafka_publish(stream, options);
+  // Kafka is away (nobody publishes) while the log grows past the hold's cap and is pruned.
+  for (int i = 0; i < 400; ++i) writer.commit_one(*db);
+  db->checkpoint();
+  auto [code, message] = failure_of([&] { kafka_publish(stream, options); });
+  EXPECT_EQ(code, ErrorCode::kConsumerGroupLost);
+  EXPECT_NE(message.find("kafka-changes"), std::string::npos) << message;
 }
 
 TEST(KafkaErrorsTest, KcatReadsWhatWasPublished) {

@@ -5,10 +5,10 @@
 //
 // TXGRAPH_KAFKA_KILL_ROUNDS sets the rounds per partition count (default 4; the kafka_soak
 // target runs 20).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -128,7 +128,8 @@ TEST_P(KafkaKillTest, KilledPublishersAndReplicatorsLoseAndDoubleNothing) {
   int wrong = 0;
   for (const auto& change : expected) {
     int times = count.changes[change];
-    if (times != 1 && ++wrong <= 5) ADD_FAILURE() << "change " << change.first << "/" << change.second << " is in the topic " << times << " times";
+    if (times != 1 && ++wrong <= 5)
+      ADD_FAILURE() << "change " << change.first << "/" << change.second << " is in the topic " << times << " times";
   }
   EXPECT_EQ(wrong, 0);
 

@@ -59,7 +59,8 @@ class HistoryWriter {
         auto a = nodes_[rng_() % nodes_.size()], b = nodes_[rng_() % nodes_.size()];
         rels_.push_back(tx.create_relationship("KNOWS", a, b, {{"w", Value(0.5 * static_cast<double>(rng_() % 8))}}));
       } else if (pick < 7) {
-        tx.set_node_properties(nodes_[rng_() % nodes_.size()], {{"age", Value(static_cast<std::int64_t>(rng_() % 90))}});
+        tx.set_node_properties(nodes_[rng_() % nodes_.size()],
+                               {{"age", Value(static_cast<std::int64_t>(rng_() % 90))}});
       } else if (pick == 7 && !rels_.empty()) {
         auto i_rel = rng_() % rels_.size();
         tx.set_relationship_properties(rels_[i_rel], {{"since", Value(2020)}});

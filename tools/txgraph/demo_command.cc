@@ -141,7 +141,8 @@ void kafka_step(const std::string& dir, std::ostream& out) {
   args.stop = [&] { return stop.load(); };
   args.on_applied = [&](std::uint64_t tx) { applied = tx; };
   command(out, fmt::format("txgraph kafka publish {} --brokers {} --topic changes --follow &", source, args.brokers));
-  command(out, fmt::format("txgraph kafka replicate {} --brokers {} --topic changes --follow &", replica, args.brokers));
+  command(out,
+          fmt::format("txgraph kafka replicate {} --brokers {} --topic changes --follow &", replica, args.brokers));
   std::ostringstream published, replicated;
   std::exception_ptr failed;
   auto guarded = [&](auto&& body) {

@@ -1,5 +1,7 @@
 // txgraph kafka publish|replicate|mock-cluster: the change stream into Kafka exactly once, a
 // replica fed from it (txgraph/kafka.h), and a mock cluster to try them on.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -7,8 +9,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "tools/txgraph/commands.h"
 #include "tools/txgraph/interrupts.h"
@@ -60,8 +60,9 @@ void add_connection_options(CLI::App* cmd, KafkaArgs& args) {
 void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& args, std::ostream& out,
                            std::ostream& err) {
   if (args.start == "snapshot")
-    throw std::runtime_error("--start snapshot: snapshots are not available yet; start at earliest, latest or a "
-                             "change id");
+    throw std::runtime_error(
+        "--start snapshot: snapshots are not available yet; start at earliest, latest or a "
+        "change id");
   auto source = ChangeStream::open_log(dir);
   KafkaPublishOptions options;
   options.kafka.brokers = args.brokers;
@@ -111,9 +112,10 @@ void kafka_replicate_changes(const std::filesystem::path& replica_dir, const Kaf
     };
   }
   options.on_import = [&](const ImportNotice& notice) {
-    err << fmt::format("txgraph: warning: import {} into the source ({} nodes, {} relationships, after tx {}) "
-                       "bypassed its log: that data is not in the replica\n",
-                       notice.import_number, notice.nodes, notice.relationships, notice.after_tx);
+    err << fmt::format(
+        "txgraph: warning: import {} into the source ({} nodes, {} relationships, after tx {}) "
+        "bypassed its log: that data is not in the replica\n",
+        notice.import_number, notice.nodes, notice.relationships, notice.after_tx);
     err.flush();
   };
   auto result = kafka_replicate(*replica, options);
@@ -139,15 +141,20 @@ Verb add_kafka_verb(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("kafka", "The change stream into Kafka, and a replica fed from it");
   cmd->require_subcommand(1);
 
-  CLI::App* publish = cmd->add_subcommand("publish", "Publish the changes of a database to a Kafka topic, exactly once");
-  publish->add_option("DIR", *dir, "Folder of the database (enrichment diff or full)")->check(folder_name())->required();
+  CLI::App* publish =
+      cmd->add_subcommand("publish", "Publish the changes of a database to a Kafka topic, exactly once");
+  publish->add_option("DIR", *dir, "Folder of the database (enrichment diff or full)")
+      ->check(folder_name())
+      ->required();
   add_connection_options(publish, *args);
-  publish->add_option("--group", args->group, "Consumer group to read through (default kafka-TOPIC; created with a "
-                                              "retention hold when it does not exist)");
+  publish->add_option("--group", args->group,
+                      "Consumer group to read through (default kafka-TOPIC; created with a "
+                      "retention hold when it does not exist)");
   publish->add_option("--start", args->start,
                       "Where to start while the topic holds nothing of this database: earliest, latest or a change "
                       "id (default: the group's position, or earliest)");
-  publish->add_option("--selector", args->selectors, "A selector as a JSON object (as for cdc query); repeat for several")
+  publish
+      ->add_option("--selector", args->selectors, "A selector as a JSON object (as for cdc query); repeat for several")
       ->take_all()
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -177,8 +184,9 @@ Verb add_kafka_verb(CLI::App& app) {
   mock->add_option("--partitions", *partitions, "Partitions of the topics named with --topic")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  mock->add_option("--topic", *topics, "Create this topic at start; repeat for several (other topics are created on "
-                                        "first use, with 4 partitions)")
+  mock->add_option("--topic", *topics,
+                   "Create this topic at start; repeat for several (other topics are created on "
+                   "first use, with 4 partitions)")
       ->take_all()
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
