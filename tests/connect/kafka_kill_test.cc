@@ -66,12 +66,12 @@ TEST_P(KafkaKillTest, KilledPublishersAndReplicatorsLoseAndDoubleNothing) {
   ChangeStream stream(*source);
   KafkaMockCluster cluster(3, GetParam(), {"changes"});
   std::atomic<bool> stop_writing{false};
-  // About 2000 transactions whatever the number of rounds: the mock cluster keeps only about
-  // 5 MB per partition and drops the oldest messages beyond that.
-  const auto pause = std::chrono::milliseconds(std::max(2, rounds() * 2 / 3));
+  // About 1000 transactions spread over the rounds, never more than 1200: the mock cluster
+  // keeps only 5 MB per partition and drops the oldest messages beyond that.
+  const auto pause = std::chrono::milliseconds(std::max(2, rounds() * 1300 / 1000));
   std::thread writer([&] {
     testing::HistoryWriter history(static_cast<std::uint64_t>(GetParam()) * 31 + 1);
-    while (!stop_writing) {
+    while (!stop_writing && history.committed() < 1200) {
       history.commit_one(*source);
       std::this_thread::sleep_for(pause);
     }
