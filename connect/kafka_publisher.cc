@@ -58,6 +58,18 @@ std::string keys_json(const ChangeEvent& e) {
   return json::json_line(out);
 }
 
+// A change of the source transaction being read, as it will be sent: built while the query's
+// event is at hand, so that nothing of the event is copied.
+struct PendingChange {
+  std::uint64_t tx = 0;
+  std::uint32_t seq = 0;
+  bool published = false;  // the topic shows it already
+  std::string id;
+  std::string element_id;
+  std::string key;
+  std::string value;
+};
+
 class Publisher {
  public:
   Publisher(const ChangeStream& source, const KafkaPublishOptions& options)
@@ -79,9 +91,10 @@ class Publisher {
   void find_what_is_published();
   void move_group();
   bool publish_batch();  // true: stopped at max_batch with more to read
-  void produce_transaction(const std::vector<ChangeEvent>& events);
+  void add_change(const ChangeEvent& e, std::vector<PendingChange>& pending);
+  void produce_transaction(const std::vector<PendingChange>& changes);
   void produce(std::uint64_t tx, const std::string& key, const std::string& value,
-               const std::vector<std::pair<const char*, std::string>>& headers, const ChangeEvent* event);
+               const std::vector<std::pair<const char*, std::string>>& headers, const PendingChange* change);
   bool commit_batch();  // false: aborted, and the position found again from the topic
   std::string limit_setting() const;
 
@@ -206,7 +219,7 @@ std::string Publisher::limit_setting() const {
 }
 
 void Publisher::produce(std::uint64_t tx, const std::string& key, const std::string& value,
-                        const std::vector<std::pair<const char*, std::string>>& headers, const ChangeEvent* event) {
+                        const std::vector<std::pair<const char*, std::string>>& headers, const PendingChange* change) {
   if (!in_transaction_) {
     if (rd_kafka_error_t* err = rd_kafka_begin_transaction(producer_.get())) {
       std::string why = rd_kafka_error_string(err);
@@ -236,7 +249,7 @@ void Publisher::produce(std::uint64_t tx, const std::string& key, const std::str
           kafka_,
           fmt::format("transaction {}{} is a message of {} bytes, over the producer's message.max.bytes ({}): "
                       "raise it (--config message.max.bytes=N) and the topic's max.message.bytes on the brokers",
-                      tx, event ? fmt::format(" change {} ({})", event->seq, event->element_id) : "",
+                      tx, change ? fmt::format(" change {} ({})", change->seq, change->element_id) : "",
                       value.size() + key.size(), limit_setting()));
     connect::kafka_failure(kafka_,
                            fmt::format("cannot produce a message of transaction {}: {}", tx, rd_kafka_err2str(err)));
@@ -244,33 +257,43 @@ void Publisher::produce(std::uint64_t tx, const std::string& key, const std::str
   ++batch_messages_;
 }
 
-void Publisher::produce_transaction(const std::vector<ChangeEvent>& events) {
-  if (events.empty()) return;
-  const std::uint64_t tx = events.front().tx_id;
-  const std::string count = std::to_string(events.size());
+void Publisher::add_change(const ChangeEvent& e, std::vector<PendingChange>& pending) {
+  PendingChange& c = pending.emplace_back();
+  c.tx = e.tx_id;
+  c.seq = e.seq;
+  c.id = e.id;
+  c.published = published_changes_.contains({e.tx_id, e.seq});
+  if (c.published) return;
+  c.element_id = e.element_id;
+  if (options_.key == KafkaKeyMode::kElementId || (options_.key == KafkaKeyMode::kEntityKeys && e.keys.empty()))
+    c.key = e.element_id;
+  else if (options_.key == KafkaKeyMode::kEntityKeys)
+    c.key = keys_json(e);
+  c.value = change_event_json(e);
+}
+
+void Publisher::produce_transaction(const std::vector<PendingChange>& changes) {
+  if (changes.empty()) return;
+  const std::uint64_t tx = changes.front().tx;
+  const std::string count = std::to_string(changes.size());
   const std::string tx_text = std::to_string(tx);
-  for (const auto& e : events) {
-    if (published_changes_.contains({e.tx_id, e.seq})) {
+  for (const auto& c : changes) {
+    if (c.published) {
       ++result_.already_published;
       continue;
     }
-    std::string key;
-    if (options_.key == KafkaKeyMode::kElementId || (options_.key == KafkaKeyMode::kEntityKeys && e.keys.empty()))
-      key = e.element_id;
-    else if (options_.key == KafkaKeyMode::kEntityKeys)
-      key = keys_json(e);
-    produce(tx, key, change_event_json(e),
-            {{connect::kHeaderChangeId, e.id},
+    produce(tx, c.key, c.value,
+            {{connect::kHeaderChangeId, c.id},
              {connect::kHeaderTxId, tx_text},
-             {connect::kHeaderSeq, std::to_string(e.seq)},
+             {connect::kHeaderSeq, std::to_string(c.seq)},
              {connect::kHeaderDatabase, uuid_},
              {connect::kHeaderTxEvents, count},
              {connect::kHeaderPrevious, previous_},
              {connect::kHeaderBatch, batch_start_},
              {connect::kHeaderBatchPrevious, batch_previous_}},
-            &e);
+            &c);
   }
-  previous_ = connect::position_after_transaction(events.back().id);
+  previous_ = connect::position_after_transaction(changes.back().id);
   ++batch_transactions_;
 }
 
@@ -279,12 +302,12 @@ bool Publisher::publish_batch() {
   batch_previous_ = previous_;
   batch_messages_ = 0;
   batch_transactions_ = 0;
-  std::vector<ChangeEvent> pending;  // the changes of one source transaction
+  std::vector<PendingChange> pending;  // the changes of one source transaction
   bool full = false;
   QueryResult read;
   try {
     read = source_.query(position_, selectors_, [&](const ChangeEvent& e) {
-      if (!pending.empty() && pending.back().tx_id != e.tx_id) {
+      if (!pending.empty() && pending.back().tx != e.tx_id) {
         produce_transaction(pending);
         pending.clear();
         if (batch_messages_ >= options_.max_batch) {
@@ -292,7 +315,7 @@ bool Publisher::publish_batch() {
           return false;
         }
       }
-      pending.push_back(e);
+      add_change(e, pending);
       return true;
     });
   } catch (const Error& e) {
