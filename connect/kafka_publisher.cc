@@ -25,6 +25,9 @@ namespace {
 
 using connect::KafkaHandle;
 
+// Aborted Kafka transactions in a row, each published again, before the publisher gives up.
+constexpr int kMaxConsecutiveAborts = 5;
+
 // The first delivery failure of the open Kafka transaction, from librdkafka's thread.
 struct DeliveryFailure {
   std::mutex mutex;
@@ -96,6 +99,7 @@ class Publisher {
   void produce(std::uint64_t tx, const std::string& key, const std::string& value,
                const std::vector<std::pair<const char*, std::string>>& headers, const PendingChange* change);
   bool commit_batch();  // false: aborted, and the position found again from the topic
+  void abort_batch();
   std::string limit_setting() const;
 
   const ChangeStream& source_;
@@ -116,6 +120,8 @@ class Publisher {
   std::string batch_start_;
   std::string batch_previous_;
   bool batch_committed_ = false;
+  std::string batch_error_;  // why the open Kafka transaction can only be aborted
+  int consecutive_aborts_ = 0;
   std::chrono::steady_clock::time_point group_moved_{};
   std::set<std::pair<std::uint64_t, std::uint32_t>> published_changes_;  // shown by the topic already
   std::set<std::uint64_t> published_imports_;
@@ -220,6 +226,7 @@ std::string Publisher::limit_setting() const {
 
 void Publisher::produce(std::uint64_t tx, const std::string& key, const std::string& value,
                         const std::vector<std::pair<const char*, std::string>>& headers, const PendingChange* change) {
+  if (!batch_error_.empty()) return;
   if (!in_transaction_) {
     if (rd_kafka_error_t* err = rd_kafka_begin_transaction(producer_.get())) {
       std::string why = rd_kafka_error_string(err);
@@ -251,8 +258,11 @@ void Publisher::produce(std::uint64_t tx, const std::string& key, const std::str
                       "raise it (--config message.max.bytes=N) and the topic's max.message.bytes on the brokers",
                       tx, change ? fmt::format(" change {} ({})", change->seq, change->element_id) : "",
                       value.size() + key.size(), limit_setting()));
-    connect::kafka_failure(kafka_,
-                           fmt::format("cannot produce a message of transaction {}: {}", tx, rd_kafka_err2str(err)));
+    std::string why = fmt::format("cannot produce a message of transaction {}: {}", tx, rd_kafka_err2str(err));
+    if (rd_kafka_fatal_error(producer_.get(), nullptr, 0)) connect::kafka_failure(kafka_, why);
+    // The Kafka transaction can only be aborted now: the batch stops, and is published again.
+    batch_error_ = std::move(why);
+    return;
   }
   ++batch_messages_;
 }
@@ -310,6 +320,7 @@ bool Publisher::publish_batch() {
       if (!pending.empty() && pending.back().tx != e.tx_id) {
         produce_transaction(pending);
         pending.clear();
+        if (!batch_error_.empty()) return false;
         if (batch_messages_ >= options_.max_batch) {
           full = true;
           return false;
@@ -359,38 +370,51 @@ bool Publisher::publish_batch() {
 bool Publisher::commit_batch() {
   const std::uint64_t messages = batch_messages_;
   if (in_transaction_) {
-    for (;;) {
+    while (batch_error_.empty()) {
       rd_kafka_error_t* err = rd_kafka_commit_transaction(producer_.get(), 30000);
       if (!err) break;
       std::unique_ptr<rd_kafka_error_t, void (*)(rd_kafka_error_t*)> owned(err, rd_kafka_error_destroy);
       if (rd_kafka_error_is_retriable(err)) continue;  // a broker away: the commit is tried again
       if (!rd_kafka_error_txn_requires_abort(err))
         connect::kafka_failure(kafka_, fmt::format("committing a Kafka transaction: {}", rd_kafka_error_string(err)));
-      {
-        std::lock_guard lock(failure_.mutex);
-        if (failure_.error == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
-          connect::kafka_failure(kafka_,
-                                 fmt::format("the brokers refused a message of transaction {} ({} bytes) as too large: "
-                                             "raise the topic's max.message.bytes (and message.max.bytes of the "
-                                             "brokers and of this producer, --config message.max.bytes=N)",
-                                             failure_.tx, failure_.bytes));
-        failure_.error = RD_KAFKA_RESP_ERR_NO_ERROR;
-      }
-      if (rd_kafka_error_t* abort = rd_kafka_abort_transaction(producer_.get(), -1)) {
-        std::string why = rd_kafka_error_string(abort);
-        rd_kafka_error_destroy(abort);
-        connect::kafka_failure(kafka_, fmt::format("aborting a Kafka transaction: {}", why));
-      }
-      in_transaction_ = false;
-      find_what_is_published();
+      batch_error_ = fmt::format("committing a Kafka transaction: {}", rd_kafka_error_string(err));
+    }
+    if (!batch_error_.empty()) {
+      abort_batch();
       return false;
     }
     in_transaction_ = false;
     ++result_.kafka_transactions;
   }
+  consecutive_aborts_ = 0;
   result_.messages += messages;
   result_.transactions += batch_transactions_;
   return true;
+}
+
+void Publisher::abort_batch() {
+  {
+    std::lock_guard lock(failure_.mutex);
+    if (failure_.error == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+      connect::kafka_failure(kafka_, fmt::format("the brokers refused a message of transaction {} ({} bytes) as too "
+                                                 "large: raise the topic's max.message.bytes (and message.max.bytes "
+                                                 "of the brokers and of this producer, --config message.max.bytes=N)",
+                                                 failure_.tx, failure_.bytes));
+    failure_.error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  if (rd_kafka_error_t* abort = rd_kafka_abort_transaction(producer_.get(), -1)) {
+    std::string why = rd_kafka_error_string(abort);
+    rd_kafka_error_destroy(abort);
+    connect::kafka_failure(kafka_, fmt::format("aborting a Kafka transaction: {}", why));
+  }
+  in_transaction_ = false;
+  ++result_.kafka_aborts;
+  // A refusal that does not pass (no rights on the topic, say) is an error, not a loop.
+  if (++consecutive_aborts_ >= kMaxConsecutiveAborts)
+    connect::kafka_failure(kafka_, fmt::format("{} Kafka transactions in a row were aborted; the last: {}",
+                                               consecutive_aborts_, batch_error_));
+  batch_error_.clear();
+  find_what_is_published();
 }
 
 KafkaPublishResult Publisher::run() {

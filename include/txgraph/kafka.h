@@ -97,6 +97,7 @@ struct KafkaPublishResult {
   std::uint64_t messages = 0;      // messages this call committed (changes and imports)
   std::uint64_t transactions = 0;  // source transactions completed
   std::uint64_t kafka_transactions = 0;
+  std::uint64_t kafka_aborts = 0;  // Kafka transactions aborted (and published again)
   std::uint64_t already_published = 0;  // messages found in the topic and not sent again
   std::string position;                 // the source position reached
   bool resumed = false;                 // the topic held messages of this database at start

@@ -1,7 +1,9 @@
 // The Kafka errors a user meets, each a clear message and nothing lost or published twice:
 // brokers unreachable, a topic missing and not creatable, a message over the size limit, a
-// topic that holds something that is not txgraph's, a broker lost mid-stream, --start
-// snapshot; bulk imports as messages of their own; kcat reads what was published.
+// topic that holds something that is not txgraph's, a broker lost mid-stream, requests refused
+// (the Kafka transaction aborted and published again), the source's log pruned past the
+// group's hold, --start snapshot; bulk imports as messages of their own; kcat reads what was
+// published.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
@@ -222,6 +224,31 @@ TEST(KafkaErrorsTest, ABrokerLostMidStreamIsRetriedAndNothingIsLostOrDoubled) {
   stop = true;
   publisher.join();
   ASSERT_FALSE(failed) << failed->what();
+  auto count = count_topic(read_topic(cluster.bootstrap(), "changes"));
+  ASSERT_EQ(count.changes.size(), expected.size());
+  for (const auto& change : expected) EXPECT_EQ(count.changes[change], 1) << change.first << "/" << change.second;
+  TestDir replica_dir;
+  auto replica = Database::open(replica_dir / "replica");
+  KafkaReplicaOptions replica_options;
+  replica_options.kafka = connection(cluster, "changes");
+  kafka_replicate(*replica, replica_options);
+  EXPECT_EQ(graph_of(*replica), graph_of(*source.db));
+}
+
+TEST(KafkaErrorsTest, AnAbortedKafkaTransactionIsPublishedAgainFromWhatTheTopicShows) {
+  Source source;
+  testing::HistoryWriter writer(23);
+  for (int i = 0; i < 200; ++i) writer.commit_one(*source.db);
+  KafkaMockCluster cluster(3, 6, {"changes"});
+  // Produce requests refused for good: each Kafka transaction that meets one must be aborted,
+  // and what its other requests put in the topic stays visible on the mock cluster.
+  cluster.fail_requests(0, RD_KAFKA_RESP_ERR_INVALID_RECORD, 3);
+  KafkaPublishOptions options;
+  options.kafka = connection(cluster, "changes");
+  options.max_batch = 40;
+  auto result = kafka_publish(source.stream, options);
+  EXPECT_GT(result.kafka_aborts, 0u);
+  auto expected = source_changes(source.stream);
   auto count = count_topic(read_topic(cluster.bootstrap(), "changes"));
   ASSERT_EQ(count.changes.size(), expected.size());
   for (const auto& change : expected) EXPECT_EQ(count.changes[change], 1) << change.first << "/" << change.second;
