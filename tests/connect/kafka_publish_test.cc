@@ -1,4 +1,4 @@
-// The change stream through Kafka, on librdkafka's mock cluster (3 brokers, 1 and 6
+// The change stream through Kafka, on librdkafka's mock cluster (3 brokers, 1, 6 and 12
 // partitions): a replica fed from the topic equals its source, every change is in the topic
 // once for a read_committed consumer, a second publisher goes on after what the topic holds,
 // and the message headers let a consumer rebuild each transaction.
@@ -136,7 +136,7 @@ TEST_P(KafkaPublishTest, HeadersLetAConsumerRebuildEachTransaction) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Partitions, KafkaPublishTest, ::testing::Values(1, 6),
+INSTANTIATE_TEST_SUITE_P(Partitions, KafkaPublishTest, ::testing::Values(1, 6, 12),
                          [](const auto& info) { return std::to_string(info.param) + "Partitions"; });
 
 }  // namespace
