@@ -47,6 +47,7 @@ run cdc_bench cdc.json "${quick[@]}" --json "$out/cdc.json"
 run import_bench import.json "${quick[@]}" --json "$out/import.json"
 run replication_bench replication.json "${quick[@]}" --results "$out/replication.json"
 run snapshot_bench snapshot.json "${quick[@]}" --json "$out/snapshot.json"
+run kafka_bench kafka.json "${quick[@]}" --results "$out/kafka.json"
 if [ -x "$bin/peers_bench" ]; then
   run peers_bench peers.json "${quick[@]}" --out "$out"
 else

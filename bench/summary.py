@@ -395,6 +395,21 @@ def snapshot_section(snap):
             f"{snap.get('store_bytes_before', 0) / 1e6:.1f} / {snap.get('store_bytes_after', 0) / 1e6:.1f} MB |", ""]
 
 
+def kafka_section(kafka):
+    if not kafka:
+        return []
+    out = ["## Kafka (`kafka_bench`)", "",
+           f"librdkafka's mock cluster in the benchmark's process ({kafka.get('brokers', '?')} brokers); a real "
+           "cluster adds its network and disks.", "",
+           "| partitions | published events/s | commit → replica visible p50 / p99 / max |", "|---|---|---|"]
+    latency = {row["partitions"]: row for row in kafka.get("latency", [])}
+    for row in kafka.get("publish", []):
+        lat = latency.get(row["partitions"], {})
+        out.append(f"| {row['partitions']} | {num(row.get('events_per_s'))} | "
+                   f"{lat.get('p50_ms', 0):.2f} / {lat.get('p99_ms', 0):.2f} / {lat.get('max_ms', 0):.1f} ms |")
+    return out + [""]
+
+
 def retention_section(ret):
     if not ret:
         return []
@@ -448,6 +463,7 @@ def summary(run):
     lines += import_section(results.get("import_bench"))
     lines += replication_section(results.get("replication_bench"))
     lines += snapshot_section(results.get("snapshot_bench"))
+    lines += kafka_section(results.get("kafka_bench"))
     lines += retention_section(results.get("retention_bench"))
     lines += suite_section(run)
     while lines and lines[-1] == "":

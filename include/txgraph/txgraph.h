@@ -6,6 +6,7 @@
 #include "txgraph/database.h"
 #include "txgraph/error.h"
 #include "txgraph/import.h"
+#include "txgraph/kafka.h"
 #include "txgraph/options.h"
 #include "txgraph/replication.h"
 #include "txgraph/value.h"

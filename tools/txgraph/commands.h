@@ -157,6 +157,31 @@ void print_log_stats(const std::filesystem::path& dir, std::ostream& out, std::o
 void preview_retention(const std::filesystem::path& dir, const std::string& policy, std::ostream& out,
                        std::ostream& err);
 
+// txgraph kafka publish|replicate|mock-cluster (txgraph/kafka.h).
+Verb add_kafka_verb(CLI::App& app);
+struct KafkaArgs {
+  std::string brokers;
+  std::string topic;
+  std::vector<std::string> config;  // KEY=VALUE
+  bool follow = false;  // until SIGINT / SIGTERM, or until `stop` returns true when it is set
+  std::function<bool()> stop;
+  std::function<void(std::uint64_t source_tx)> on_applied;  // replicate: after each replica commit
+  // publish
+  std::string group;
+  std::string start;
+  std::vector<std::string> selectors;
+  std::string key = "element-id";
+};
+// Prints what it published (with follow, a line per Kafka transaction, flushed).
+void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& args, std::ostream& out,
+                           std::ostream& err);
+// Opens (or creates) the replica and applies the topic's changes; with follow, a line per
+// applied transaction, flushed.
+void kafka_replicate_changes(const std::filesystem::path& replica_dir, const KafkaArgs& args, std::ostream& out,
+                             std::ostream& err);
+// Runs a mock cluster until SIGINT / SIGTERM; its first line is "bootstrap: HOST:PORT,…".
+void run_mock_cluster(int brokers, int partitions, const std::vector<std::string>& topics, std::ostream& out);
+
 // txgraph demo [DIR]: a guided walk through the verbs above on a fresh folder.
 Verb add_demo_verb(CLI::App& app);
 

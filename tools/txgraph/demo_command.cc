@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <exception>
@@ -22,6 +23,7 @@
 #include <fmt/ranges.h>
 
 #include "tools/txgraph/commands.h"
+#include "txgraph/kafka.h"
 
 namespace txgraph::cli {
 
@@ -99,6 +101,80 @@ void run_step(const std::string& dir, const std::vector<std::string>& lines, std
   command(out, fmt::format("txgraph run {} <<'EOF'\n{}EOF", dir, input));
   std::istringstream in(input);
   run_transactions(dir, in, out);
+}
+
+// A mock cluster, `kafka publish --follow` and `kafka replicate --follow` into a second
+// database, and a commit on the source seen in the replica.
+void kafka_step(const std::string& dir, std::ostream& out) {
+  heading(out, "15. Through Kafka to a replica on another machine");
+  out << "`kafka publish` sends each change to a Kafka topic exactly once (a transactional producer\n"
+         "that goes on after what the topic holds); `kafka replicate` reads every partition, rebuilds\n"
+         "each source transaction and applies it whole, in source order, storing the topic's offsets\n"
+         "in the same replica transaction. Here the brokers are librdkafka's in-memory mock cluster,\n"
+         "a test tool; point --brokers at a real cluster in production.\n";
+  KafkaMockCluster cluster(3, 6, {"changes"});
+  command(out, "txgraph kafka mock-cluster --brokers 3 --partitions 6 --topic changes &");
+  out << "bootstrap: " << cluster.bootstrap() << '\n';
+  std::string source = (std::filesystem::path(dir) / "kafka-source").string();
+  std::string replica = (std::filesystem::path(dir) / "kafka-replica").string();
+  Settings settings;
+  settings.enrichment = EnrichmentMode::kDiff;
+  command(out, fmt::format("txgraph init {} --enrichment diff", source));
+  init_database(source, settings, out);
+  // The last tx id a step printed: what the replica must reach.
+  auto step = [&](const std::vector<std::string>& lines) {
+    std::ostringstream printed;
+    run_step(source, lines, printed);
+    out << printed.str();
+    std::string text = printed.str();
+    text.erase(text.find_last_not_of('\n') + 1);
+    return std::stoull(text.substr(text.rfind('\n') + 1));
+  };
+  std::uint64_t created = step(kCreateLines);
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> applied{0};
+  KafkaArgs args;
+  args.brokers = cluster.bootstrap();
+  args.topic = "changes";
+  args.follow = true;
+  args.stop = [&] { return stop.load(); };
+  args.on_applied = [&](std::uint64_t tx) { applied = tx; };
+  command(out, fmt::format("txgraph kafka publish {} --brokers {} --topic changes --follow &", source, args.brokers));
+  command(out,
+          fmt::format("txgraph kafka replicate {} --brokers {} --topic changes --follow &", replica, args.brokers));
+  std::ostringstream published, replicated;
+  std::exception_ptr failed;
+  auto guarded = [&](auto&& body) {
+    return std::thread([&, body] {
+      try {
+        body();
+      } catch (...) {
+        failed = std::current_exception();
+        stop = true;
+      }
+    });
+  };
+  std::thread publisher = guarded([&] { kafka_publish_changes(source, args, published, published); });
+  std::thread replicator = guarded([&] { kafka_replicate_changes(replica, args, replicated, replicated); });
+  auto wait_for = [&](std::uint64_t tx) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (applied.load() < tx && !stop && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  wait_for(created);
+  std::uint64_t changed = step({kChangeLines[0]});
+  wait_for(changed);
+  bool seen = applied.load() >= changed;
+  stop = true;
+  publisher.join();
+  replicator.join();
+  if (failed) std::rethrow_exception(failed);
+  out << "The publisher printed:\n" << published.str() << "The replicator printed:\n" << replicated.str();
+  if (!seen) throw std::runtime_error("the commit did not reach the Kafka-fed replica within 30 s");
+  out << "Ann's new age and label are in the replica:\n";
+  command(out, fmt::format("txgraph export {}", replica));
+  export_graph(replica, out);
 }
 
 void run_demo(std::string dir, std::ostream& out) {
@@ -340,6 +416,8 @@ void run_demo(std::string dir, std::ostream& out) {
          "two KNOWS relationships; Bob and his KNOWS relationship are gone, Dee never was.\n";
   command(out, fmt::format("txgraph export {}", dir));
   export_graph(dir, out);
+
+  kafka_step(dir, out);
 
   heading(out, "Next");
   out << fmt::format(

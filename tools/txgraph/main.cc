@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   std::vector<Verb> verbs = {add_init_verb(app),   add_run_verb(app),        add_set_verb(app),
                              add_show_verb(app),   add_export_verb(app),     add_checkpoint_verb(app),
                              add_cdc_verb(app),    add_import_verb(app),     add_demo_verb(app),
-                             add_log_verb(app),   add_replicate_verb(app)};
+                             add_log_verb(app),   add_replicate_verb(app),  add_kafka_verb(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,211 @@
+// Change events read back from JSON and applied to a replica (connect/change_apply.h).
+#include "connect/change_apply.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cdc/json_values.h"
+
+namespace txgraph::connect {
+
+namespace {
+
+using json::Json;
+
+[[noreturn]] void bad_event(std::string_view what) {
+  throw Error(ErrorCode::kCorruption, fmt::format("not a change event: {}", what));
+}
+
+const Json& field(const Json& object, const char* name) {
+  if (!object.is_object() || !object.contains(name)) bad_event(fmt::format("no field \"{}\"", name));
+  return object.at(name);
+}
+
+std::string text_field(const Json& object, const char* name) {
+  const Json& value = field(object, name);
+  if (!value.is_string()) bad_event(fmt::format("field \"{}\" is not a string", name));
+  return value.get<std::string>();
+}
+
+std::vector<std::string> names_field(const Json& object, const char* name) {
+  const Json& value = field(object, name);
+  std::vector<std::string> out;
+  if (!value.is_array()) bad_event(fmt::format("field \"{}\" is not a list", name));
+  for (const Json& item : value) {
+    if (!item.is_string()) bad_event(fmt::format("field \"{}\" holds a non-string", name));
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Properties properties_field(const Json& object, const char* name) {
+  try {
+    return json::properties_from_json(field(object, name), name);
+  } catch (const std::invalid_argument& e) {
+    bad_event(e.what());
+  }
+}
+
+std::optional<ChangeState> state_field(const Json& states, const char* name, bool node) {
+  const Json& state = field(states, name);
+  if (state.is_null()) return std::nullopt;
+  ChangeState out;
+  if (node) out.labels = names_field(state, "labels");
+  out.properties = properties_field(state, "properties");
+  return out;
+}
+
+ChangeOperation operation_of(const std::string& text) {
+  if (text == "c") return ChangeOperation::kCreate;
+  if (text == "u") return ChangeOperation::kUpdate;
+  if (text == "d") return ChangeOperation::kDelete;
+  bad_event(fmt::format("operation \"{}\" is not c, u or d", text));
+}
+
+NodeId node_id_of(const std::string& element_id) {
+  auto id = parse_node_element_id(element_id);
+  if (!id) throw Error(ErrorCode::kCorruption, fmt::format("change names node \"{}\", not a node id", element_id));
+  return *id;
+}
+
+RelationshipId relationship_id_of(const std::string& element_id) {
+  auto id = parse_relationship_element_id(element_id);
+  if (!id)
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("change names relationship \"{}\", not a relationship id", element_id));
+  return *id;
+}
+
+[[noreturn]] void missing_node(const std::string& node, std::string_view why) {
+  throw Error(ErrorCode::kNotFound,
+              fmt::format("the replica has no node {} {} (was it bulk imported into the source?)", node, why));
+}
+
+const ChangeState kEmptyState;
+
+std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& x : a)
+    if (std::find(b.begin(), b.end(), x) == b.end()) out.push_back(x);
+  return out;
+}
+
+// What is before and not after goes; what is after is set. This reads an update the same way
+// whether DIFF (only what changed) or FULL (whole states) captured it.
+std::vector<std::string> removed_properties(const ChangeState& before, const ChangeState& after) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : before.properties)
+    if (!after.properties.contains(key)) out.push_back(key);
+  return out;
+}
+
+void apply_node(WriteTransaction& tx, const ChangeEvent& e) {
+  NodeId id = node_id_of(e.element_id);
+  const ChangeState& before = e.before ? *e.before : kEmptyState;
+  const ChangeState& after = e.after ? *e.after : kEmptyState;
+  switch (e.operation) {
+    case ChangeOperation::kCreate:
+      tx.create_node_with_id(id, after.labels, after.properties);
+      return;
+    case ChangeOperation::kUpdate:
+      if (!tx.get_node(id)) missing_node(e.element_id, "to update");
+      if (auto gone = removed_properties(before, after); !gone.empty()) tx.remove_node_properties(id, gone);
+      if (!after.properties.empty()) tx.set_node_properties(id, after.properties);
+      if (auto gone = minus(before.labels, after.labels); !gone.empty()) tx.remove_labels(id, gone);
+      if (auto added = minus(after.labels, before.labels); !added.empty()) tx.add_labels(id, added);
+      return;
+    case ChangeOperation::kDelete:
+      tx.delete_node(id, false);
+      return;
+  }
+}
+
+void apply_relationship(WriteTransaction& tx, const ChangeEvent& e) {
+  RelationshipId id = relationship_id_of(e.element_id);
+  const ChangeState& before = e.before ? *e.before : kEmptyState;
+  const ChangeState& after = e.after ? *e.after : kEmptyState;
+  switch (e.operation) {
+    case ChangeOperation::kCreate: {
+      NodeId start = node_id_of(e.start.element_id);
+      NodeId end = node_id_of(e.end.element_id);
+      if (!tx.get_node(start)) missing_node(e.start.element_id, fmt::format("for relationship {}", e.element_id));
+      if (!tx.get_node(end)) missing_node(e.end.element_id, fmt::format("for relationship {}", e.element_id));
+      tx.create_relationship_with_id(id, e.type, start, end, after.properties);
+      return;
+    }
+    case ChangeOperation::kUpdate:
+      if (auto gone = removed_properties(before, after); !gone.empty()) tx.remove_relationship_properties(id, gone);
+      if (!after.properties.empty()) tx.set_relationship_properties(id, after.properties);
+      return;
+    case ChangeOperation::kDelete:
+      tx.delete_relationship(id);
+      return;
+  }
+}
+
+int apply_rank(const ChangeEvent& e) {
+  bool node = e.kind == EntityKind::kNode;
+  switch (e.operation) {
+    case ChangeOperation::kDelete:
+      return node ? 1 : 0;
+    case ChangeOperation::kUpdate:
+      return node ? 2 : 4;
+    case ChangeOperation::kCreate:
+      return node ? 3 : 5;
+  }
+  return 6;
+}
+
+}  // namespace
+
+ChangeEvent parse_change_event_json(std::string_view text) {
+  Json doc;
+  try {
+    doc = json::parse_json(text);
+  } catch (const std::exception& e) {
+    bad_event(fmt::format("the value is not JSON ({})", e.what()));
+  }
+  ChangeEvent out;
+  out.id = text_field(doc, "id");
+  const Json& tx = field(doc, "txId");
+  const Json& seq = field(doc, "seq");
+  if (!tx.is_number_unsigned() || !seq.is_number_unsigned()) bad_event("txId or seq is not a number");
+  out.tx_id = tx.get<std::uint64_t>();
+  out.seq = seq.get<std::uint32_t>();
+  const Json& metadata = field(doc, "metadata");
+  out.metadata.executing_user = text_field(metadata, "executingUser");
+  out.metadata.authenticated_user = text_field(metadata, "authenticatedUser");
+  out.metadata.tx_metadata = properties_field(metadata, "txMetadata");
+  const Json& event = field(doc, "event");
+  out.element_id = text_field(event, "elementId");
+  std::string type = text_field(event, "eventType");
+  if (type != "n" && type != "r") bad_event(fmt::format("eventType \"{}\" is not n or r", type));
+  bool node = type == "n";
+  out.kind = node ? EntityKind::kNode : EntityKind::kRelationship;
+  out.operation = operation_of(text_field(event, "operation"));
+  if (node) {
+    out.labels = names_field(event, "labels");
+  } else {
+    out.type = text_field(event, "type");
+    out.start.element_id = text_field(field(event, "start"), "elementId");
+    out.end.element_id = text_field(field(event, "end"), "elementId");
+  }
+  const Json& states = field(event, "state");
+  out.before = state_field(states, "before", node);
+  out.after = state_field(states, "after", node);
+  return out;
+}
+
+void apply_changes(WriteTransaction& tx, std::vector<ChangeEvent>& events) {
+  std::stable_sort(events.begin(), events.end(),
+                   [](const ChangeEvent& a, const ChangeEvent& b) { return apply_rank(a) < apply_rank(b); });
+  for (const auto& e : events) {
+    if (e.kind == EntityKind::kNode)
+      apply_node(tx, e);
+    else
+      apply_relationship(tx, e);
+  }
+}
+
+}  // namespace txgraph::connect

@@ -1,0 +1,25 @@
+// connect/change_apply.h — a source transaction's change events applied to a replica, and
+// change events read back from the JSON that change_event_json() writes.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "txgraph/cdc.h"
+#include "txgraph/database.h"
+
+namespace txgraph::connect {
+
+// The event a change_event_json() line describes: what a replica needs to apply it (ids,
+// kind, operation, labels, type, endpoints, states, users, transaction metadata). Throws
+// kCorruption naming the field that is missing or of the wrong type.
+ChangeEvent parse_change_event_json(std::string_view json);
+
+// Applies the changes of one source transaction, in the order that never needs what is not
+// there yet: relationships deleted, nodes deleted, nodes updated, nodes created, relationships
+// updated, relationships created (stable inside each group). Reorders `events`.
+// Throws kNotFound for a change that names an entity the replica does not have (with a hint at
+// bulk imports), and what WriteTransaction throws.
+void apply_changes(WriteTransaction& tx, std::vector<ChangeEvent>& events);
+
+}  // namespace txgraph::connect

@@ -1,0 +1,143 @@
+// The change stream through Kafka, on librdkafka's mock cluster (3 brokers, 1, 6 and 12
+// partitions): a replica fed from the topic equals its source, every change is in the topic
+// once for a read_committed consumer, a second publisher goes on after what the topic holds,
+// and the message headers let a consumer rebuild each transaction.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "connect/change_apply.h"
+#include "kafka_test_support.h"
+#include "test_dir.h"
+
+namespace txgraph {
+namespace {
+
+using testing::count_topic;
+using testing::graph_of;
+using testing::read_topic;
+using testing::source_changes;
+using testing::TestDir;
+
+class KafkaPublishTest : public ::testing::TestWithParam<int> {
+ protected:
+  KafkaPublishTest() : cluster_(3, GetParam(), {"changes"}) {}
+
+  KafkaPublishOptions publish_options() const {
+    KafkaPublishOptions o;
+    o.kafka.brokers = cluster_.bootstrap();
+    o.kafka.topic = "changes";
+    o.max_batch = 50;  // several Kafka transactions per run
+    return o;
+  }
+  KafkaReplicaOptions replica_options() const {
+    KafkaReplicaOptions o;
+    o.kafka.brokers = cluster_.bootstrap();
+    o.kafka.topic = "changes";
+    o.idle_end = std::chrono::milliseconds(300);
+    return o;
+  }
+
+  KafkaMockCluster cluster_;
+};
+
+TEST_P(KafkaPublishTest, TheReplicaEqualsItsSourceAndEachChangeIsInTheTopicOnce) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::source_options());
+  testing::HistoryWriter writer(7);
+  for (int i = 0; i < 300; ++i) writer.commit_one(*source);
+  ChangeStream stream(*source);
+
+  auto published = kafka_publish(stream, publish_options());
+  auto expected = source_changes(stream);
+  EXPECT_EQ(published.messages, expected.size());
+  EXPECT_GT(published.kafka_transactions, 3u);
+  EXPECT_FALSE(published.resumed);
+
+  auto count = count_topic(read_topic(cluster_.bootstrap(), "changes"));
+  EXPECT_EQ(count.foreign, 0);
+  ASSERT_EQ(count.changes.size(), expected.size());
+  for (const auto& change : expected) EXPECT_EQ(count.changes[change], 1) << change.first << "/" << change.second;
+
+  auto replica = Database::open(dir / "replica");
+  auto applied = kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(applied.transactions, testing::source_transactions(stream, stream.earliest()));
+  EXPECT_EQ(applied.changes, expected.size());
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+  EXPECT_EQ(applied.position, stream.current());
+}
+
+TEST_P(KafkaPublishTest, ASecondRunGoesOnAfterWhatTheTopicHoldsAndTheReplicaAfterItsOffsets) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::source_options());
+  testing::HistoryWriter writer(11);
+  for (int i = 0; i < 40; ++i) writer.commit_one(*source);
+  ChangeStream stream(*source);
+  auto first = kafka_publish(stream, publish_options());
+  auto replica = Database::open(dir / "replica");
+  auto applied_first = kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(applied_first.transactions, testing::source_transactions(stream, stream.earliest()));
+  std::string middle = stream.current();
+
+  for (int i = 0; i < 25; ++i) writer.commit_one(*source);
+  // --start latest would skip what was committed meanwhile; the topic's tail wins.
+  auto options = publish_options();
+  options.start = "latest";
+  auto second = kafka_publish(stream, options);
+  EXPECT_TRUE(second.resumed);
+  EXPECT_EQ(second.transactions, testing::source_transactions(stream, middle));
+  EXPECT_EQ(first.messages + second.messages, source_changes(stream).size());
+  auto again = kafka_publish(stream, options);
+  EXPECT_EQ(again.messages, 0u);
+
+  auto applied_second = kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(applied_second.transactions, testing::source_transactions(stream, middle));
+  EXPECT_EQ(applied_second.duplicates, 0u) << "the stored offsets were not used";
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+}
+
+TEST_P(KafkaPublishTest, HeadersLetAConsumerRebuildEachTransaction) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::source_options());
+  testing::HistoryWriter writer(3);
+  for (int i = 0; i < 30; ++i) writer.commit_one(*source);
+  ChangeStream stream(*source);
+  kafka_publish(stream, publish_options());
+  struct Seen {
+    std::uint32_t events = 0;
+    std::uint32_t messages = 0;
+    std::string previous;
+    std::string change_id;
+  };
+  std::map<std::uint64_t, Seen> transactions;
+  for (const auto& m : read_topic(cluster_.bootstrap(), "changes")) {
+    std::string why;
+    auto h = connect::parse_stream_headers(m, &why);
+    ASSERT_TRUE(h) << why;
+    auto event = connect::parse_change_event_json(m.value);
+    EXPECT_EQ(m.key, event.element_id);
+    EXPECT_EQ(h->change_id, event.id);
+    EXPECT_EQ(h->tx_id, event.tx_id);
+    EXPECT_EQ(h->seq, event.seq);
+    auto& seen = transactions[h->tx_id];
+    seen.events = h->tx_events;
+    seen.previous = h->previous;
+    seen.change_id = h->change_id;
+    ++seen.messages;
+  }
+  ASSERT_EQ(transactions.size(), testing::source_transactions(stream, stream.earliest()));
+  std::string previous;
+  for (const auto& [tx, seen] : transactions) {
+    EXPECT_EQ(seen.messages, seen.events) << "transaction " << tx;
+    EXPECT_EQ(seen.previous, previous) << "transaction " << tx;
+    previous = connect::position_after_transaction(seen.change_id);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Partitions, KafkaPublishTest, ::testing::Values(1, 6, 12),
+                         [](const auto& info) { return std::to_string(info.param) + "Partitions"; });
+
+}  // namespace
+}  // namespace txgraph
