@@ -75,7 +75,9 @@ void snapshot_round(std::uint64_t seed, EnrichmentMode mode) {
   ASSERT_TRUE(copy.problems.empty()) << copy.problems.front() << " (" << copy.problems.size() << " problems)";
   auto source = JsonGraph::from_export(testing::export_lines(*db));
   EXPECT_EQ(copy.differences(source), "");
-  EXPECT_GT(snapshot_events, 700u);
+  // Most of the 700 seeded entities came in the snapshot (the writers delete some while it
+  // runs, and resumes read some twice): not an empty snapshot followed by the whole stream.
+  EXPECT_GT(snapshot_events, 350u);
   EXPECT_GT(resumes, 5u);
   // The writers' changes came between chunks too, not only after the snapshot.
   EXPECT_GT(interleaved, 0u);
