@@ -65,21 +65,16 @@ ChangeOperation operation_of(const std::string& text) {
 
 NodeId node_id_of(const std::string& element_id) {
   auto id = parse_node_element_id(element_id);
-  if (!id) throw Error(ErrorCode::kCorruption, fmt::format("change names node \"{}\", not a node id", element_id));
+  if (!id) throw Error(ErrorCode::kInvalidArgument, fmt::format("change names node \"{}\", not a node id", element_id));
   return *id;
 }
 
 RelationshipId relationship_id_of(const std::string& element_id) {
   auto id = parse_relationship_element_id(element_id);
   if (!id)
-    throw Error(ErrorCode::kCorruption,
+    throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("change names relationship \"{}\", not a relationship id", element_id));
   return *id;
-}
-
-[[noreturn]] void missing_node(const std::string& node, std::string_view why) {
-  throw Error(ErrorCode::kNotFound,
-              fmt::format("the replica has no node {} {} (was it bulk imported into the source?)", node, why));
 }
 
 const ChangeState kEmptyState;
@@ -91,37 +86,56 @@ std::vector<std::string> minus(const std::vector<std::string>& a, const std::vec
   return out;
 }
 
-// What is before and not after goes; what is after is set. This reads an update the same way
-// whether DIFF (only what changed) or FULL (whole states) captured it.
-std::vector<std::string> removed_properties(const ChangeState& before, const ChangeState& after) {
+// What an update takes away: the properties whose value goes or changes, and the labels that
+// go. Taken away from every entity of a transaction before anything is set, so that key values
+// swapped between entities are free when they are set (keys are complete again at commit).
+std::vector<std::string> changing_properties(const ChangeState& before, const ChangeState& after) {
   std::vector<std::string> out;
-  for (const auto& [key, value] : before.properties)
-    if (!after.properties.contains(key)) out.push_back(key);
+  for (const auto& [key, value] : before.properties) {
+    auto it = after.properties.find(key);
+    if (it == after.properties.end() || !(it->second == value)) out.push_back(key);
+  }
   return out;
 }
 
-void apply_node(WriteTransaction& tx, const ChangeEvent& e) {
+// The stages of one change, in apply_rank() order.
+enum class Stage { kTakeAway, kSet };
+
+void apply_node(WriteTransaction& tx, const ChangeEvent& e, Stage stage) {
   NodeId id = node_id_of(e.element_id);
   const ChangeState& before = e.before ? *e.before : kEmptyState;
   const ChangeState& after = e.after ? *e.after : kEmptyState;
   switch (e.operation) {
     case ChangeOperation::kCreate:
       tx.create_node_with_id(id, after.labels, after.properties);
-      return;
-    case ChangeOperation::kUpdate:
-      if (!tx.get_node(id)) missing_node(e.element_id, "to update");
-      if (auto gone = removed_properties(before, after); !gone.empty()) tx.remove_node_properties(id, gone);
-      if (!after.properties.empty()) tx.set_node_properties(id, after.properties);
-      if (auto gone = minus(before.labels, after.labels); !gone.empty()) tx.remove_labels(id, gone);
+      break;
+    case ChangeOperation::kUpdate: {
+      if (!tx.get_node(id))
+        throw Error(ErrorCode::kNotFound,
+                    fmt::format("the replica has no node {} to update (was it bulk imported into the source after "
+                                "the replica's snapshot?)",
+                                e.element_id));
+      if (stage == Stage::kTakeAway) {
+        if (auto gone = changing_properties(before, after); !gone.empty()) tx.remove_node_properties(id, gone);
+        if (auto gone = minus(before.labels, after.labels); !gone.empty()) tx.remove_labels(id, gone);
+        break;
+      }
+      Properties set;
+      for (const auto& [key, value] : after.properties) {
+        auto it = before.properties.find(key);
+        if (it == before.properties.end() || !(it->second == value)) set.emplace(key, value);
+      }
+      if (!set.empty()) tx.set_node_properties(id, set);
       if (auto added = minus(after.labels, before.labels); !added.empty()) tx.add_labels(id, added);
-      return;
+      break;
+    }
     case ChangeOperation::kDelete:
       tx.delete_node(id, false);
-      return;
+      break;
   }
 }
 
-void apply_relationship(WriteTransaction& tx, const ChangeEvent& e) {
+void apply_relationship(WriteTransaction& tx, const ChangeEvent& e, Stage stage) {
   RelationshipId id = relationship_id_of(e.element_id);
   const ChangeState& before = e.before ? *e.before : kEmptyState;
   const ChangeState& after = e.after ? *e.after : kEmptyState;
@@ -129,32 +143,68 @@ void apply_relationship(WriteTransaction& tx, const ChangeEvent& e) {
     case ChangeOperation::kCreate: {
       NodeId start = node_id_of(e.start.element_id);
       NodeId end = node_id_of(e.end.element_id);
-      if (!tx.get_node(start)) missing_node(e.start.element_id, fmt::format("for relationship {}", e.element_id));
-      if (!tx.get_node(end)) missing_node(e.end.element_id, fmt::format("for relationship {}", e.element_id));
+      for (const auto& [node, name] : {std::pair{start, &e.start.element_id}, std::pair{end, &e.end.element_id}})
+        if (!tx.get_node(node))
+          throw Error(ErrorCode::kNotFound,
+                      fmt::format("the replica has no node {} for relationship {} (was it bulk imported into the "
+                                  "source after the replica's snapshot?)",
+                                  *name, e.element_id));
       tx.create_relationship_with_id(id, e.type, start, end, after.properties);
-      return;
+      break;
     }
-    case ChangeOperation::kUpdate:
-      if (auto gone = removed_properties(before, after); !gone.empty()) tx.remove_relationship_properties(id, gone);
-      if (!after.properties.empty()) tx.set_relationship_properties(id, after.properties);
-      return;
+    case ChangeOperation::kUpdate: {
+      if (stage == Stage::kTakeAway) {
+        if (auto gone = changing_properties(before, after); !gone.empty()) tx.remove_relationship_properties(id, gone);
+        break;
+      }
+      Properties set;
+      for (const auto& [key, value] : after.properties) {
+        auto it = before.properties.find(key);
+        if (it == before.properties.end() || !(it->second == value)) set.emplace(key, value);
+      }
+      if (!set.empty()) tx.set_relationship_properties(id, set);
+      break;
+    }
     case ChangeOperation::kDelete:
       tx.delete_relationship(id);
-      return;
+      break;
   }
 }
 
+// The order that never needs what is not there yet and frees keys before they are taken:
+// relationships deleted, then nodes deleted (ids are never reused, so nothing created here can
+// be one of them), what updates take away (changed properties, removed labels), then what
+// they set, nodes created, relationships updated, relationships created. Key constraints are
+// checked for completeness at commit, so an entity may be without its key in between: a
+// transaction that swaps key values between two entities applies.
 int apply_rank(const ChangeEvent& e) {
   bool node = e.kind == EntityKind::kNode;
   switch (e.operation) {
     case ChangeOperation::kDelete:
       return node ? 1 : 0;
     case ChangeOperation::kUpdate:
-      return node ? 2 : 4;
-    case ChangeOperation::kCreate:
       return node ? 3 : 5;
+    case ChangeOperation::kCreate:
+      return node ? 4 : 6;
   }
-  return 6;
+  return 7;
+}
+
+void apply_sorted(WriteTransaction& tx, const std::vector<ChangeEvent>& sorted) {
+  // Every update's take-away first (rank 2 in the order above), then the rest in order.
+  for (const auto& e : sorted) {
+    if (e.operation != ChangeOperation::kUpdate) continue;
+    if (e.kind == EntityKind::kNode)
+      apply_node(tx, e, Stage::kTakeAway);
+    else
+      apply_relationship(tx, e, Stage::kTakeAway);
+  }
+  for (const auto& e : sorted) {
+    if (e.kind == EntityKind::kNode)
+      apply_node(tx, e, Stage::kSet);
+    else
+      apply_relationship(tx, e, Stage::kSet);
+  }
 }
 
 }  // namespace
@@ -200,12 +250,7 @@ ChangeEvent parse_change_event_json(std::string_view text) {
 void apply_changes(WriteTransaction& tx, std::vector<ChangeEvent>& events) {
   std::stable_sort(events.begin(), events.end(),
                    [](const ChangeEvent& a, const ChangeEvent& b) { return apply_rank(a) < apply_rank(b); });
-  for (const auto& e : events) {
-    if (e.kind == EntityKind::kNode)
-      apply_node(tx, e);
-    else
-      apply_relationship(tx, e);
-  }
+  apply_sorted(tx, events);
 }
 
 }  // namespace txgraph::connect

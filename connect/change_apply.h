@@ -15,11 +15,14 @@ namespace txgraph::connect {
 // kCorruption naming the field that is missing or of the wrong type.
 ChangeEvent parse_change_event_json(std::string_view json);
 
-// Applies the changes of one source transaction, in the order that never needs what is not
-// there yet: relationships deleted, nodes deleted, nodes updated, nodes created, relationships
-// updated, relationships created (stable inside each group). Reorders `events`.
-// Throws kNotFound for a change that names an entity the replica does not have (with a hint at
-// bulk imports), and what WriteTransaction throws.
+// Applies the changes of one source transaction (the replicator's and the Kafka-fed replica's
+// one way), in the order that never needs what is not there yet and frees key values before
+// they are taken: relationships deleted, nodes deleted, what updates take away (changed
+// properties, removed labels), what they set, nodes created, relationships updated,
+// relationships created (stable inside each group); keys are checked complete at commit, so
+// a transaction that swaps key values between entities applies. Reorders `events`. Throws
+// kNotFound for a change that names an entity the replica does not have (with a hint at bulk
+// imports), and what WriteTransaction throws.
 void apply_changes(WriteTransaction& tx, std::vector<ChangeEvent>& events);
 
 }  // namespace txgraph::connect

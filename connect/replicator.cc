@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cdc/change_id.h"
+#include "connect/change_apply.h"
 #include "txgraph/replication.h"
 #include "txlog/log_directory.h"
 #include "txlog/segment_format.h"
@@ -20,150 +21,6 @@ constexpr const char* kFromKey = "txgraph.replicatedFrom";
 constexpr const char* kPositionKey = "txgraph.sourcePosition";
 // Snapshot events applied per replica transaction.
 constexpr std::size_t kSnapshotBatch = 2000;
-
-NodeId node_id_of(const std::string& element_id) {
-  auto id = parse_node_element_id(element_id);
-  if (!id) throw Error(ErrorCode::kInvalidArgument, fmt::format("change names node \"{}\", not a node id", element_id));
-  return *id;
-}
-
-RelationshipId relationship_id_of(const std::string& element_id) {
-  auto id = parse_relationship_element_id(element_id);
-  if (!id)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("change names relationship \"{}\", not a relationship id", element_id));
-  return *id;
-}
-
-const ChangeState kEmptyState;
-
-std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::vector<std::string> out;
-  for (const auto& x : a)
-    if (std::find(b.begin(), b.end(), x) == b.end()) out.push_back(x);
-  return out;
-}
-
-// What an update takes away: the properties whose value goes or changes, and the labels that
-// go. Taken away from every entity of a transaction before anything is set, so that key values
-// swapped between entities are free when they are set (keys are complete again at commit).
-std::vector<std::string> changing_properties(const ChangeState& before, const ChangeState& after) {
-  std::vector<std::string> out;
-  for (const auto& [key, value] : before.properties) {
-    auto it = after.properties.find(key);
-    if (it == after.properties.end() || !(it->second == value)) out.push_back(key);
-  }
-  return out;
-}
-
-// The stages of one change, in apply_rank() order.
-enum class Stage { kTakeAway, kSet };
-
-void apply_node(WriteTransaction& tx, const ChangeEvent& e, Stage stage) {
-  NodeId id = node_id_of(e.element_id);
-  const ChangeState& before = e.before ? *e.before : kEmptyState;
-  const ChangeState& after = e.after ? *e.after : kEmptyState;
-  switch (e.operation) {
-    case ChangeOperation::kCreate:
-      tx.create_node_with_id(id, after.labels, after.properties);
-      break;
-    case ChangeOperation::kUpdate: {
-      if (!tx.get_node(id))
-        throw Error(ErrorCode::kNotFound,
-                    fmt::format("the replica has no node {} to update (was it bulk imported into the source after "
-                                "the replica's snapshot?)",
-                                e.element_id));
-      if (stage == Stage::kTakeAway) {
-        if (auto gone = changing_properties(before, after); !gone.empty()) tx.remove_node_properties(id, gone);
-        if (auto gone = minus(before.labels, after.labels); !gone.empty()) tx.remove_labels(id, gone);
-        break;
-      }
-      Properties set;
-      for (const auto& [key, value] : after.properties) {
-        auto it = before.properties.find(key);
-        if (it == before.properties.end() || !(it->second == value)) set.emplace(key, value);
-      }
-      if (!set.empty()) tx.set_node_properties(id, set);
-      if (auto added = minus(after.labels, before.labels); !added.empty()) tx.add_labels(id, added);
-      break;
-    }
-    case ChangeOperation::kDelete:
-      tx.delete_node(id, false);
-      break;
-  }
-}
-
-void apply_relationship(WriteTransaction& tx, const ChangeEvent& e, Stage stage) {
-  RelationshipId id = relationship_id_of(e.element_id);
-  const ChangeState& before = e.before ? *e.before : kEmptyState;
-  const ChangeState& after = e.after ? *e.after : kEmptyState;
-  switch (e.operation) {
-    case ChangeOperation::kCreate: {
-      NodeId start = node_id_of(e.start.element_id);
-      NodeId end = node_id_of(e.end.element_id);
-      for (const auto& [node, name] : {std::pair{start, &e.start.element_id}, std::pair{end, &e.end.element_id}})
-        if (!tx.get_node(node))
-          throw Error(ErrorCode::kNotFound,
-                      fmt::format("the replica has no node {} for relationship {} (was it bulk imported into the "
-                                  "source after the replica's snapshot?)",
-                                  *name, e.element_id));
-      tx.create_relationship_with_id(id, e.type, start, end, after.properties);
-      break;
-    }
-    case ChangeOperation::kUpdate: {
-      if (stage == Stage::kTakeAway) {
-        if (auto gone = changing_properties(before, after); !gone.empty()) tx.remove_relationship_properties(id, gone);
-        break;
-      }
-      Properties set;
-      for (const auto& [key, value] : after.properties) {
-        auto it = before.properties.find(key);
-        if (it == before.properties.end() || !(it->second == value)) set.emplace(key, value);
-      }
-      if (!set.empty()) tx.set_relationship_properties(id, set);
-      break;
-    }
-    case ChangeOperation::kDelete:
-      tx.delete_relationship(id);
-      break;
-  }
-}
-
-// The order that never needs what is not there yet and frees keys before they are taken:
-// relationships deleted, then nodes deleted (ids are never reused, so nothing created here can
-// be one of them), what updates take away (changed properties, removed labels), then what
-// they set, nodes created, relationships updated, relationships created. Key constraints are
-// checked for completeness at commit, so an entity may be without its key in between: a
-// transaction that swaps key values between two entities applies.
-int apply_rank(const ChangeEvent& e) {
-  bool node = e.kind == EntityKind::kNode;
-  switch (e.operation) {
-    case ChangeOperation::kDelete:
-      return node ? 1 : 0;
-    case ChangeOperation::kUpdate:
-      return node ? 3 : 5;
-    case ChangeOperation::kCreate:
-      return node ? 4 : 6;
-  }
-  return 7;
-}
-
-void apply_changes(WriteTransaction& tx, const std::vector<ChangeEvent>& sorted) {
-  // Every update's take-away first (rank 2 in the order above), then the rest in order.
-  for (const auto& e : sorted) {
-    if (e.operation != ChangeOperation::kUpdate) continue;
-    if (e.kind == EntityKind::kNode)
-      apply_node(tx, e, Stage::kTakeAway);
-    else
-      apply_relationship(tx, e, Stage::kTakeAway);
-  }
-  for (const auto& e : sorted) {
-    if (e.kind == EntityKind::kNode)
-      apply_node(tx, e, Stage::kSet);
-    else
-      apply_relationship(tx, e, Stage::kSet);
-  }
-}
 
 std::string source_uuid_of(const ChangeStream& source) {
   return txlog::uuid_to_text(cdc::decode_change_id(source.current()).database_uuid);
@@ -299,10 +156,8 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
     info.connection_server = pending.back().metadata.connection_server;
     info.metadata[kFromKey] = Value(source_uuid);
     info.metadata[kPositionKey] = Value(reached);
-    std::stable_sort(pending.begin(), pending.end(),
-                     [](const ChangeEvent& a, const ChangeEvent& b) { return apply_rank(a) < apply_rank(b); });
     auto tx = replica.begin_write(std::move(info));
-    apply_changes(tx, pending);
+    connect::apply_changes(tx, pending);
     std::uint64_t replica_tx = tx.commit();
     ++result.transactions;
     result.changes += pending.size();

@@ -136,6 +136,45 @@ TEST_P(KafkaPublishTest, HeadersLetAConsumerRebuildEachTransaction) {
   }
 }
 
+// A source transaction that swaps key values between two nodes reaches the replica through
+// the topic as it does through replicate(): the replica applies the swap, not a duplicate key.
+TEST_P(KafkaPublishTest, AKeySwapBetweenTwoNodesApplies) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::source_options());
+  NodeId a, b;
+  {
+    auto tx = source->begin_write();
+    tx.create_key({EntityKind::kNode, "Person", {"id"}});
+    a = tx.create_node({"Person"}, {{"id", Value(1)}});
+    b = tx.create_node({"Person"}, {{"id", Value(2)}});
+    tx.commit();
+  }
+  ChangeStream stream(*source);
+  kafka_publish(stream, publish_options());
+  auto replica = Database::open(dir / "replica");
+  {
+    // The replica gets the key constraint as a replica of a snapshot would.
+    auto tx = replica->begin_write();
+    tx.create_key({EntityKind::kNode, "Person", {"id"}});
+    tx.commit();
+  }
+  kafka_replicate(*replica, replica_options());
+  {
+    auto tx = source->begin_write();
+    tx.remove_node_properties(a, {"id"});
+    tx.set_node_properties(b, {{"id", Value(1)}});
+    tx.set_node_properties(a, {{"id", Value(2)}});
+    tx.commit();
+  }
+  kafka_publish(stream, publish_options());
+  kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+  auto read = replica->begin_read();
+  auto one = read.find_node("Person", {{"id", Value(1)}});
+  ASSERT_TRUE(one);
+  EXPECT_EQ(*one, b);
+}
+
 INSTANTIATE_TEST_SUITE_P(Partitions, KafkaPublishTest, ::testing::Values(1, 6, 12),
                          [](const auto& info) { return std::to_string(info.param) + "Partitions"; });
 
