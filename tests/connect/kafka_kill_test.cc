@@ -139,7 +139,14 @@ TEST_P(KafkaKillTest, KilledPublishersAndReplicatorsLoseAndDoubleNothing) {
   replicate.kafka.topic = "changes";
   auto applied = kafka_replicate(*replica, replicate);
   EXPECT_EQ(testing::graph_of(*replica), testing::graph_of(*source));
-  EXPECT_EQ(applied.position, stream.current());
+  // Nothing of the source is after the replica's position. (Not equal to current(): the
+  // writer's last transactions may hold no change, e.g. a node created and deleted in one.)
+  std::size_t after = 0;
+  stream.query(applied.position, {}, [&](const ChangeEvent&) {
+    ++after;
+    return true;
+  });
+  EXPECT_EQ(after, 0u) << "changes after the replica's position " << applied.position;
 }
 
 INSTANTIATE_TEST_SUITE_P(Partitions, KafkaKillTest, ::testing::Values(1, 6),
