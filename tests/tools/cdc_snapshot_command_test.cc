@@ -4,6 +4,7 @@
 // applied in order give exactly the source graph.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -39,6 +40,9 @@ void command_round(std::uint64_t seed) {
   std::string from;  // empty: start the snapshot
   std::uint64_t runs = 0, snapshot_events = 0;
   std::string first_lines;
+  // How long a run gets before the kill, at least: doubled whenever a run printed nothing, so
+  // that a slow start (a sanitizer build, a loaded machine) still gets on.
+  int patience_ms = 20;
   while (from.empty() || in_snapshot(from) || runs < 4) {
     std::vector<std::string> args = {"cdc", "query", (dir / "g").string(), "--follow", "--snapshot-chunk",
                                      std::to_string(1 + random() % 30)};
@@ -50,7 +54,7 @@ void command_round(std::uint64_t seed) {
     }
     BackgroundCli query(args);
     // Let it print a random amount (its output reaches the file a buffer at a time), then kill it.
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 + random() % 200));
+    std::this_thread::sleep_for(std::chrono::milliseconds(patience_ms + random() % 200));
     query.stop(SIGKILL);
     ++runs;
     std::string out = query.out();
@@ -58,6 +62,7 @@ void command_round(std::uint64_t seed) {
     if (!out.empty() && out.back() != '\n') lines.pop_back();  // cut off mid-line by the kill
     if (lines.empty()) {
       ASSERT_EQ(query.err(), "") << "the query failed";
+      patience_ms = std::min(patience_ms * 2, 5000);
       continue;
     }
     if (first_lines.size() < 600) first_lines += lines[0].substr(0, 200) + " | " + query.err() + "\n";
