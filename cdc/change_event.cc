@@ -89,9 +89,11 @@ void write_element_id(char prefix, std::uint64_t id, std::string& out) {
 EventBuilder::EventBuilder(const ChangePosition& id_base, std::string_view database_name)
     : position_(id_base),
       database_name_(database_name),
-      // Like Neo4j's serverId, short hex; the database's uuid makes it stable for its life and
-      // different for a copy made by replication.
-      server_id_(txlog::uuid_to_text(id_base.database_uuid).substr(0, 8)) {}
+      server_id_(server_id_of(id_base.database_uuid)) {}
+
+std::string server_id_of(std::string_view database_uuid) {
+  return txlog::uuid_to_text(database_uuid).substr(0, 8);
+}
 
 void EventBuilder::build_keys(std::string_view keys, std::vector<ChangeKey>& out) {
   txlog::ByteReader in(keys, "keys");

@@ -13,6 +13,10 @@
 
 namespace txgraph::cdc {
 
+// The serverId of a database's events: like Neo4j's, short hex; the first 8 digits of the
+// database's uuid (16 raw bytes), so stable for its life and different for a replica.
+std::string server_id_of(std::string_view database_uuid);
+
 // Builds events straight from a record's bytes (txlog::TxRecordView), into an event it fills
 // again and again: strings, vectors and property map nodes of the previous event are reused,
 // so that a scan allocates only where an event holds more than the ones before it.

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cdc/change_event.h"
 #include "cdc/change_id.h"
 #include "cdc/change_stream_impl.h"
 #include "txlog/enrichment.h"
@@ -274,6 +275,9 @@ QueryResult ChangeStream::Impl::snapshot_query(const ChangePosition& from, const
     ChangeMetadata metadata;
     metadata.capture_mode = view.enrichment;
     metadata.database_name = database_name;
+    metadata.server_id = cdc::server_id_of(at.database_uuid);
+    // No transaction made a snapshot event: its connection says where it came from.
+    metadata.connection_type = "snapshot";
     metadata.tx_start_time_us = metadata.tx_commit_time_us = at.commit_time_us;
     for (std::size_t i = 0; i < chunk.changes.size(); ++i) {
       auto& change = chunk.changes[i];

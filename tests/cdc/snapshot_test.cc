@@ -124,6 +124,12 @@ TEST(Snapshot, DeliversNodesThenRelationshipsWithKeysAndEndpoints) {
   EXPECT_EQ(events[2].end.labels, (std::vector<std::string>{"Admin", "Person"}));
   EXPECT_EQ(events[2].start.keys[0].properties.at("id"), Value(1));
   EXPECT_NE(change_event_json(events[2]).find("\"snapshot\":true"), std::string::npos);
+  // The metadata Neo4j's clients require is there too: this database's serverId, and a
+  // connection type that says no transaction made the event.
+  for (const auto& e : events) {
+    EXPECT_EQ(e.metadata.server_id, db->uuid().substr(0, 8));
+    EXPECT_EQ(e.metadata.connection_type, "snapshot");
+  }
   // The last snapshot event's id is an ordinary stream position: the changes after it follow.
   EXPECT_FALSE(in_snapshot(events[2].id));
   {

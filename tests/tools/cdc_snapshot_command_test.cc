@@ -82,7 +82,9 @@ void command_round(std::uint64_t seed) {
   for (const auto& line : split_lines(rest.out)) copy.apply_line(line);
   ASSERT_TRUE(copy.problems.empty()) << copy.problems.front() << " (" << copy.problems.size() << " problems)";
   EXPECT_EQ(copy.differences(JsonGraph::from_export(export_lines(*db))), "");
-  EXPECT_GT(snapshot_events, 700u) << "first lines: " << first_lines;
+  // Most of the 700 seeded entities came in snapshot events (writers delete some meanwhile):
+  // not an empty snapshot followed by the whole stream.
+  EXPECT_GT(snapshot_events, 350u) << "first lines: " << first_lines;
   EXPECT_GT(churn.commits(), 50u) << "the writers were not writing while the snapshot ran";
 }
 
