@@ -182,9 +182,10 @@ TEST(TaggedReads, AFollowerWithASelectorGetsEveryChangeItSelectsWhileAWriterComm
   Tagged log(dir);
   auto& [db, stream, from, next] = log;
   std::atomic<bool> done{false};
+  Database& database = *db;  // a lambda cannot capture a structured binding before clang 16
   std::thread writer([&] {
     int mine = 1000000;
-    fill(*db, 6000, mine);
+    fill(database, 6000, mine);
     done = true;
   });
   std::vector<std::pair<std::uint64_t, std::uint32_t>> followed;
