@@ -47,29 +47,9 @@ LmdbEnv::LmdbEnv(const std::string& dir, ReadOnly) : map_size_(0) {
     check_mdb(mdb_env_set_maxdbs(env_, 16), "configuring the read-only store");
     check_mdb(mdb_env_set_maxreaders(env_, 512), "configuring the read-only store");
     // The size the writer recorded: LMDB maps no more of the file than there is.
-    check_mdb(mdb_env_open(env_, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0644),
+    check_mdb(mdb_env_open(env_, dir.c_str(), MDB_RDONLY | MDB_NOTLS, txlog::new_file_mode(dir)),
               fmt::format("opening the store in {} read-only", dir));
-    MDB_txn* txn = nullptr;
-    check_mdb(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn), "opening the store tables");
-    auto open = [&](const char* name, MDB_dbi* dbi) {
-      int rc = mdb_dbi_open(txn, name, 0, dbi);
-      if (rc != 0) {
-        mdb_txn_abort(txn);
-        if (rc == MDB_NOTFOUND)
-          throw Error(ErrorCode::kNotFound, fmt::format("the store in {} has no table {}", dir, name));
-        check_mdb(rc, fmt::format("opening store table {}", name));
-      }
-    };
-    open("meta", &tables_.meta);
-    open("token_ids", &tables_.token_ids);
-    open("token_names", &tables_.token_names);
-    open("nodes", &tables_.nodes);
-    open("relationships", &tables_.relationships);
-    open("adjacency", &tables_.adjacency);
-    open("label_index", &tables_.label_index);
-    open("schema", &tables_.schema);
-    open("key_index", &tables_.key_index);
-    check_mdb(mdb_txn_commit(txn), "opening the store tables");
+    open_tables(dir, /*create=*/false);
   } catch (...) {
     mdb_env_close(env_);
     throw;
@@ -90,29 +70,34 @@ LmdbEnv::LmdbEnv(const std::string& dir, std::uint64_t map_size, bool sync_data,
     if (read_only) flags = MDB_NOTLS | MDB_RDONLY | MDB_NOLOCK;
     check_mdb(mdb_env_open(env_, dir.c_str(), flags, txlog::new_file_mode(dir)),
               fmt::format("opening the store in {}{}", dir, read_only ? " read-only" : ""));
-    MDB_txn* txn = nullptr;
-    check_mdb(mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &txn), "opening the store tables");
-    auto open = [&](const char* name, MDB_dbi* dbi) {
-      int rc = mdb_dbi_open(txn, name, read_only ? 0 : MDB_CREATE, dbi);
-      if (rc != 0) {
-        mdb_txn_abort(txn);
-        check_mdb(rc, fmt::format("opening store table {}", name));
-      }
-    };
-    open("meta", &tables_.meta);
-    open("token_ids", &tables_.token_ids);
-    open("token_names", &tables_.token_names);
-    open("nodes", &tables_.nodes);
-    open("relationships", &tables_.relationships);
-    open("adjacency", &tables_.adjacency);
-    open("label_index", &tables_.label_index);
-    open("schema", &tables_.schema);
-    open("key_index", &tables_.key_index);
-    check_mdb(mdb_txn_commit(txn), "opening the store tables");
+    open_tables(dir, /*create=*/!read_only);
   } catch (...) {
     mdb_env_close(env_);
     throw;
   }
+}
+
+void LmdbEnv::open_tables(const std::string& dir, bool create) {
+  MDB_txn* txn = nullptr;
+  check_mdb(mdb_txn_begin(env_, nullptr, create ? 0 : MDB_RDONLY, &txn), "opening the store tables");
+  auto open = [&](const char* name, MDB_dbi* dbi) {
+    int rc = mdb_dbi_open(txn, name, create ? MDB_CREATE : 0, dbi);
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      if (rc == MDB_NOTFOUND) throw Error(ErrorCode::kNotFound, fmt::format("the store in {} has no table {}", dir, name));
+      check_mdb(rc, fmt::format("opening store table {}", name));
+    }
+  };
+  open("meta", &tables_.meta);
+  open("token_ids", &tables_.token_ids);
+  open("token_names", &tables_.token_names);
+  open("nodes", &tables_.nodes);
+  open("relationships", &tables_.relationships);
+  open("adjacency", &tables_.adjacency);
+  open("label_index", &tables_.label_index);
+  open("schema", &tables_.schema);
+  open("key_index", &tables_.key_index);
+  check_mdb(mdb_txn_commit(txn), "opening the store tables");
 }
 
 LmdbEnv::~LmdbEnv() { mdb_env_close(env_); }

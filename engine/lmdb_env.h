@@ -58,6 +58,10 @@ class LmdbEnv {
   void sync();
 
  private:
+  // Opens txgraph's tables in `dir`'s environment, creating missing ones when `create`;
+  // without it a missing table is kNotFound naming it.
+  void open_tables(const std::string& dir, bool create);
+
   MDB_env* env_ = nullptr;
   Tables tables_;
   std::uint64_t map_size_;
