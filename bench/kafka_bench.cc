@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
+#include "bench/mixed_workload.h"
 #include "txgraph/kafka.h"
 #include "txgraph/txgraph.h"
 
@@ -38,23 +39,6 @@ struct Latency {
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   std::size_t samples = 0;
 };
-
-void write_backlog(const std::filesystem::path& dir, int transactions) {
-  Options o;
-  o.durability = Durability::kAsync;
-  o.initial_settings.enrichment = EnrichmentMode::kDiff;
-  auto source = Database::open(dir, o);
-  for (int i = 0; i < transactions; ++i) {
-    auto tx = source->begin_write();
-    auto a = tx.create_node({"Person"}, {{"i", Value(i)}, {"name", Value("someone")}});
-    auto b = tx.create_node({"Person"}, {{"i", Value(i + 1)}});
-    auto c = tx.create_node({"City"}, {{"name", Value("Oslo")}});
-    tx.create_relationship("KNOWS", a, b, {{"since", Value(2020)}});
-    tx.create_relationship("LIVES_IN", a, c, {});
-    tx.commit();
-  }
-  source->close();
-}
 
 double publish_rate(const std::filesystem::path& source_dir, int partitions, std::uint64_t* events) {
   KafkaMockCluster cluster(3, partitions, {"bench"});
@@ -171,7 +155,7 @@ int main(int argc, char** argv) {
     int backlog = quick ? 2000 : 20000;
     int paced = quick ? 200 : 2000;
 
-    write_backlog(dir.path / "backlog", backlog);
+    bench::write_backlog(dir.path / "backlog", backlog);
     std::string rates;
     std::printf("publishing a backlog of %d transactions to the mock cluster (3 brokers):\n", backlog);
     for (int partitions : {1, 6}) {

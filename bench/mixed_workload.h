@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <vector>
 
@@ -92,5 +93,24 @@ class MixedWorkload {
   std::vector<NodeId> live_;
   std::int64_t next_id_ = 0;
 };
+
+// A DIFF source of `transactions` transactions (kAsync), each 3 nodes and 2 relationships, for
+// the benchmarks that replicate or publish a backlog.
+inline void write_backlog(const std::filesystem::path& dir, int transactions) {
+  Options o;
+  o.durability = Durability::kAsync;
+  o.initial_settings.enrichment = EnrichmentMode::kDiff;
+  auto source = Database::open(dir, o);
+  for (int i = 0; i < transactions; ++i) {
+    auto tx = source->begin_write();
+    auto a = tx.create_node({"Person"}, {{"i", Value(i)}, {"name", Value("someone")}});
+    auto b = tx.create_node({"Person"}, {{"i", Value(i + 1)}});
+    auto c = tx.create_node({"City"}, {{"name", Value("Oslo")}});
+    tx.create_relationship("KNOWS", a, b, {{"since", Value(2020)}});
+    tx.create_relationship("LIVES_IN", a, c, {});
+    tx.commit();
+  }
+  source->close();
+}
 
 }  // namespace txgraph::bench

@@ -21,6 +21,7 @@
 
 #include "bench/bench_args.h"
 #include "bench/bench_support.h"
+#include "bench/mixed_workload.h"
 #include "txgraph/txgraph.h"
 
 namespace {
@@ -98,22 +99,6 @@ Latency measure_latency(const std::filesystem::path& dir, int transactions) {
   return l;
 }
 
-void write_backlog(const std::filesystem::path& dir, int transactions) {
-  Options o = source_options();
-  o.durability = Durability::kAsync;
-  auto source = Database::open(dir, o);
-  for (int i = 0; i < transactions; ++i) {
-    auto tx = source->begin_write();
-    auto a = tx.create_node({"Person"}, {{"i", Value(i)}, {"name", Value("someone")}});
-    auto b = tx.create_node({"Person"}, {{"i", Value(i + 1)}});
-    auto c = tx.create_node({"City"}, {{"name", Value("Oslo")}});
-    tx.create_relationship("KNOWS", a, b, {{"since", Value(2020)}});
-    tx.create_relationship("LIVES_IN", a, c, {});
-    tx.commit();
-  }
-  source->close();
-}
-
 double measure_throughput(const std::filesystem::path& source_dir, const std::filesystem::path& replica_dir,
                           Durability durability, std::uint64_t* changes) {
   auto source = ChangeStream::open_log(source_dir);
@@ -151,7 +136,7 @@ int main(int argc, char** argv) {
                 l.samples);
     std::printf("  p50 %.3f ms   p99 %.3f ms   max %.3f ms   (target p99 < 10 ms)\n", l.p50_ms, l.p99_ms, l.max_ms);
 
-    write_backlog(dir.path / "backlog", backlog);
+    bench::write_backlog(dir.path / "backlog", backlog);
     bench::settle_disk(dir.path);
     std::uint64_t changes = 0;
     double durable = measure_throughput(dir.path / "backlog", dir.path / "replica-log", Durability::kLog, &changes);

@@ -39,6 +39,9 @@ CLI::Validator parses_as(std::function<void(std::string_view)> parse, const char
 // Opens the database in `dir` without creating one: a folder with no database is
 // Error(kNotFound) saying so and naming `dir`.
 std::unique_ptr<Database> open_existing(const std::filesystem::path& dir);
+// A replica's database: the one in `dir`, or a new one, said on `err` ("created the replica
+// database DIR"). For `replicate` and `kafka replicate`.
+std::unique_ptr<Database> open_or_create_replica(const std::filesystem::path& dir, std::ostream& err);
 // The same for a verb that only reads (Options::read_only): a database closed cleanly is read
 // without changing any of its files. One that was not is recovered first (which writes), and
 // a line on `err` says so.

@@ -90,14 +90,7 @@ void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& ar
 
 void kafka_replicate_changes(const std::filesystem::path& replica_dir, const KafkaArgs& args, std::ostream& out,
                              std::ostream& err) {
-  std::unique_ptr<Database> replica;
-  try {
-    replica = open_existing(replica_dir);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kNotFound) throw;
-    replica = Database::open(replica_dir);
-    err << fmt::format("txgraph: created the replica database {}\n", replica_dir.string());
-  }
+  auto replica = open_or_create_replica(replica_dir, err);
   KafkaReplicaOptions options;
   options.kafka.brokers = args.brokers;
   options.kafka.topic = args.topic;

@@ -28,6 +28,17 @@ std::unique_ptr<Database> open_existing(const std::filesystem::path& dir) {
   return open_with(dir, options);
 }
 
+std::unique_ptr<Database> open_or_create_replica(const std::filesystem::path& dir, std::ostream& err) {
+  try {
+    return open_existing(dir);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+  }
+  auto replica = Database::open(dir);
+  err << fmt::format("txgraph: created the replica database {}\n", dir.string());
+  return replica;
+}
+
 std::unique_ptr<Database> open_for_reading(const std::filesystem::path& dir, std::ostream& err) {
   // Said before the recovery, which may take a while and is the one time such a verb writes.
   if (Database::needs_recovery(dir))

@@ -50,14 +50,7 @@ void replicate_database(const std::filesystem::path& source_dir, const std::file
     source.snapshot_start();  // the source must be readable before the replica goes
     remove_replica(replica_dir, err);
   }
-  std::unique_ptr<Database> replica;
-  try {
-    replica = open_existing(replica_dir);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kNotFound) throw;
-    replica = Database::open(replica_dir);
-    err << fmt::format("txgraph: created the replica database {}\n", replica_dir.string());
-  }
+  auto replica = open_or_create_replica(replica_dir, err);
   ReplicationOptions options;
   options.follow = follow;
   if (follow) {
