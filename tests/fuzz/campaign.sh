@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # A fuzzing campaign over every libFuzzer target of a build (tools/dev fuzz):
 #
-#   tests/fuzz/campaign.sh BIN_DIR SEED_DIR SECONDS [PARALLEL]
+#   tests/fuzz/campaign.sh BIN_DIR SEED_DIR SECONDS [PARALLEL] [RUNS]
 #
-# Each NAME_fuzz in BIN_DIR runs for SECONDS on its own scratch corpus (BIN_DIR/corpus-NAME,
+# Each NAME_fuzz in BIN_DIR runs for SECONDS (or until RUNS executions, when given and reached
+# first) on its own scratch corpus (BIN_DIR/corpus-NAME,
 # kept between campaigns), started from SEED_DIR/NAME when there are seeds. Crash, leak and
 # timeout inputs go to BIN_DIR/findings/NAME/. At the end a table gives, per target, the
 # executions, the corpus size and what was found; the exit status is 1 if anything was.
 set -euo pipefail
 
-bin=${1:?usage: campaign.sh BIN_DIR SEED_DIR SECONDS [PARALLEL]}
-seeds=${2:?usage: campaign.sh BIN_DIR SEED_DIR SECONDS [PARALLEL]}
-seconds=${3:?usage: campaign.sh BIN_DIR SEED_DIR SECONDS [PARALLEL]}
+usage="usage: campaign.sh BIN_DIR SEED_DIR SECONDS [PARALLEL] [RUNS]"
+bin=${1:?$usage}
+seeds=${2:?$usage}
+seconds=${3:?$usage}
 parallel=${4:-2}
+runs_cap=${5:--1}  # libFuzzer's -runs: -1 is no cap
 
 targets=()
 for f in "$bin"/*_fuzz; do
@@ -30,11 +33,11 @@ run_one() {  # name
   local inputs=("$corpus")
   [ -d "$seeds/$name" ] && inputs+=("$seeds/$name")
   # Leak checks off: the targets keep one database open for the whole process on purpose.
-  "$bin/${name}_fuzz" "${inputs[@]}" -max_total_time="$seconds" -max_len=65536 -timeout=30 \
+  "$bin/${name}_fuzz" "${inputs[@]}" -max_total_time="$seconds" -runs="$runs_cap" -max_len=65536 -timeout=30 \
     -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$findings/" >"$bin/campaign-$name.log" 2>&1 || true
 }
 
-echo "fuzzing ${#targets[@]} targets for ${seconds}s each, $parallel at a time"
+echo "fuzzing ${#targets[@]} targets for ${seconds}s each$([ "$runs_cap" -ge 0 ] && echo " or $runs_cap executions"), $parallel at a time"
 running=0
 for name in "${targets[@]}"; do
   run_one "$name" &

@@ -12,9 +12,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "tests/fuzz/fuzz_database.h"
 #include "txgraph/error.h"
 #include "txlog/log_inspect.h"
 #include "txlog/log_stats.h"
@@ -22,14 +24,18 @@
 
 namespace {
 
-// One folder per process, one segment file in it, rewritten for every input.
+// One folder per process, one segment file in it, rewritten for every input; removed at exit.
+struct ScratchFolder {
+  std::string path = txgraph::fuzz::scratch_folder("segments");
+  ~ScratchFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
 const std::string& fuzz_dir() {
-  static const std::string dir = [] {
-    std::string tmpl = "/tmp/txgraph-fuzz-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) __builtin_trap();
-    return tmpl;
-  }();
-  return dir;
+  static const ScratchFolder folder;
+  return folder.path;
 }
 
 }  // namespace
