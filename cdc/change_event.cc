@@ -205,9 +205,7 @@ void EventBuilder::build_created_state(txlog::TxRecordView& record, std::size_t 
   out.labels.erase(std::unique(out.labels.begin(), out.labels.end()), out.labels.end());
 }
 
-void EventBuilder::build(txlog::TxRecordView& record, std::size_t seq, ChangeEvent& out) {
-  const txlog::TxHeaderView& header = record.header();
-  const txlog::ChangeView& change = record.changes()[seq];
+void EventBuilder::build_common(const txlog::TxHeaderView& header, std::size_t seq, ChangeEvent& out) {
   position_.tx_id = header.tx_id;
   position_.seq = static_cast<std::int64_t>(seq);
   position_.commit_time_us = header.commit_time_us;
@@ -234,7 +232,31 @@ void EventBuilder::build(txlog::TxRecordView& record, std::size_t seq, ChangeEve
     m.tx_commit_time_us = header.commit_time_us;
     maps_.decode(header.metadata, m.tx_metadata);
   }
+}
 
+void EventBuilder::build_schema(txlog::TxRecordView& record, const txlog::OperationView& op, std::size_t seq,
+                                ChangeEvent& out) {
+  build_common(record.header(), seq, out);
+  out.operation = op.code == txlog::OpCode::kDropKey ? ChangeOperation::kDelete : ChangeOperation::kCreate;
+  KeyConstraint& key = out.constraint.emplace();
+  key.kind = op.key_kind == 2 ? EntityKind::kRelationship : EntityKind::kNode;
+  key.label_or_type.assign(op.type);
+  txlog::decode_names_into(op.names, key.properties);
+  out.kind = key.kind;
+  out.element_id.clear();
+  out.labels.clear();
+  out.keys.clear();
+  out.type.clear();
+  clear_node_reference(out.start);
+  clear_node_reference(out.end);
+  absent(out.before);
+  absent(out.after);
+}
+
+void EventBuilder::build(txlog::TxRecordView& record, std::size_t seq, ChangeEvent& out) {
+  const txlog::ChangeView& change = record.changes()[seq];
+  build_common(record.header(), seq, out);
+  out.constraint.reset();
   bool node = change.entity == txlog::ChangeEntity::kNode;
   out.kind = node ? EntityKind::kNode : EntityKind::kRelationship;
   out.operation = operation_of(change.operation);
@@ -279,22 +301,33 @@ std::string change_event_json(const ChangeEvent& e) {
   metadata["txMetadata"] = json::json_from_properties(e.metadata.tx_metadata);
 
   Json event = Json::object();
-  event["elementId"] = e.element_id;
-  event["eventType"] = node ? "n" : "r";
-  event["operation"] = operation_text(e.operation);
-  if (node) {
-    event["labels"] = e.labels;
-    event["keys"] = node_keys_json(e.keys);
+  if (e.constraint) {
+    // A schema event: the constraint named as a schema line of `txgraph run` names it.
+    event["eventType"] = "s";
+    event["operation"] = operation_text(e.operation);
+    Json constraint = Json::object();
+    constraint["kind"] = "key";
+    constraint[e.constraint->kind == EntityKind::kNode ? "label" : "type"] = e.constraint->label_or_type;
+    constraint["properties"] = e.constraint->properties;
+    event["constraint"] = std::move(constraint);
   } else {
-    event["type"] = e.type;
-    event["start"] = node_ref_json(e.start);
-    event["end"] = node_ref_json(e.end);
-    event["keys"] = relationship_keys_json(e.keys);
+    event["elementId"] = e.element_id;
+    event["eventType"] = node ? "n" : "r";
+    event["operation"] = operation_text(e.operation);
+    if (node) {
+      event["labels"] = e.labels;
+      event["keys"] = node_keys_json(e.keys);
+    } else {
+      event["type"] = e.type;
+      event["start"] = node_ref_json(e.start);
+      event["end"] = node_ref_json(e.end);
+      event["keys"] = relationship_keys_json(e.keys);
+    }
+    Json state = Json::object();
+    state["before"] = state_json(e.before, node);
+    state["after"] = state_json(e.after, node);
+    event["state"] = std::move(state);
   }
-  Json state = Json::object();
-  state["before"] = state_json(e.before, node);
-  state["after"] = state_json(e.after, node);
-  event["state"] = std::move(state);
 
   Json out = Json::object();
   out["id"] = e.id;

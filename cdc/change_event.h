@@ -28,8 +28,13 @@ class EventBuilder {
   // Fills `out` with change `seq` of `record`, complete. When `out` holds the previous change
   // of the same transaction, its metadata is kept as it is.
   void build(txlog::TxRecordView& record, std::size_t seq, ChangeEvent& out);
+  // Fills `out` with the schema event of operation `op` (kCreateKey or kDropKey) of `record`,
+  // numbered `seq` (after the record's changes).
+  void build_schema(txlog::TxRecordView& record, const txlog::OperationView& op, std::size_t seq, ChangeEvent& out);
 
  private:
+  // The id, tx id, seq and the transaction's metadata.
+  void build_common(const txlog::TxHeaderView& header, std::size_t seq, ChangeEvent& out);
   void build_keys(std::string_view keys, std::vector<ChangeKey>& out);
   void build_node_reference(const txlog::NodeReferenceView& from, ChangeNodeRef& out);
   void clear_node_reference(ChangeNodeRef& out);

@@ -86,7 +86,8 @@ ChangePosition decode_change_id(std::string_view id) {
     if (version == kSnapshotIdVersion) {
       auto phase = in.u8();
       if (phase != static_cast<std::uint8_t>(SnapshotPhase::kNodes) &&
-          phase != static_cast<std::uint8_t>(SnapshotPhase::kRelationships))
+          phase != static_cast<std::uint8_t>(SnapshotPhase::kRelationships) &&
+          phase != static_cast<std::uint8_t>(SnapshotPhase::kKeys))
         invalid(id, fmt::format("unknown snapshot phase {}", phase));
       p.snapshot_phase = static_cast<SnapshotPhase>(phase);
       p.snapshot_next_id = in.varint();

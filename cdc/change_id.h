@@ -11,7 +11,9 @@ namespace txgraph::cdc {
 
 // Where a snapshot (cdc/snapshot_reader.h) has got to: the kind of entity it reads, and the
 // first id of that kind it has not delivered yet. kNone for a position in the stream.
-enum class SnapshotPhase : std::uint8_t { kNone = 0, kNodes = 1, kRelationships = 2 };
+// The phases run kKeys (the key constraints, by their place in key_order()), kNodes,
+// kRelationships; positions of kKeys are written since schema events exist.
+enum class SnapshotPhase : std::uint8_t { kNone = 0, kNodes = 1, kRelationships = 2, kKeys = 3 };
 
 struct ChangePosition {
   // The position just before the transaction's first change, and just after its last.

@@ -248,28 +248,47 @@ QueryResult ChangeStream::Impl::query(std::string_view from, const cdc::Selector
     }
     report_imports();
     const auto& changes = record.changes();
-    if (is_start_tx && start.seq >= static_cast<std::int64_t>(changes.size()))
+    // Schema events are numbered after the entity changes, so that adding them changed no
+    // entity change's id; they are counted only where they can matter.
+    std::size_t schema_changes = 0;
+    if (is_start_tx || selectors.selects_schema())
+      for (const auto& op : record.operations()) schema_changes += txlog::is_schema_operation(op.code);
+    const std::size_t all_changes = changes.size() + schema_changes;
+    if (is_start_tx && start.seq >= static_cast<std::int64_t>(all_changes))
       cdc_error(ErrorCode::kCdcMismatch, fmt::format("change id \"{}\" names change {} of transaction {}, which has {}",
-                                                     from, start.seq, tx, changes.size()));
+                                                     from, start.seq, tx, all_changes));
     bool may_select = selectors.may_select_transaction(record.header(), payload);
     decoded.reset();
-    std::size_t seq = is_start_tx ? static_cast<std::size_t>(start.seq + 1) : 0;
-    for (; may_select && seq < changes.size(); ++seq) {
+    const std::size_t first_seq = is_start_tx ? static_cast<std::size_t>(start.seq + 1) : 0;
+    // Delivers the event built for change `seq`; false when the query stops here.
+    auto deliver = [&](std::size_t seq) {
+      ++result.events;
+      move_to(tx, static_cast<std::int64_t>(seq), begins.commit_time_us);
+      bool more = on_event(event);
+      if (more && result.events < limit) return true;
+      // Stopped inside the transaction: continue after this change. At its last change the
+      // position after the whole transaction is the same place.
+      if (seq + 1 == all_changes) last.seq = ChangePosition::kAfterAll;
+      park();
+      return false;
+    };
+    for (std::size_t seq = first_seq; may_select && seq < changes.size(); ++seq) {
       if (!selectors.selects(record, seq)) continue;
       builder.build(record, seq, event);
       if (selectors.filters_properties()) {
         if (!decoded) decoded = txlog::decode_tx_record(payload);
         selectors.project(decoded->header, decoded->enrichment->changes[seq], event);
       }
-      ++result.events;
-      move_to(tx, static_cast<std::int64_t>(seq), begins.commit_time_us);
-      bool more = on_event(event);
-      if (!more || result.events >= limit) {
-        // Stopped inside the transaction: continue after this change. At its last change the
-        // position after the whole transaction is the same place.
-        if (seq + 1 == changes.size()) last.seq = ChangePosition::kAfterAll;
-        park();
-        return finish();
+      if (!deliver(seq)) return finish();
+    }
+    if (may_select && selectors.selects_schema()) {
+      std::size_t seq = changes.size();
+      for (const auto& op : record.operations()) {
+        if (!txlog::is_schema_operation(op.code)) continue;
+        const std::size_t this_seq = seq++;
+        if (this_seq < first_seq || !selectors.selects_schema_change(record.header(), op.code)) continue;
+        builder.build_schema(record, op, this_seq, event);
+        if (!deliver(this_seq)) return finish();
       }
     }
     move_to(tx, ChangePosition::kAfterAll, begins.commit_time_us);
@@ -354,7 +373,7 @@ std::string ChangeStream::snapshot_start() const {
   return retry_once_if_pruned([&] {
     LogView s = impl_->enabled_log_view();
     ChangePosition p = impl_->current_position(s);
-    p.snapshot_phase = cdc::SnapshotPhase::kNodes;
+    p.snapshot_phase = cdc::SnapshotPhase::kKeys;
     p.snapshot_next_id = 0;
     return cdc::encode_change_id(p);
   });

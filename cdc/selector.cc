@@ -89,6 +89,7 @@ std::uint64_t compile_element_id(std::size_t index, Select select, const std::st
       if (!relationship) refuse(index, fmt::format("elementId \"{}\" is not a relationship element id", text));
       return relationship->value;
     case Select::kAny:
+    case Select::kSchema:  // refused before: compile() takes schema selectors apart
       break;
   }
   if (node) {
@@ -367,6 +368,27 @@ EncodedValues encoded(const Properties& properties) {
 
 SelectorSet::Compiled SelectorSet::compile(const ChangeSelector& selector, std::size_t index) {
   Compiled compiled;
+  if (selector.select == Select::kSchema) {
+    // A schema event has no entity: only the operation and the transaction's fields apply.
+    auto entity_field = [&](bool given, std::string_view field) {
+      if (given) refuse(index, fmt::format("{} applies to entities only, not to select \"s\" (schema events)", field));
+    };
+    entity_field(selector.element_id.has_value(), "elementId");
+    entity_field(!selector.key.empty(), "key");
+    entity_field(!selector.labels.empty(), "labels");
+    entity_field(selector.type.has_value(), "type");
+    entity_field(selector.start.has_value(), "start");
+    entity_field(selector.end.has_value(), "end");
+    entity_field(!selector.changes_to.empty(), "changesTo");
+    entity_field(!selector.include_properties.empty(), "includeProperties");
+    entity_field(!selector.exclude_properties.empty(), "excludeProperties");
+    if (selector.operation == ChangeOperation::kUpdate)
+      refuse(index, "operation \"u\" does not apply to select \"s\": a key is created (\"c\") or dropped (\"d\")");
+    compiled.selects_nodes = compiled.selects_relationships = false;
+    compiled.selects_schema = true;
+    compiled.tx_metadata = encoded(selector.tx_metadata);
+    return compiled;
+  }
   KindNarrowing kinds(index, selector.select);
   // elementId first, so that a conflicting field names it as what ruled its kind out.
   if (selector.element_id) compiled.entity_id = compile_element_id(index, selector.select, *selector.element_id, kinds);
@@ -409,6 +431,7 @@ SelectorSet::SelectorSet(std::vector<ChangeSelector> selectors) : selectors_(std
   for (std::size_t index = 0; index < selectors_.size(); ++index) {
     compiled_.push_back(compile(selectors_[index], index));
     filters_properties_ = filters_properties_ || compiled_.back().filters_properties;
+    selects_schema_ = selects_schema_ || compiled_.back().selects_schema;
     const ChangeSelector& s = selectors_[index];
     reads_header_ = reads_header_ || s.executing_user || s.authenticated_user || !s.tx_metadata.empty();
     std::vector<std::string> words = compiled_.back().names_in_record;
@@ -471,6 +494,17 @@ bool SelectorSet::may_select_transaction(std::string_view payload) const {
   // No selector asks anything of an empty header that it would not ask of the record's.
   if (!reads_header_) return may_select_transaction(txlog::TxHeaderView{}, payload);
   return may_select_transaction(txlog::read_tx_header_view(payload), payload);
+}
+
+bool SelectorSet::selects_schema_change(const txlog::TxHeaderView& header, txlog::OpCode code) const {
+  const ChangeOperation operation = code == txlog::OpCode::kDropKey ? ChangeOperation::kDelete : ChangeOperation::kCreate;
+  for (std::size_t index = 0; index < selectors_.size(); ++index) {
+    const ChangeSelector& selector = selectors_[index];
+    if (!compiled_[index].selects_schema) continue;
+    if (selector.operation && *selector.operation != operation) continue;
+    if (header_matches(selector, compiled_[index].tx_metadata, header)) return true;
+  }
+  return false;
 }
 
 bool SelectorSet::selects(const txlog::TxHeader& header, const txlog::Change& change) const {

@@ -34,6 +34,11 @@ class SelectorSet {
   explicit SelectorSet(std::vector<ChangeSelector> selectors);
 
   bool empty() const { return selectors_.empty(); }
+  // Whether some selector selects schema events ({"select":"s"}); an empty set selects none.
+  bool selects_schema() const { return selects_schema_; }
+  // Whether a selector selects the schema event of `code` (kCreateKey, kDropKey) of a
+  // transaction with this header.
+  bool selects_schema_change(const txlog::TxHeaderView& header, txlog::OpCode code) const;
   // Whether project() may change an event (some selector has include/exclude properties).
   bool filters_properties() const { return filters_properties_; }
 
@@ -72,6 +77,7 @@ class SelectorSet {
   struct Compiled {
     bool selects_nodes = true;  // narrowed by `select`, elementId and the kind-only fields
     bool selects_relationships = true;
+    bool selects_schema = false;  // select "s": schema events only
     std::optional<std::uint64_t> entity_id;  // from elementId
     std::optional<std::uint64_t> start_id;   // from start.elementId
     std::optional<std::uint64_t> end_id;     // from end.elementId
@@ -95,6 +101,7 @@ class SelectorSet {
   std::vector<ChangeSelector> selectors_;
   std::vector<Compiled> compiled_;
   bool filters_properties_ = false;
+  bool selects_schema_ = false;
   bool reads_header_ = false;  // some selector has executingUser, authenticatedUser or txMetadata
   std::vector<std::vector<std::string>> words_in_record_;
 };

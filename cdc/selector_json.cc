@@ -67,7 +67,8 @@ ChangeSelector::Select select_field(const Json& value) {
   if (text == "e") return ChangeSelector::Select::kAny;
   if (text == "n") return ChangeSelector::Select::kNode;
   if (text == "r") return ChangeSelector::Select::kRelationship;
-  refuse("select", fmt::format("must be \"e\", \"n\" or \"r\", not {}", shown(value)));
+  if (text == "s") return ChangeSelector::Select::kSchema;
+  refuse("select", fmt::format("must be \"e\", \"n\", \"r\" or \"s\", not {}", shown(value)));
 }
 
 ChangeOperation operation_field(const Json& value) {
@@ -143,6 +144,14 @@ void read_field(std::string_view name, const Json& value, ChangeSelector& select
 // A field present for the wrong kind is refused even when empty: it says the selector was
 // written for the other kind. (SelectorSet checks the same of selectors built in C++.)
 void refuse_fields_of_other_kind(const Json& object, ChangeSelector::Select select) {
+  if (select == ChangeSelector::Select::kSchema) {
+    for (const char* field : {"elementId", "key", "labels", "type", "start", "end", "changesTo", "includeProperties",
+                              "excludeProperties"})
+      if (object.contains(field)) refuse(field, "applies to entities only, not to select \"s\" (schema events)");
+    if (object.contains("operation") && object["operation"] == "u")
+      refuse("operation", "\"u\" does not apply to select \"s\": a key is created (\"c\") or dropped (\"d\")");
+    return;
+  }
   if (select == ChangeSelector::Select::kRelationship && object.contains("labels"))
     refuse("labels", "applies to nodes only, not to select \"r\"");
   if (select != ChangeSelector::Select::kNode) return;

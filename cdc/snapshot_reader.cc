@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -151,6 +152,7 @@ void build_event(txlog::Change& change, const ChangeMetadata& metadata, std::uin
 // "covered"): every node once the relationships are read, and of the kind being read, the ids
 // below the next one.
 bool covered(const ChangePosition& at, const ChangeEvent& e) {
+  if (e.constraint) return true;  // the key constraints are delivered before any entity
   if (e.kind == EntityKind::kNode) {
     if (at.snapshot_phase == SnapshotPhase::kRelationships) return true;
     auto node = parse_node_element_id(e.element_id);
@@ -163,9 +165,38 @@ bool covered(const ChangePosition& at, const ChangeEvent& e) {
 
 // The phase after the one at `at` has read to the end of its table.
 void next_phase(ChangePosition& at) {
-  at.snapshot_phase =
-      at.snapshot_phase == SnapshotPhase::kNodes ? SnapshotPhase::kRelationships : SnapshotPhase::kNone;
+  switch (at.snapshot_phase) {
+    case SnapshotPhase::kKeys:
+      at.snapshot_phase = SnapshotPhase::kNodes;
+      break;
+    case SnapshotPhase::kNodes:
+      at.snapshot_phase = SnapshotPhase::kRelationships;
+      break;
+    default:
+      at.snapshot_phase = SnapshotPhase::kNone;
+  }
   at.snapshot_next_id = 0;
+}
+
+// The order the keys phase delivers constraints in, and counts them by: kind, label or type,
+// then the properties as a set.
+bool key_order(const KeyConstraint& a, const KeyConstraint& b) {
+  auto pa = a.properties, pb = b.properties;
+  std::sort(pa.begin(), pa.end());
+  std::sort(pb.begin(), pb.end());
+  return std::tie(a.kind, a.label_or_type, pa) < std::tie(b.kind, b.label_or_type, pb);
+}
+
+// The constraints of the store at T taken back to the log position before T: the log's schema
+// changes in between (`later`, in commit order) undone, newest first.
+void take_back(std::vector<KeyConstraint>& constraints, const std::vector<ChangeEvent>& later) {
+  for (auto it = later.rbegin(); it != later.rend(); ++it) {
+    const KeyConstraint& key = *it->constraint;
+    if (it->operation == ChangeOperation::kCreate)
+      std::erase_if(constraints, [&](const KeyConstraint& k) { return same_key(k, key); });
+    else
+      constraints.push_back(key);
+  }
 }
 
 }  // namespace
@@ -189,11 +220,16 @@ QueryResult ChangeStream::Impl::snapshot_query(const ChangePosition& from, const
   ChangeEvent event;
   std::string id_scratch;
   while (at.in_snapshot()) {
-    // Nothing is covered before the first entity: the log position then moves to wherever
-    // the store is, without reading the log in between.
-    const bool nothing_covered = at.snapshot_phase == SnapshotPhase::kNodes && at.snapshot_next_id == 0;
-    // 1. One chunk, in one read transaction, which ends here.
+    // The keys phase delivers the key constraints as of its log position L; the entity phases
+    // then cover every constraint, so their catch-up delivers every schema change after L.
+    const bool keys = at.snapshot_phase == SnapshotPhase::kKeys;
+    // Nothing is covered before the first key: the log position then moves to wherever the
+    // store is, without reading the log in between. (A snapshot id written before the keys
+    // phase existed starts at the first node: its catch-up reads the log from there.)
+    const bool nothing_covered = keys && at.snapshot_next_id == 0;
+    // 1. One chunk, or the constraints, in one read transaction, which ends here.
     Chunk chunk;
+    std::vector<KeyConstraint> constraints;
     auto deadline = std::chrono::steady_clock::now() + kCatchUpTimeout;
     for (;;) {
       {
@@ -201,7 +237,12 @@ QueryResult ChangeStream::Impl::snapshot_query(const ChangePosition& from, const
         // Even with nothing covered yet: a snapshot holds at least what was committed when it
         // began (the store read from another process may still lag behind that).
         if (read.last_applied_tx() >= at.tx_id) {
-          chunk = read_chunk(read, at.snapshot_phase, at.snapshot_next_id, snapshot_chunk);
+          if (keys) {
+            chunk.applied_tx = read.last_applied_tx();
+            constraints = read.key_constraints();
+          } else {
+            chunk = read_chunk(read, at.snapshot_phase, at.snapshot_next_id, snapshot_chunk);
+          }
           break;
         }
       }
@@ -235,6 +276,21 @@ QueryResult ChangeStream::Impl::snapshot_query(const ChangePosition& from, const
       at.tx_id = p.tx_id;
       at.seq = p.seq;
       at.commit_time_us = p.commit_time_us;
+    } else if (keys) {
+      // 2'. The constraints as of L: the schema changes in (L, T] taken back.
+      if (store_tx > at.tx_id || !at.after_all()) {
+        ChangePosition plain = at;
+        plain.snapshot_phase = SnapshotPhase::kNone;
+        plain.snapshot_next_id = 0;
+        ChangeSelector schema;
+        schema.select = ChangeSelector::Select::kSchema;
+        std::vector<ChangeEvent> later;
+        query(cdc::encode_change_id(plain), cdc::SelectorSet({schema}), [&](const ChangeEvent& e) {
+          later.push_back(e);
+          return true;
+        }, UINT64_MAX, store_tx);
+        take_back(constraints, later);
+      }
     } else if (store_tx > at.tx_id || !at.after_all()) {
       // 2. The log's changes in (L, T] of the covered entities: the consumer then holds them as
       // the chunk's store does.
@@ -279,6 +335,28 @@ QueryResult ChangeStream::Impl::snapshot_query(const ChangePosition& from, const
     // No transaction made a snapshot event: its connection says where it came from.
     metadata.connection_type = "snapshot";
     metadata.tx_start_time_us = metadata.tx_commit_time_us = at.commit_time_us;
+    if (keys) {
+      // 3'. The constraints as of L, each a create, from the first one not delivered yet.
+      std::sort(constraints.begin(), constraints.end(), key_order);
+      const bool selected = selectors.selects_schema_change(txlog::TxHeaderView{}, txlog::OpCode::kCreateKey);
+      for (std::size_t i = at.snapshot_next_id; i < constraints.size(); ++i) {
+        at.snapshot_next_id = i + 1;
+        if (i + 1 == constraints.size()) next_phase(at);
+        if (!selected) continue;
+        event = ChangeEvent{};
+        event.snapshot = true;
+        event.tx_id = at.tx_id;
+        event.metadata = metadata;
+        event.operation = ChangeOperation::kCreate;
+        event.kind = constraints[i].kind;
+        event.constraint = std::move(constraints[i]);
+        cdc::encode_change_id(at, id_scratch, event.id);
+        ++result.events;
+        if (!on_event(event) || result.events >= limit) return finish();
+      }
+      if (at.snapshot_phase == SnapshotPhase::kKeys) next_phase(at);
+      continue;
+    }
     for (std::size_t i = 0; i < chunk.changes.size(); ++i) {
       auto& change = chunk.changes[i];
       at.snapshot_next_id = change.id + 1;

@@ -228,9 +228,22 @@ ChangeEvent parse_change_event_json(std::string_view text) {
   out.metadata.authenticated_user = text_field(metadata, "authenticatedUser");
   out.metadata.tx_metadata = properties_field(metadata, "txMetadata");
   const Json& event = field(doc, "event");
-  out.element_id = text_field(event, "elementId");
   std::string type = text_field(event, "eventType");
-  if (type != "n" && type != "r") bad_event(fmt::format("eventType \"{}\" is not n or r", type));
+  if (type == "s") {
+    const Json& constraint = field(event, "constraint");
+    if (text_field(constraint, "kind") != "key") bad_event("a schema event names a constraint that is not a key");
+    KeyConstraint& key = out.constraint.emplace();
+    bool node = constraint.contains("label");
+    key.kind = node ? EntityKind::kNode : EntityKind::kRelationship;
+    key.label_or_type = text_field(constraint, node ? "label" : "type");
+    key.properties = names_field(constraint, "properties");
+    out.kind = key.kind;
+    out.operation = operation_of(text_field(event, "operation"));
+    if (out.operation == ChangeOperation::kUpdate) bad_event("a schema event's operation is \"u\"");
+    return out;
+  }
+  out.element_id = text_field(event, "elementId");
+  if (type != "n" && type != "r") bad_event(fmt::format("eventType \"{}\" is not n, r or s", type));
   bool node = type == "n";
   out.kind = node ? EntityKind::kNode : EntityKind::kRelationship;
   out.operation = operation_of(text_field(event, "operation"));
@@ -248,9 +261,34 @@ ChangeEvent parse_change_event_json(std::string_view text) {
 }
 
 void apply_changes(WriteTransaction& tx, std::vector<ChangeEvent>& events) {
+  // Schema events (in the transaction's order) go by their net effect: a key the transaction
+  // found and dropped goes before any entity changes, a key it leaves created comes after
+  // them all, when the entities hold their final values; a key created and dropped again is
+  // not touched. A key the replica already has (or already lacks) is left as it is.
+  struct KeyFate {
+    KeyConstraint key;
+    bool existed = false;  // the first event drops it
+    bool remains = false;  // the last event creates it
+  };
+  std::vector<KeyFate> fates;
+  for (const auto& e : events) {
+    if (!e.constraint) continue;
+    auto it = std::find_if(fates.begin(), fates.end(), [&](const KeyFate& f) { return same_key(f.key, *e.constraint); });
+    if (it == fates.end()) it = fates.insert(fates.end(), {*e.constraint, e.operation == ChangeOperation::kDelete, false});
+    it->remains = e.operation == ChangeOperation::kCreate;
+  }
+  std::erase_if(events, [](const ChangeEvent& e) { return e.constraint.has_value(); });
+  auto has = [&](const KeyConstraint& key) {
+    auto present = tx.key_constraints();
+    return std::any_of(present.begin(), present.end(), [&](const KeyConstraint& k) { return same_key(k, key); });
+  };
+  for (const auto& f : fates)
+    if (f.existed && has(f.key)) tx.drop_key(f.key);
   std::stable_sort(events.begin(), events.end(),
                    [](const ChangeEvent& a, const ChangeEvent& b) { return apply_rank(a) < apply_rank(b); });
   apply_sorted(tx, events);
+  for (const auto& f : fates)
+    if (f.remains && !has(f.key)) tx.create_key(f.key);
 }
 
 }  // namespace txgraph::connect

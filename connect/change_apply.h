@@ -20,7 +20,9 @@ ChangeEvent parse_change_event_json(std::string_view json);
 // they are taken: relationships deleted, nodes deleted, what updates take away (changed
 // properties, removed labels), what they set, nodes created, relationships updated,
 // relationships created (stable inside each group); keys are checked complete at commit, so
-// a transaction that swaps key values between entities applies. Reorders `events`. Throws
+// a transaction that swaps key values between entities applies. Schema events apply by their
+// net effect: keys dropped first, keys created last. Reorders `events` and takes the schema
+// events out of it. Throws
 // kNotFound for a change that names an entity the replica does not have (with a hint at bulk
 // imports), and what WriteTransaction throws.
 void apply_changes(WriteTransaction& tx, std::vector<ChangeEvent>& events);

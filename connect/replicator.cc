@@ -107,23 +107,10 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
   }
   if (position.empty() && !options.snapshot) position = source.earliest();
   if (position.empty()) {
-    // A new replica starts with a snapshot of the source: what its log no longer holds and
-    // what was bulk imported arrive too. The source's key constraints come first, in a
-    // transaction that also records the start, so that a restarted run goes on from there.
+    // A new replica starts with a snapshot of the source: its key constraints (as schema
+    // events), then what its log no longer holds and what was bulk imported. The first
+    // applied batch records the position, so a run stopped before it starts again.
     position = source.snapshot_start();
-    TxInfo info;
-    info.metadata[kFromKey] = Value(source_uuid);
-    info.metadata[kPositionKey] = Value(position);
-    // Without keys nothing is committed here: the first applied batch records the position.
-    auto tx = replica.begin_write(std::move(info));
-    auto existing = tx.key_constraints();
-    for (const auto& key : source.key_constraints()) {
-      bool has = std::any_of(existing.begin(), existing.end(), [&](const KeyConstraint& k) {
-        return k.kind == key.kind && k.label_or_type == key.label_or_type && k.properties == key.properties;
-      });
-      if (!has) tx.create_key(key);
-    }
-    tx.commit();
     fresh = true;
   }
   result.position = position;
@@ -137,6 +124,9 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
   if (!fresh)
     for (auto& notice : imports_after(source, cdc::decode_change_id(position).tx_id)) found_import(std::move(notice));
 
+  // Every entity change and every schema change: a replica keeps the source's keys too.
+  std::vector<ChangeSelector> everything(2);
+  everything[1].select = ChangeSelector::Select::kSchema;
   std::vector<ChangeEvent> pending;  // the changes of one source transaction
   auto apply_pending = [&] {
     if (pending.empty()) return;
@@ -173,7 +163,7 @@ ReplicationResult replicate(const ChangeStream& source, Database& replica, const
     // the position after its last event.
     QueryResult read;
     try {
-      read = source.query(position, {}, [&](const ChangeEvent& e) {
+      read = source.query(position, everything, [&](const ChangeEvent& e) {
         if (!pending.empty() && (pending.back().tx_id != e.tx_id || pending.back().snapshot != e.snapshot ||
                                  (e.snapshot && pending.size() >= kSnapshotBatch)))
           apply_pending();

@@ -23,7 +23,6 @@ std::string id_key(std::uint64_t id) {
   append_be64(k, id);
   return k;
 }
-
 const Tables& tables_of(const TxnState& s) { return s.db->env->tables(); }
 
 [[noreturn]] void node_not_found(std::uint64_t id) {
@@ -578,8 +577,7 @@ void create_key(TxnState& s, const KeyConstraint& constraint) {
   std::uint32_t next_id = 1;
   for (const auto& def : schema(s)) {
     next_id = std::max(next_id, def.id + 1);
-    if (def.constraint.kind == constraint.kind && def.constraint.label_or_type == constraint.label_or_type &&
-        std::set<std::string>(def.constraint.properties.begin(), def.constraint.properties.end()) == seen)
+    if (same_key(def.constraint, constraint))
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("a key on {} with these properties already exists", constraint.label_or_type));
   }
@@ -692,6 +690,9 @@ void apply_redo(TxnState& s, const txlog::RedoOp& op) {
       break;
     case OpCode::kCreateKey:
       create_key(s, KeyConstraint{static_cast<EntityKind>(op.key_kind), op.type, op.names});
+      break;
+    case OpCode::kDropKey:
+      drop_key(s, KeyConstraint{static_cast<EntityKind>(op.key_kind), op.type, op.names});
       break;
   }
 }

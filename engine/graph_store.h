@@ -63,6 +63,8 @@ void set_relationship_properties(TxnState& s, std::uint64_t id, const Properties
 void remove_relationship_properties(TxnState& s, std::uint64_t id, const std::vector<std::string>& keys);
 
 void create_key(TxnState& s, const KeyConstraint& constraint);
+// kNotFound when there is no such key (engine/key_constraints.cc).
+void drop_key(TxnState& s, const KeyConstraint& constraint);
 
 // Bulk import's writes: the ids are past every id in use and the endpoints were created by the
 // same import, so the existence checks are skipped. `node.labels` must be sorted and unique and

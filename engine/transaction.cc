@@ -358,8 +358,15 @@ void WriteTransaction::remove_relationship_properties(RelationshipId id, const s
 void WriteTransaction::create_key(const KeyConstraint& constraint) {
   auto& s = writable(state_);
   engine::create_key(s, constraint);
-  log_applied<txlog::encode_create_key>(s, static_cast<std::uint8_t>(constraint.kind), constraint.label_or_type,
-                                        constraint.properties);
+  log_applied<txlog::encode_key>(s, OpCode::kCreateKey, static_cast<std::uint8_t>(constraint.kind),
+                                 constraint.label_or_type, constraint.properties);
+}
+
+void WriteTransaction::drop_key(const KeyConstraint& constraint) {
+  auto& s = writable(state_);
+  engine::drop_key(s, constraint);
+  log_applied<txlog::encode_key>(s, OpCode::kDropKey, static_cast<std::uint8_t>(constraint.kind),
+                                 constraint.label_or_type, constraint.properties);
 }
 
 void WriteTransaction::abort() {

@@ -33,6 +33,8 @@ std::string_view op_code_name(OpCode code) {
       return "remove_relationship_properties";
     case OpCode::kCreateKey:
       return "create_key";
+    case OpCode::kDropKey:
+      return "drop_key";
   }
   return "unknown";
 }
@@ -136,14 +138,14 @@ void complete_creates(TxRecord& rec, ByteReader& in) {
       bool node = change.entity == ChangeEntity::kNode;
       mine.clear();
       for (std::size_t i = 0; i < rec.ops.size(); ++i)
-        if (rec.ops[i].code != OpCode::kCreateKey && rec.ops[i].id == change.id && is_node_operation(rec.ops[i].code) == node)
+        if (!is_schema_operation(rec.ops[i].code) && rec.ops[i].id == change.id && is_node_operation(rec.ops[i].code) == node)
           mine.push_back(i);
       complete_from_operations(change, rec.ops, mine, in);
       continue;
     }
     if (!grouped) {
       for (std::size_t i = 0; i < rec.ops.size(); ++i)
-        if (rec.ops[i].code != OpCode::kCreateKey)
+        if (!is_schema_operation(rec.ops[i].code))
           by_entity[entity_key(is_node_operation(rec.ops[i].code), rec.ops[i].id)].push_back(i);
       grouped = true;
     }
@@ -244,7 +246,7 @@ void read_tx_header(ByteReader& in, TxHeaderView& h) {
 
 void read_operation(ByteReader& in, OperationView& op) {
   auto code = in.u8();
-  if (code < 1 || code > static_cast<std::uint8_t>(OpCode::kCreateKey)) in.fail(fmt::format("unknown operation code {}", code));
+  if (code < 1 || code > static_cast<std::uint8_t>(OpCode::kDropKey)) in.fail(fmt::format("unknown operation code {}", code));
   // Every field is assigned: views are reused from record to record.
   op = OperationView{};
   op.code = static_cast<OpCode>(code);
@@ -278,6 +280,7 @@ void read_operation(ByteReader& in, OperationView& op) {
       op.names = skip_names(in);
       break;
     case OpCode::kCreateKey:
+    case OpCode::kDropKey:
       op.key_kind = in.u8();
       if (op.key_kind != 1 && op.key_kind != 2) in.fail("bad key kind");
       op.type = in.str();
@@ -369,9 +372,9 @@ void encode_names(ByteWriter& out, OpCode code, std::uint64_t id, const std::vec
   write_names(out, names);
 }
 
-void encode_create_key(ByteWriter& out, std::uint8_t kind, std::string_view label_or_type,
-                       const std::vector<std::string>& properties) {
-  out.u8(static_cast<std::uint8_t>(OpCode::kCreateKey));
+void encode_key(ByteWriter& out, OpCode code, std::uint8_t kind, std::string_view label_or_type,
+                const std::vector<std::string>& properties) {
+  out.u8(static_cast<std::uint8_t>(code));
   out.u8(kind);
   out.str(label_or_type);
   write_names(out, properties);

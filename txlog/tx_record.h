@@ -32,14 +32,17 @@ enum class OpCode : std::uint8_t {
   kSetRelationshipProperties = 9,
   kRemoveRelationshipProperties = 10,
   kCreateKey = 11,
+  kDropKey = 12,  // format version 5
 };
 std::string_view op_code_name(OpCode code);
 
 // Persistent format (version 4): set in a transaction record's capture-mode byte when the
 // connection's type, client and server follow the authenticated user.
 constexpr std::uint8_t kTxHasConnection = 0x80;
-// Whether the operation is on a node (not on a relationship, nor kCreateKey).
+// Whether the operation is on a node (not on a relationship, nor on the schema).
 bool is_node_operation(OpCode code);
+// Whether the operation changes the schema (kCreateKey, kDropKey) rather than an entity.
+inline bool is_schema_operation(OpCode code) { return code == OpCode::kCreateKey || code == OpCode::kDropKey; }
 
 // One redo operation, decoded. Which fields mean something depends on `code`.
 struct RedoOp {
@@ -50,7 +53,7 @@ struct RedoOp {
   std::string type;                // relationship type, or the label/type of a key
   std::uint64_t start = 0;         // relationship endpoints
   std::uint64_t end = 0;
-  std::uint8_t key_kind = 0;       // kCreateKey: 1 node, 2 relationship
+  std::uint8_t key_kind = 0;       // kCreateKey, kDropKey: 1 node, 2 relationship
 };
 
 struct TxHeader {
@@ -88,7 +91,7 @@ struct TxHeaderView {
 
 struct OperationView {
   OpCode code = OpCode::kCreateNode;
-  std::uint64_t id = 0;         // the node or relationship (0 for kCreateKey)
+  std::uint64_t id = 0;         // the node or relationship (0 for kCreateKey, kDropKey)
   std::string_view names;       // labels, removed property keys, or a key's properties
   std::string_view properties;  // if the code has them
   std::string_view type;        // relationship type, or the label/type of a key (the bytes)
@@ -140,8 +143,9 @@ void encode_delete(ByteWriter& out, OpCode code, std::uint64_t id);
 void encode_set_properties(ByteWriter& out, OpCode code, std::uint64_t id, const Properties& properties);
 // kRemoveNodeProperties, kRemoveRelationshipProperties, kAddLabels, kRemoveLabels.
 void encode_names(ByteWriter& out, OpCode code, std::uint64_t id, const std::vector<std::string>& names);
-void encode_create_key(ByteWriter& out, std::uint8_t kind, std::string_view label_or_type,
-                       const std::vector<std::string>& properties);
+// kCreateKey, kDropKey.
+void encode_key(ByteWriter& out, OpCode code, std::uint8_t kind, std::string_view label_or_type,
+                const std::vector<std::string>& properties);
 
 // Enrichment was switched; it applies from transaction `next_tx` on.
 struct EnrichmentChangeRecord {

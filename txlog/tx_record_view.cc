@@ -63,7 +63,7 @@ std::span<const std::uint32_t> TxRecordView::operations_on(std::size_t index) {
   if (operations_.size() <= kGroupAbove) {
     for (std::size_t i = 0; i < operations_.size(); ++i) {
       const OperationView& op = operations_[i];
-      if (op.code != OpCode::kCreateKey && op.id == change.id && is_node_operation(op.code) == node)
+      if (!is_schema_operation(op.code) && op.id == change.id && is_node_operation(op.code) == node)
         found_.push_back(static_cast<std::uint32_t>(i));
     }
     return found_;
@@ -72,7 +72,7 @@ std::span<const std::uint32_t> TxRecordView::operations_on(std::size_t index) {
     by_entity_.clear();
     for (std::size_t i = 0; i < operations_.size(); ++i) {
       const OperationView& op = operations_[i];
-      if (op.code != OpCode::kCreateKey)
+      if (!is_schema_operation(op.code))
         by_entity_.emplace_back(entity_key(is_node_operation(op.code), op.id), static_cast<std::uint32_t>(i));
     }
     // Pairs sort by index within one entity: record order.

@@ -100,6 +100,11 @@ struct ChangeEvent {
   ChangeNodeRef end;                // relationships
   std::optional<ChangeState> before;  // absent for a create
   std::optional<ChangeState> after;   // absent for a delete
+  // A schema event (beyond Neo4j): the key constraint a transaction created (operation
+  // kCreate) or dropped (kDelete); the entity fields above are then empty. Only a selector
+  // {"select":"s"} selects them, so a consumer that does not ask never sees one. Their seq
+  // numbers follow the transaction's entity changes, in the order the transaction made them.
+  std::optional<KeyConstraint> constraint;
   friend bool operator==(const ChangeEvent&, const ChangeEvent&) = default;
 };
 
@@ -115,9 +120,11 @@ struct NodeMatch {
 };
 
 // Which changes a query returns. Fields are ANDed inside a selector; a list of selectors is
-// ORed; an empty list selects every change. Unset fields match anything.
+// ORed; an empty list selects every entity change (no schema event). Unset fields match anything.
 struct ChangeSelector {
-  enum class Select : char { kAny = 'e', kNode = 'n', kRelationship = 'r' };
+  // kAny selects nodes and relationships; schema events only kSchema (with `operation` and
+  // the transaction's fields, executingUser, authenticatedUser, txMetadata).
+  enum class Select : char { kAny = 'e', kNode = 'n', kRelationship = 'r', kSchema = 's' };
   Select select = Select::kAny;
   std::optional<ChangeOperation> operation;
   std::vector<std::string> changes_to;  // every one of these properties changed
@@ -219,7 +226,8 @@ class ChangeStream {
 
   // Snapshots: the whole graph, then the stream.
   //
-  // snapshot_start() is a position from which query() delivers first every selected node,
+  // snapshot_start() is a position from which query() delivers first the key constraints (as
+  // schema events, to a selector {"select":"s"} only), then every selected node,
   // then every selected relationship, each as a create event with the full state, labels,
   // keys (and start/end for relationships) and ChangeEvent::snapshot set, in id order; then
   // the changes committed after the snapshot, in commit order, as any query delivers them.
@@ -244,7 +252,10 @@ class ChangeStream {
   // in the store at T, so the log delivers it. A new entity never lands in a covered range, so
   // nothing is delivered twice; relationships come after all nodes, so a relationship is
   // delivered only after both its nodes. When the relationships' last chunk is done, L is an
-  // ordinary stream position and the stream goes on from it.
+  // ordinary stream position and the stream goes on from it. The key constraints come first,
+  // as of L, counted in a fixed order (a position there is "the first n delivered"); a resumed
+  // keys phase reads them at T and takes back the schema changes of (L, T]. From then on every
+  // constraint is covered, so the entity phases' catch-up delivers every schema change.
   //
   // Caveats:
   // - A snapshot reads the whole store (every chunk a read transaction of its own, so the

@@ -16,6 +16,7 @@
 // - A Database must outlive its transactions.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -74,7 +75,15 @@ struct KeyConstraint {
   EntityKind kind = EntityKind::kNode;
   std::string label_or_type;
   std::vector<std::string> properties;
+  friend bool operator==(const KeyConstraint&, const KeyConstraint&) = default;
 };
+
+// Whether two constraints are the same key: kind, label or type, and properties in any order.
+inline bool same_key(const KeyConstraint& a, const KeyConstraint& b) {
+  if (a.kind != b.kind || a.label_or_type != b.label_or_type || a.properties.size() != b.properties.size())
+    return false;
+  return std::is_permutation(a.properties.begin(), a.properties.end(), b.properties.begin());
+}
 
 // Who runs a transaction and what the application says about it; both are written to the
 // log with the transaction (and become CDC metadata once enrichment is on).
@@ -185,6 +194,10 @@ class WriteTransaction : public TransactionView {
 
   // Adds a key constraint; existing data must already satisfy it (else kConstraintViolation).
   void create_key(const KeyConstraint& constraint);
+  // Removes the key constraint of this kind on this label or type with these properties (in
+  // any order), and its index; kNotFound when there is none. Both are recorded in the log and
+  // reach change readers that ask for schema events (txgraph/cdc.h).
+  void drop_key(const KeyConstraint& constraint);
 
   // Makes the transaction durable as the Options' durability says and returns its tx id.
   // A transaction that changed nothing writes no log record and returns 0.

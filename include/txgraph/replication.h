@@ -24,8 +24,10 @@
 // - The replica is written by the replicator only: its position is read back from the newest
 //   replicated transaction in its log, and ids it assigned itself would collide with the
 //   source's (kInvalidArgument naming the id).
-// - Key constraints created in the source after the replica's snapshot do not travel: create
-//   them on the replica too.
+// - Key constraints travel as schema events (txgraph/cdc.h): created and dropped on the
+//   replica in the same source transaction's replica transaction, dropped ones before the
+//   entity changes and created ones after them. A key the replica already has (or lacks) is
+//   left as it is.
 // - Bulk imports bypass the source's log: an import made after the replica's snapshot cannot
 //   reach it. ReplicationResult::imports lists the source's import notices after the replica's
 //   position, and a change that refers to such an imported entity fails with kNotFound naming

@@ -486,7 +486,7 @@ const BadRow kBadRows[] = {
     {R"(["[{\"select\":\"n\"}]"])", "must be a JSON object"},
     {R"(["\"n\""])", "must be a JSON object"},
     {R"([{"selects":"n"}])", "\"selects\""},
-    {R"([{"select":"x"}])", R"(selector field "select": must be "e", "n" or "r", not "x")"},
+    {R"([{"select":"x"}])", R"(selector field "select": must be "e", "n", "r" or "s", not "x")"},
     {R"([{"select":1}])", "\"select\""},
     {R"([{"operation":"x"}])", R"(selector field "operation": must be "c", "u" or "d", not "x")"},
     {R"([{"operation":["c"]}])", "\"operation\""},

@@ -66,6 +66,7 @@ void apply(LogModel& m, const txlog::TxRecord& rec) {
         for (const auto& k : op.names) m.relationships.at(op.id).properties.erase(k);
         break;
       case OpCode::kCreateKey:
+      case OpCode::kDropKey:
         break;
     }
   }

@@ -216,6 +216,55 @@ TEST(Database, RelationshipKeyIsEnforced) {
   EXPECT_EQ(rd.find_relationship("PAID", {{"ref", Value("x2")}}), r2);
 }
 
+TEST(Database, DroppingAKeyFreesItsValuesAndIsReplayedAtOpen) {
+  TestDir dir;
+  const KeyConstraint person{EntityKind::kNode, "Person", {"id"}};
+  {
+    auto db = Database::open(dir.path(), quick_options());
+    auto tx = db->begin_write();
+    tx.create_key(person);
+    tx.create_key({EntityKind::kRelationship, "PAID", {"ref"}});
+    tx.create_node({"Person"}, {{"id", Value(1)}});
+    tx.commit();
+  }
+  // The store as it was before the drop: the next open must replay the drop from the log.
+  std::filesystem::copy(dir / "store", dir / "store-old", std::filesystem::copy_options::recursive);
+  {
+    auto db = Database::open(dir.path(), quick_options());
+    auto tx = db->begin_write();
+    // The properties in another order name the same key.
+    tx.drop_key({EntityKind::kNode, "Person", {"id"}});
+    tx.create_node({"Person"}, {{"id", Value(1)}});  // no longer a duplicate
+    EXPECT_EQ(tx.key_constraints().size(), 1u);
+    tx.commit();
+  }
+  std::filesystem::remove_all(dir / "store");
+  std::filesystem::rename(dir / "store-old", dir / "store");
+  auto db = Database::open(dir.path(), quick_options());
+  EXPECT_EQ(db->status().replayed_at_open, 1u);
+  {
+    auto rd = db->begin_read();
+    ASSERT_EQ(rd.key_constraints().size(), 1u);
+    EXPECT_EQ(rd.key_constraints()[0].label_or_type, "PAID");
+    EXPECT_EQ(rd.nodes_with_label("Person").size(), 2u);
+    EXPECT_THROW(rd.find_node("Person", {{"id", Value(1)}}), Error);  // no key to look up by
+  }
+  // Dropping a key that is not there names it; the transaction can still commit.
+  auto tx = db->begin_write();
+  try {
+    tx.drop_key(person);
+    FAIL() << "dropping a missing key must fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("node key on Person(id)"), std::string::npos) << e.what();
+  }
+  tx.create_node({"Pet"}, {});
+  EXPECT_GT(tx.commit(), 0u);
+  // Made again, the key indexes the values present, and refuses the duplicate.
+  auto again = db->begin_write();
+  EXPECT_THROW(again.create_key(person), Error);
+}
+
 TEST(Database, CreatingAKeyOnDuplicateDataIsRefused) {
   TestDir dir;
   auto db = Database::open(dir.path(), quick_options());

@@ -60,6 +60,28 @@ const std::string kPeople =
     R"({"op":"create_node","as":"b","labels":["Person"],"properties":{"id":2}},)"
     R"({"op":"create_relationship","type":"KNOWS","start":"$a","end":"$b","properties":{}}]})";
 
+TEST_F(CdcCommandTest, KeyLinesReachASchemaSelectorOnly) {
+  std::string earliest = position("earliest");
+  run_ok({R"({"create_key":{"label":"Person","properties":["id"]}})", kPeople,
+          R"({"drop_key":{"label":"Person","properties":["id"]}})",
+          R"({"ops":[{"op":"create_node","labels":["Person"],"properties":{"id":1}}]})"});
+  EXPECT_EQ(query({"--from", earliest}).size(), 4u);  // the entity changes only
+  auto schema = query({"--from", earliest, "--selector", R"({"select":"s"})"});
+  ASSERT_EQ(schema.size(), 2u);
+  EXPECT_EQ(schema[0]["event"], json::parse(R"({"eventType":"s","operation":"c",
+      "constraint":{"kind":"key","label":"Person","properties":["id"]}})"));
+  EXPECT_EQ(schema[1]["event"]["operation"], "d");
+  EXPECT_EQ(schema[1]["metadata"]["connectionType"], "cli");
+  // A drop of a key that is not there fails its line, naming the key.
+  CliResult missing = run_cli({"run", db_}, R"({"drop_key":{"type":"PAID","properties":["ref"]}})");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("line 1: there is no relationship key on PAID(ref) to drop"), std::string::npos)
+      << missing.err;
+  CliResult bad = run_cli({"run", db_}, R"({"drop_key":{"label":"Person"}})");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("properties"), std::string::npos) << bad.err;
+}
+
 TEST_F(CdcCommandTest, QueryFromEarliestPrintsEveryChangeAsJsonLines) {
   std::string earliest = position("earliest");
   run_ok({kPeople, R"({"user":"bob","ops":[{"op":"set_properties","node":{"elementId":"n:1"},"properties":{"age":5}}]})"});

@@ -113,6 +113,12 @@ std::vector<RedoOp> sample_ops() {
     op.type = "KNOWS";
     op.names = {"since", "id"};
   }
+  {
+    auto& op = add(OpCode::kDropKey);
+    op.key_kind = 1;
+    op.type = "Person";
+    op.names = {"id"};
+  }
   return ops;
 }
 
@@ -140,7 +146,8 @@ void encode_op(ByteWriter& w, const RedoOp& op) {
       encode_names(w, op.code, op.id, op.names);
       break;
     case OpCode::kCreateKey:
-      encode_create_key(w, op.key_kind, op.type, op.names);
+    case OpCode::kDropKey:
+      encode_key(w, op.code, op.key_kind, op.type, op.names);
       break;
   }
 }
@@ -182,7 +189,7 @@ TEST(TxRecordTest, EveryOperationRoundTrips) {
   auto ops = sample_ops();
   std::set<OpCode> codes;
   for (const auto& op : ops) codes.insert(op.code);
-  ASSERT_EQ(codes.size(), 11u) << "the sample must hold every op code";
+  ASSERT_EQ(codes.size(), 12u) << "the sample must hold every op code";
 
   TxHeader header = sample_header(ops.size());
   TxRecord rec = decode_tx_record(encode_record(header, ops));
@@ -241,7 +248,7 @@ TEST(TxRecordTest, EnrichmentFollowsTheOperationsAndNothingAfterIt) {
 }
 
 TEST(TxRecordTest, PeekGivesTheTxIdWithoutDecodingTheRest) {
-  std::string payload = encode_record(sample_header(3), sample_ops());  // op_count says 3, 13 follow
+  std::string payload = encode_record(sample_header(3), sample_ops());  // op_count says 3, 14 follow
   EXPECT_EQ(peek_tx_id(payload), 123456789012ull);
   EXPECT_EQ(error_code_of([] { peek_tx_id(""); }), ErrorCode::kCorruption);
   EXPECT_EQ(error_code_of([] { peek_tx_id("\x80"); }), ErrorCode::kCorruption);
@@ -290,9 +297,10 @@ TEST(TxRecordTest, WorkedExampleHasTheDocumentedBytes) {
 TEST(TxRecordTest, OpCodesAndNamesArePinned) {
   EXPECT_EQ(static_cast<int>(OpCode::kCreateNode), 1);
   EXPECT_EQ(static_cast<int>(OpCode::kCreateKey), 11);
+  EXPECT_EQ(static_cast<int>(OpCode::kDropKey), 12);
   std::set<std::string_view> names;
   for (const auto& op : sample_ops()) names.insert(op_code_name(op.code));
-  EXPECT_EQ(names.size(), 11u) << "every op code has its own name";
+  EXPECT_EQ(names.size(), 12u) << "every op code has its own name";
   EXPECT_EQ(op_code_name(OpCode::kSetRelationshipProperties), "set_relationship_properties");
 }
 

@@ -63,7 +63,7 @@ std::string sample_record(std::uint64_t extra_operations = 0) {
   h.user = "alice";
   h.authenticated_user = "root";
   h.metadata = {{"app", Value("crm")}};
-  h.op_count = 7 + extra_operations;
+  h.op_count = 8 + extra_operations;
   std::string payload;
   encode_tx_header(payload, h);
   ByteWriter w(payload);
@@ -75,7 +75,8 @@ std::string sample_record(std::uint64_t extra_operations = 0) {
   encode_create_relationship(w, 4, "R", 10, 11, {{"w", Value(0.5)}});
   encode_names(w, OpCode::kRemoveNodeProperties, 10, {"gone"});
   encode_names(w, OpCode::kAddLabels, 10, {"Beta"});
-  encode_create_key(w, 1, "Person", {"id"});
+  encode_key(w, OpCode::kCreateKey, 1, "Person", {"id"});
+  encode_key(w, OpCode::kDropKey, 2, "KNOWS", {"since"});
 
   Enrichment e;
   e.generation = 3;
@@ -119,7 +120,7 @@ TEST(TxRecordViewTest, HoldsTheBytesOfWhatDecodingDecodes) {
     SCOPED_TRACE(i);
     const OperationView& op = view.operations()[i];
     EXPECT_EQ(op.code, decoded.ops[i].code);
-    if (op.code == OpCode::kCreateKey) continue;  // neither names nor properties of an entity
+    if (is_schema_operation(op.code)) continue;  // neither names nor properties of an entity
     EXPECT_EQ(op.id, decoded.ops[i].id);
     EXPECT_EQ(names_of(op.names), decoded.ops[i].names);
     EXPECT_EQ(properties_of(op.properties), decoded.ops[i].properties);
@@ -170,7 +171,7 @@ TEST(TxRecordViewTest, OperationsOnGiveTheEntitysOperationsInOrder) {
       std::vector<std::uint32_t> want;
       for (std::size_t i = 0; i < view.operations().size(); ++i) {
         const OperationView& op = view.operations()[i];
-        if (op.code != OpCode::kCreateKey && op.id == c.id &&
+        if (!is_schema_operation(op.code) && op.id == c.id &&
             is_node_operation(op.code) == (c.entity == ChangeEntity::kNode))
           want.push_back(static_cast<std::uint32_t>(i));
       }

@@ -94,6 +94,7 @@ void append_op_fields(JsonObject& object, const OperationView& op) {
       append_json_encoded_properties(object.key("properties"), op.properties);
       break;
     case OpCode::kCreateKey:
+    case OpCode::kDropKey:
       append_json_plain(object.key("kind"), op.key_kind == 2 ? "relationship" : "node");
       append_json_string(object.key("labelOrType"), op.type);
       append_json_encoded_names(object.key("properties"), op.names);
@@ -247,6 +248,7 @@ void CreatedState::build(TxRecordView& record, std::size_t change) {
       case OpCode::kDeleteNode:
       case OpCode::kDeleteRelationship:
       case OpCode::kCreateKey:
+      case OpCode::kDropKey:
         break;
     }
   }

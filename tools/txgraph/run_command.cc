@@ -36,9 +36,11 @@ constexpr const char* kRunHelp =
 (through a key constraint); a relationship by "$var" or {"elementId":"r:7"}. delete_node
 without "detach":true refuses a node that still has relationships.
 
-A schema line adds a key constraint (existing data must already satisfy it):
+A schema line adds a key constraint (existing data must already satisfy it) or drops one
+(named by the same fields, properties in any order):
   {"create_key":{"label":"Person","properties":["id"]}}
   {"create_key":{"type":"KNOWS","properties":["since"]}}
+  {"drop_key":{"label":"Person","properties":["id"]}}
 
 Property values: null, true/false, integers (64-bit), floats, strings, {"$bytes":"<base64>"},
 and arrays of one of those kinds. Setting a property to null removes it.

@@ -248,17 +248,18 @@ TxInfo tx_info_of(const Json& line) {
   return info;
 }
 
-KeyConstraint key_constraint_of(const Json& spec) {
-  if (!spec.is_object()) refuse("\"create_key\" must be an object");
-  check_fields(spec, {"label", "type", "properties"}, "create_key");
+// `verb` is "create_key" or "drop_key": both name a key the same way.
+KeyConstraint key_constraint_of(const Json& spec, const std::string& verb) {
+  if (!spec.is_object()) refuse(fmt::format("\"{}\" must be an object", verb));
+  check_fields(spec, {"label", "type", "properties"}, verb);
   KeyConstraint key;
   if (spec.contains("label") == spec.contains("type"))
-    refuse("\"create_key\" needs exactly one of \"label\" (a node key) and \"type\" (a relationship key)");
+    refuse(fmt::format("\"{}\" needs exactly one of \"label\" (a node key) and \"type\" (a relationship key)", verb));
   key.kind = spec.contains("label") ? EntityKind::kNode : EntityKind::kRelationship;
   key.label_or_type =
       spec.contains("label") ? string_of(spec["label"], "label") : string_of(spec["type"], "type");
-  key.properties = strings_of(required_field(spec, "properties", "create_key"), "properties");
-  if (key.properties.empty()) refuse("\"create_key\" needs at least one property");
+  key.properties = strings_of(required_field(spec, "properties", verb), "properties");
+  if (key.properties.empty()) refuse(fmt::format("\"{}\" needs at least one property", verb));
   return key;
 }
 
@@ -286,15 +287,20 @@ std::uint64_t apply_transaction_line(Database& db, std::string_view line) {
   Json json = parse_line(line);
   // A WriteTransaction that is neither committed nor aborted aborts when it goes out of scope,
   // so every throw below leaves the database untouched.
-  if (json.contains("create_key")) {
-    check_fields(json, {"create_key", "user", "metadata"}, "a schema line");
-    KeyConstraint key = key_constraint_of(json["create_key"]);
+  for (const std::string verb : {"create_key", "drop_key"}) {
+    if (!json.contains(verb)) continue;
+    check_fields(json, {verb, "user", "metadata"}, "a schema line");
+    KeyConstraint key = key_constraint_of(json[verb], verb);
     WriteTransaction tx = db.begin_write(tx_info_of(json));
-    tx.create_key(key);
+    if (verb == "create_key")
+      tx.create_key(key);
+    else
+      tx.drop_key(key);
     return tx.commit();
   }
   check_fields(json, {"user", "metadata", "ops"}, "a transaction line");
-  if (!json.contains("ops")) refuse("a line needs \"ops\" (a transaction) or \"create_key\" (a schema line)");
+  if (!json.contains("ops"))
+    refuse("a line needs \"ops\" (a transaction), or \"create_key\" or \"drop_key\" (a schema line)");
   const Json& ops = json["ops"];
   if (!ops.is_array()) refuse("\"ops\" must be an array");
   WriteTransaction tx = db.begin_write(tx_info_of(json));

@@ -1,7 +1,7 @@
 // tools/txgraph/transaction_line.h — one line of `txgraph run` input, applied to a database.
 //
 // A line is a transaction {"user", "metadata", "ops": [...]} or a schema line
-// {"create_key": {"label" | "type", "properties": [...]}}; the grammar is in docs/tool.md ("The
+// {"create_key" | "drop_key": {"label" | "type", "properties": [...]}}; the grammar is in docs/tool.md ("The
 // command-line contract") and in `txgraph run --help`.
 #pragma once
 
