@@ -80,6 +80,12 @@ TEST_F(CdcCommandTest, KeyLinesReachASchemaSelectorOnly) {
   CliResult bad = run_cli({"run", db_}, R"({"drop_key":{"label":"Person"}})");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("properties"), std::string::npos) << bad.err;
+  // `show` lists the keys there are.
+  run_ok({R"({"create_key":{"type":"PAID","properties":["ref","day"]}})"});
+  CliResult shown = run_cli({"show", db_, "--json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(json::parse(shown.out)["keys"], json::parse(R"([{"type":"PAID","properties":["ref","day"]}])"));
+  EXPECT_NE(run_cli({"show", db_}).out.find("\n  relationship key PAID(ref, day)\n"), std::string::npos);
 }
 
 TEST_F(CdcCommandTest, QueryFromEarliestPrintsEveryChangeAsJsonLines) {

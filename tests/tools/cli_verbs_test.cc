@@ -285,6 +285,11 @@ TEST(CliDemoTest, WalksThroughAFolderItNames) {
   // The replica's second run applies nothing; the uncommitted group poll is delivered again.
   EXPECT_NE(demo.out.find("replicated 0 transactions"), std::string::npos);
   EXPECT_NE(demo.out.find("(the same two changes: nothing was committed)"), std::string::npos);
+  // The replica that fell behind the pruning is refused, then rebuilt from a snapshot.
+  EXPECT_NE(demo.out.find("txgraph replicate SRC DST --resnapshot"), std::string::npos);
+  EXPECT_NE(demo.out.find("removed the replica"), std::string::npos);
+  EXPECT_NE(demo.out.find("of the source and of the replica are identical"), std::string::npos);
+  EXPECT_NE(demo.out.find("\n  node key Person(id)\n"), std::string::npos);  // the replica's key, by `show`
 
   // What the demo left behind is a database the verbs read.
   Exported exported = parse_export(run_cli({"export", made[0].string()}).out);

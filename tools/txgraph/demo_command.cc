@@ -106,7 +106,7 @@ void run_step(const std::string& dir, const std::vector<std::string>& lines, std
 // A mock cluster, `kafka publish --follow` and `kafka replicate --follow` into a second
 // database, and a commit on the source seen in the replica.
 void kafka_step(const std::string& dir, std::ostream& out) {
-  heading(out, "15. Through Kafka to a replica on another machine");
+  heading(out, "16. Through Kafka to a replica on another machine");
   out << "`kafka publish` sends each change to a Kafka topic exactly once (a transactional producer\n"
          "that goes on after what the topic holds); `kafka replicate` reads every partition, rebuilds\n"
          "each source transaction and applies it whole, in source order, storing the topic's offsets\n"
@@ -382,7 +382,34 @@ void run_demo(std::string dir, std::ostream& out) {
   out << "The earliest position moved: changes in the pruned segments are gone for good, and a\n"
          "position inside them is refused (kCdcPruned) rather than silently skipped.\n";
 
-  heading(out, "13. Consumer groups keep their place");
+  heading(out, "13. A replica that fell behind starts again from a snapshot");
+  out << "The replica of step 9 stopped before capture went off and on (step 10), the import and\n"
+         "the pruning: the changes it still needs were never captured or are gone from the log, and\n"
+         "the import was never in it. `replicate` refuses to go on with a gap; --resnapshot rebuilds\n"
+         "the replica from a snapshot of the source, which reads the store (the key and the imported\n"
+         "people included) and then hands over to the stream.\n";
+  command(out, fmt::format("txgraph replicate {} {}", dir, replica));
+  try {
+    replicate_database(dir, replica, false, false, out, out);
+    throw std::runtime_error("the replica was not refused, though its position was pruned");
+  } catch (const Error& e) {
+    out << fmt::format("txgraph: error: {}\n", e.what());
+  }
+  command(out, fmt::format("txgraph replicate {} {} --resnapshot", dir, replica));
+  replicate_database(dir, replica, false, true, out, out);
+  {
+    std::ostringstream source_export, replica_export;
+    export_graph(dir, source_export);
+    export_graph(replica, replica_export);
+    if (source_export.str() != replica_export.str())
+      throw std::runtime_error("the rebuilt replica's export differs from the source's");
+  }
+  out << "`txgraph export` of the source and of the replica are identical, the imported people too,\n"
+         "and the replica has the source's key:\n";
+  command(out, fmt::format("txgraph show {}", replica));
+  show_database(replica, false, out);
+
+  heading(out, "14. Consumer groups keep their place");
   out << "A consumer group is a named reader whose position is stored beside the database, so a\n"
          "consumer that stops goes on where its group left off. This one reads updates of Person\n"
          "nodes and commits by hand: until it commits, each poll gets the same changes again.\n";
@@ -411,7 +438,7 @@ void run_demo(std::string dir, std::ostream& out) {
   command(out, fmt::format("txgraph cdc group list {}", dir));
   list_groups(dir, false, out);
 
-  heading(out, "14. Export the graph");
+  heading(out, "15. Export the graph");
   out << "Ann (Admin, 60 visits), Cid the Second, Gus, and the three imported people with their\n"
          "two KNOWS relationships; Bob and his KNOWS relationship are gone, Dee never was.\n";
   command(out, fmt::format("txgraph export {}", dir));

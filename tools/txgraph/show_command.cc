@@ -49,6 +49,25 @@ void print_groups_text(const std::vector<txlog::ConsumerRecord>& groups, std::os
   }
 }
 
+// Key constraints: {"label"|"type", "properties"}, as `run`'s create_key lines name them.
+Json keys_json(const std::vector<KeyConstraint>& keys) {
+  Json out = Json::array();
+  for (const auto& k : keys)
+    out.push_back({{k.kind == EntityKind::kNode ? "label" : "type", k.label_or_type}, {"properties", k.properties}});
+  return out;
+}
+
+void print_keys_text(const std::vector<KeyConstraint>& keys, std::ostream& out) {
+  if (keys.empty()) {
+    out << "keys              none\n";
+    return;
+  }
+  out << fmt::format("keys              {}\n", keys.size());
+  for (const auto& k : keys)
+    out << fmt::format("  {} key {}({})\n", k.kind == EntityKind::kNode ? "node" : "relationship", k.label_or_type,
+                       fmt::join(k.properties, ", "));
+}
+
 bool has_checkpoint(const DatabaseStatus& status) {
   return status.last_checkpoint_tx != 0 || status.last_checkpoint_time_us != 0;
 }
@@ -152,13 +171,16 @@ void print_status_text(const std::filesystem::path& dir, const DatabaseStatus& s
 void show_database(const std::filesystem::path& dir, bool json, std::ostream& out) {
   auto db = open_for_reading(dir, std::cerr);
   DatabaseStatus status = db->status();
+  std::vector<KeyConstraint> keys = db->begin_read().key_constraints();
   auto groups = txlog::read_consumer_records(txlog::consumers_dir(dir.string()));
   if (json) {
     Json j = status_json(dir, status);
+    j["keys"] = keys_json(keys);
     j["consumerGroups"] = groups_json(groups);
     out << json_line(j) << '\n';
   } else {
     print_status_text(dir, status, out);
+    print_keys_text(keys, out);
     print_groups_text(groups, out);
   }
   out.flush();
@@ -172,15 +194,15 @@ Verb add_show_verb(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd =
-      app.add_subcommand("show", "Show a database's settings, counts, checkpoint and log segments");
+      app.add_subcommand("show", "Show a database's settings, counts, checkpoint, log segments and keys");
   cmd->footer(
       "The JSON form is one object: dir, uuid, settings {enrichment, retentionPolicy, rotationSize,\n"
       "checkpointIntervalTimeMs, checkpointIntervalTx, checkpointIntervalVolume, logCompressionLevel},\n"
       "enrichmentGeneration, lastCommittedTx, lastCheckpoint {txId, time} or null, counts {nodes,\n"
       "relationships}, recoveryAtOpen {replayedTransactions, tornBytesCut, rolledBackToCheckpoint}, segments [{number, file,\n"
       "bytes, firstTx}], imports [{importNumber, time, afterTx, nodes, relationships, firstNodeId,\n"
-      "firstRelationshipId, files}], pruningSinceOpen {segmentsPruned, lastError} and consumerGroups\n"
-      "[{name, needsTx, commit, holdBytes, lost}]. Sizes are in bytes;\n"
+      "firstRelationshipId, files}], pruningSinceOpen {segmentsPruned, lastError}, keys [{label or\n"
+      "type, properties}] and consumerGroups [{name, needsTx, commit, holdBytes, lost}]. Sizes are in bytes;\n"
       "times are ISO-8601 UTC with milliseconds. 'At open' and 'since open' are about this\n"
       "command's own open of the database: recovery after a crash, pruning after a checkpoint.");
   cmd->add_option("DIR", args->dir, "Folder of the database")->check(folder_name())->required();
