@@ -7,6 +7,7 @@
 // (connect/published_tail.h) and publishes, from there, only what the topic does not show.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -27,6 +28,9 @@ using connect::KafkaHandle;
 
 // Aborted Kafka transactions in a row, each published again, before the publisher gives up.
 constexpr int kMaxConsecutiveAborts = 5;
+// A snapshot's events go in groups of at most this many (and at most max_batch), each group
+// sent as a transaction (one replica transaction on the other side).
+constexpr std::size_t kSnapshotGroup = 1000;
 
 // The first delivery failure of the open Kafka transaction, from librdkafka's thread.
 struct DeliveryFailure {
@@ -66,6 +70,7 @@ std::string keys_json(const ChangeEvent& e) {
 struct PendingChange {
   std::uint64_t tx = 0;
   std::uint32_t seq = 0;
+  bool snapshot = false;   // a snapshot event
   bool published = false;  // the topic shows it already
   std::string id;
   std::string element_id;
@@ -123,7 +128,7 @@ class Publisher {
   std::string batch_error_;  // why the open Kafka transaction can only be aborted
   int consecutive_aborts_ = 0;
   std::chrono::steady_clock::time_point group_moved_{};
-  std::set<std::pair<std::uint64_t, std::uint32_t>> published_changes_;  // shown by the topic already
+  std::set<connect::PositionKey> published_changes_;  // shown by the topic already
   std::set<std::uint64_t> published_imports_;
   bool in_transaction_ = false;
   std::uint64_t batch_messages_ = 0;
@@ -166,6 +171,8 @@ void Publisher::open_group() {
     auto start = parse_start_location(options_.start);
     if (start.kind == StartLocation::Kind::kEarliest)
       start_ = source_.earliest();
+    else if (start.kind == StartLocation::Kind::kSnapshot)
+      start_ = source_.snapshot_start();
     else if (start.kind == StartLocation::Kind::kLatest)
       start_ = source_.current();
     else if (start.kind == StartLocation::Kind::kAtTime)
@@ -188,6 +195,8 @@ void Publisher::find_what_is_published() {
     result_.resumed = true;
     position_ = tail.batch;
     previous_ = tail.batch_previous;
+    // A snapshot is not read again where the topic shows it whole: read again, it would differ.
+    if (!tail.whole_to.empty()) position_ = previous_ = tail.whole_to;
     published_changes_ = std::move(tail.changes);
     published_imports_ = std::move(tail.imports);
     // Batches that published nothing (their changes not selected) move the group on but leave
@@ -271,8 +280,9 @@ void Publisher::add_change(const ChangeEvent& e, std::vector<PendingChange>& pen
   PendingChange& c = pending.emplace_back();
   c.tx = e.tx_id;
   c.seq = e.seq;
+  c.snapshot = e.snapshot;
   c.id = e.id;
-  c.published = published_changes_.contains({e.tx_id, e.seq});
+  c.published = !published_changes_.empty() && published_changes_.contains(connect::position_key(e.id));
   if (c.published) return;
   c.element_id = e.element_id;
   if (options_.key == KafkaKeyMode::kElementId || (options_.key == KafkaKeyMode::kEntityKeys && e.keys.empty()))
@@ -317,7 +327,10 @@ bool Publisher::publish_batch() {
   QueryResult read;
   try {
     read = source_.query(position_, selectors_, [&](const ChangeEvent& e) {
-      if (!pending.empty() && pending.back().tx != e.tx_id) {
+      // A source transaction is sent whole; a snapshot's events in groups (of one chunk, since
+      // they share the transaction the chunk was read at).
+      if (!pending.empty() && (pending.back().tx != e.tx_id || pending.back().snapshot != e.snapshot ||
+                               (e.snapshot && pending.size() >= std::min<std::uint64_t>(kSnapshotGroup, options_.max_batch)))) {
         produce_transaction(pending);
         pending.clear();
         if (!batch_error_.empty()) return false;
@@ -418,9 +431,6 @@ void Publisher::abort_batch() {
 }
 
 KafkaPublishResult Publisher::run() {
-  if (options_.start == "snapshot")
-    throw Error(ErrorCode::kInvalidArgument,
-                "--start snapshot: snapshots are not available yet; start at earliest, latest or a change id");
   uuid_ = txlog::uuid_to_text(cdc::decode_change_id(source_.current()).database_uuid);
   reader_ = connect::new_committed_reader(kafka_);
   partitions_ = connect::topic_partitions(reader_.get(), kafka_);

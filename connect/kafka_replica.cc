@@ -6,9 +6,13 @@
 // txgraph.txEvents distinct messages, and it is next when its txgraph.previous is the position
 // the replica stands at. Messages of a transaction already applied (or already buffered) are
 // passed over, so a topic that shows a message twice (a broker that shows aborted transactions)
-// changes nothing.
+// changes nothing. A snapshot's events come in groups, each applied as a transaction is; a
+// group that such a broker shows from an aborted attempt, read at another moment than the
+// group published after it, is told apart by its transaction (the one its chunk was read at),
+// never completes or falls behind the replica's position, and is dropped.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -34,11 +38,14 @@ struct BufferedChange {
 
 struct PendingTransaction {
   std::uint32_t events = 0;  // how many it has in the topic
-  std::string previous;
-  std::string change_id;
-  std::map<std::uint32_t, BufferedChange> by_seq;
-  bool complete() const { return by_seq.size() == events; }
+  connect::PositionKey previous;
+  std::string last_id;  // of its last change
+  std::map<connect::PositionKey, BufferedChange> changes;
+  bool complete() const { return changes.size() == events; }
 };
+
+// Pending transactions by the position they follow and their transaction.
+using PendingKey = std::pair<std::string, std::uint64_t>;
 
 class KafkaReplicator {
  public:
@@ -52,7 +59,8 @@ class KafkaReplicator {
   void assign_partitions();
   void handle(TopicMessage&& message);
   void apply_ready();
-  void apply(std::uint64_t tx);
+  void apply(std::map<PendingKey, PendingTransaction>::iterator it);
+  void drop_passed();
   [[noreturn]] void refuse(const TopicMessage& m, ErrorCode code, std::string_view why) const {
     throw Error(code, fmt::format("Kafka topic {} partition {} offset {}: {}; nothing of it was applied", kafka_.topic,
                                   m.partition, m.offset, why));
@@ -65,10 +73,10 @@ class KafkaReplicator {
   int partitions_ = 0;
   std::string source_uuid_;
   std::string position_;  // after the last source transaction applied; "" before the first
-  std::uint64_t applied_tx_ = 0;
+  connect::PositionKey position_key_;
   std::map<std::int32_t, std::int64_t> stored_offsets_;
   std::map<std::int32_t, std::int64_t> read_to_;  // partition -> the offset after the last message read
-  std::map<std::uint64_t, PendingTransaction> pending_;
+  std::map<PendingKey, PendingTransaction> pending_;
   std::set<std::uint64_t> imports_reported_;
   KafkaReplicaResult result_;
 };
@@ -77,7 +85,7 @@ void KafkaReplicator::load_position() {
   if (auto stored = connect::kafka_replica_position(replica_)) {
     source_uuid_ = stored->source_uuid;
     position_ = stored->position;
-    applied_tx_ = cdc::decode_change_id(position_).tx_id;
+    position_key_ = connect::position_key(position_);
     if (stored->topic == kafka_.topic) stored_offsets_ = stored->offsets;
     return;
   }
@@ -122,54 +130,72 @@ void KafkaReplicator::handle(TopicMessage&& m) {
     if (options_.on_import) options_.on_import(notice);
     return;
   }
-  if (headers->tx_id <= applied_tx_) {
-    ++result_.duplicates;
+  connect::PositionKey key, previous;
+  try {
+    key = connect::position_key(headers->change_id);
+    previous = connect::position_key(headers->previous);
+  } catch (const Error& e) {
+    refuse(m, ErrorCode::kCorruption, e.what());
+  }
+  if (key <= position_key_ || previous < position_key_) {
+    ++result_.duplicates;  // applied, or behind what is applied
     return;
   }
-  PendingTransaction& tx = pending_[headers->tx_id];
-  if (tx.by_seq.contains(headers->seq)) {
+  const PendingKey pending_key{headers->previous, headers->tx_id};
+  PendingTransaction& tx = pending_[pending_key];
+  if (tx.changes.contains(key)) {
     ++result_.duplicates;
     return;
   }
   tx.events = headers->tx_events;
-  tx.previous = headers->previous;
-  tx.change_id = headers->change_id;
+  tx.previous = previous;
+  if (tx.last_id.empty() || connect::position_key(tx.last_id) < key) tx.last_id = headers->change_id;
   BufferedChange change;
   try {
     change.event = connect::parse_change_event_json(m.value);
   } catch (const Error& e) {
-    pending_.erase(headers->tx_id);
+    pending_.erase(pending_key);
     refuse(m, ErrorCode::kCorruption, e.what());
   }
   change.partition = m.partition;
   change.offset = m.offset;
-  tx.by_seq.emplace(headers->seq, std::move(change));
+  tx.changes.emplace(key, std::move(change));
   apply_ready();
 }
 
 void KafkaReplicator::apply_ready() {
-  while (!pending_.empty()) {
-    auto& [tx, pending] = *pending_.begin();
-    if (pending.previous != position_ || !pending.complete()) return;
-    apply(tx);
+  for (;;) {
+    // The next is complete and follows the replica's position; of two such (a snapshot group
+    // shown twice), the one read later.
+    auto next = pending_.end();
+    for (auto it = pending_.lower_bound({position_, 0}); it != pending_.end() && it->first.first == position_; ++it)
+      if (it->second.complete()) next = it;
+    if (next == pending_.end()) return;
+    apply(next);
   }
 }
 
-void KafkaReplicator::apply(std::uint64_t tx_id) {
-  auto node = pending_.extract(tx_id);
+// Transactions that follow a position the replica has passed can never apply.
+void KafkaReplicator::drop_passed() {
+  std::erase_if(pending_, [&](const auto& entry) { return entry.second.previous < position_key_; });
+}
+
+void KafkaReplicator::apply(std::map<PendingKey, PendingTransaction>::iterator it) {
+  const std::uint64_t tx_id = it->first.second;
+  auto node = pending_.extract(it);
   PendingTransaction& pending = node.mapped();
   std::vector<ChangeEvent> events;
-  events.reserve(pending.by_seq.size());
-  for (auto& [seq, change] : pending.by_seq) events.push_back(std::move(change.event));
+  events.reserve(pending.changes.size());
+  for (auto& [key, change] : pending.changes) events.push_back(std::move(change.event));
   // Everything before these offsets is applied, or passed over for good: a partition's offset
   // stays before the first message of a transaction still waiting.
   std::map<std::int32_t, std::int64_t> offsets = read_to_;
-  for (const auto& [tx, waiting] : pending_)
-    for (const auto& [seq, change] : waiting.by_seq) {
+  for (const auto& [unit, waiting] : pending_)
+    for (const auto& [key, change] : waiting.changes) {
       auto& offset = offsets[change.partition];
       offset = std::min(offset, change.offset);
     }
-  std::string reached = connect::position_after_transaction(pending.change_id);
+  std::string reached = connect::position_after_transaction(pending.last_id);
   TxInfo info;
   info.user = events.back().metadata.executing_user;
   info.authenticated_user = events.back().metadata.authenticated_user;
@@ -183,7 +209,8 @@ void KafkaReplicator::apply(std::uint64_t tx_id) {
   // The changes, the source position and the offsets are durable together, or none of them.
   std::uint64_t replica_tx = write.commit();
   position_ = reached;
-  applied_tx_ = tx_id;
+  position_key_ = connect::position_key(position_);
+  drop_passed();
   ++result_.transactions;
   result_.changes += changes;
   result_.position = position_;
@@ -221,15 +248,19 @@ KafkaReplicaResult KafkaReplicator::run() {
     quiet_since = std::chrono::steady_clock::now();
     handle(connect::copy_message(raw));
   }
+  drop_passed();
   if (!options_.follow && !pending_.empty()) {
-    const auto& [tx, first] = *pending_.begin();
-    if (first.previous != position_)
+    auto first = std::min_element(pending_.begin(), pending_.end(),
+                                  [](const auto& a, const auto& b) { return a.second.previous < b.second.previous; });
+    const auto& [unit, waiting] = *first;
+    const std::uint64_t tx = unit.second;
+    if (waiting.previous != position_key_)
       throw Error(
           ErrorCode::kNotFound,
           fmt::format("Kafka topic {}: the first transaction the replica has not applied (source transaction {}) "
                       "follows position \"{}\", but the replica stands at \"{}\": the topic no longer holds the "
                       "transactions between",
-                      kafka_.topic, tx, first.previous, position_));
+                      kafka_.topic, tx, unit.first, position_));
   }
   return result_;
 }

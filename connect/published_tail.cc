@@ -1,6 +1,7 @@
 // Reading back what a topic holds of a database's stream (connect/published_tail.h).
 #include "connect/published_tail.h"
 
+#include <map>
 #include <vector>
 
 #include "cdc/change_id.h"
@@ -16,11 +17,46 @@ constexpr std::int64_t kFirstWindow = 256;
 
 struct Seen {
   StreamHeaders headers;
-  bool change_at_or_before(const cdc::ChangePosition& p) const {
-    if (headers.is_import()) return false;
-    return headers.tx_id < p.tx_id || (headers.tx_id == p.tx_id && static_cast<std::int64_t>(headers.seq) <= p.seq);
-  }
+  PositionKey key;  // of the change; unset for an import
+  bool change_at_or_before(const PositionKey& p) const { return !headers.is_import() && key <= p; }
 };
+
+// A transaction (or group of snapshot events) as the tail shows it.
+struct ShownUnit {
+  std::uint32_t events = 0;  // how many it has
+  std::set<PositionKey> shown;
+  PositionKey last;
+  std::string last_id;
+  bool whole() const { return shown.size() == events; }
+};
+
+// The position after the longest run of whole units from `previous` on, each following the
+// one before ("" when the first is not whole). Of two whole units after the same position (a
+// snapshot group read twice, both shown by a broker that shows aborted transactions), the one
+// read later, whose transaction is the larger.
+std::string whole_run(const std::vector<std::vector<Seen>>& seen, const PositionKey& batch, std::string previous) {
+  std::map<std::pair<std::string, std::uint64_t>, ShownUnit> units;
+  for (const auto& list : seen)
+    for (const auto& s : list) {
+      if (s.headers.is_import() || s.key <= batch) continue;
+      ShownUnit& unit = units[{s.headers.previous, s.headers.tx_id}];
+      unit.events = s.headers.tx_events;
+      unit.shown.insert(s.key);
+      if (unit.last_id.empty() || unit.last < s.key) {
+        unit.last = s.key;
+        unit.last_id = s.headers.change_id;
+      }
+    }
+  std::string reached;
+  for (;;) {
+    const ShownUnit* next = nullptr;
+    for (auto it = units.lower_bound({previous, 0}); it != units.end() && it->first.first == previous; ++it)
+      if (it->second.whole()) next = &it->second;
+    if (!next) return reached;
+    reached = position_after_transaction(next->last_id);
+    previous = reached;
+  }
+}
 
 }  // namespace
 
@@ -38,7 +74,9 @@ PublishedTail read_published_tail(rd_kafka_t* reader, const KafkaConnection& kaf
         std::string why;
         auto headers = parse_stream_headers(m, &why);
         if (!headers || headers->database != database_uuid) return;
-        seen[p].push_back({std::move(*headers)});
+        Seen s{std::move(*headers), {}};
+        if (!s.headers.is_import()) s.key = position_key(s.headers.change_id);
+        seen[p].push_back(std::move(s));
       });
     }
     for (const auto& list : seen) {
@@ -60,8 +98,8 @@ PublishedTail read_published_tail(rd_kafka_t* reader, const KafkaConnection& kaf
         }))
       return tail;
     bool widened = false;
-    cdc::ChangePosition batch;
-    if (tail.found) batch = cdc::decode_change_id(tail.batch);
+    PositionKey batch;
+    if (tail.found) batch = position_key(tail.batch);
     for (int p = 0; p < partitions; ++p) {
       if (high[p] - window[p] <= low[p]) continue;  // read from its beginning already
       bool reaches_back = tail.found && std::any_of(seen[p].begin(), seen[p].end(),
@@ -72,14 +110,18 @@ PublishedTail read_published_tail(rd_kafka_t* reader, const KafkaConnection& kaf
       }
     }
     if (widened) continue;
+    bool snapshot = false;
     for (const auto& list : seen) {
       for (const auto& s : list) {
-        if (s.headers.is_import())
+        if (s.headers.is_import()) {
           tail.imports.insert(s.headers.import_number);
-        else if (!s.change_at_or_before(batch))
-          tail.changes.insert({s.headers.tx_id, s.headers.seq});
+        } else if (!s.change_at_or_before(batch)) {
+          tail.changes.insert(s.key);
+          snapshot = snapshot || s.key.phase < 3;
+        }
       }
     }
+    if (snapshot) tail.whole_to = whole_run(seen, batch, tail.batch_previous);
     return tail;
   }
 }

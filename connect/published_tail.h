@@ -7,6 +7,11 @@
 // everything up to the newest batch's beginning is in the topic, whole; after it lies only
 // what that batch (or, on a broker that shows aborted transactions, an aborted one) left.
 // Those messages sit at the partitions' tails, read here with read_committed.
+//
+// What the log holds reads back the same however often it is read, so the publisher may read
+// the newest batch again from its beginning and leave out what the topic shows. A snapshot's
+// events do not: read again, a chunk holds the store as it is then. When the tail holds
+// snapshot events, the publisher goes on after the whole part of the tail (`whole_to`) instead.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +20,7 @@
 #include <utility>
 
 #include "connect/kafka_client.h"
+#include "connect/stream_message.h"
 
 namespace txgraph::connect {
 
@@ -23,9 +29,14 @@ struct PublishedTail {
   std::string batch;             // where the newest batch began reading
   std::string batch_previous;    // the position after the transaction published before `batch`
   std::string last_transaction;  // the position after the newest transaction seen
-  // What the topic shows after `batch`: changes (tx, seq) and import numbers.
-  std::set<std::pair<std::uint64_t, std::uint32_t>> changes;
+  // What the topic shows after `batch`: changes (by their place) and import numbers.
+  std::set<PositionKey> changes;
   std::set<std::uint64_t> imports;
+  // Set when what the topic shows after `batch` holds snapshot events: the position after the
+  // longest run of whole transactions (or groups of snapshot events) from `batch` on, each
+  // following the one before. A snapshot read again may differ from what was read before
+  // (the store moved on), so the publisher goes on from here rather than from `batch`.
+  std::string whole_to;
   std::uint64_t messages_read = 0;
 };
 

@@ -97,12 +97,31 @@ ImportNotice parse_import_notice_json(std::string_view text) {
   }
 }
 
-bool position_before(std::string_view a, std::string_view b) {
-  auto pa = cdc::decode_change_id(a);
-  auto pb = cdc::decode_change_id(b);
-  if (pa.tx_id != pb.tx_id) return pa.tx_id < pb.tx_id;
-  return pa.seq < pb.seq;
+PositionKey position_key(std::string_view id) {
+  if (id.empty()) return {};
+  auto p = cdc::decode_change_id(id);
+  PositionKey key;
+  switch (p.snapshot_phase) {
+    case cdc::SnapshotPhase::kKeys:
+      key.phase = 0;
+      break;
+    case cdc::SnapshotPhase::kNodes:
+      key.phase = 1;
+      break;
+    case cdc::SnapshotPhase::kRelationships:
+      key.phase = 2;
+      break;
+    case cdc::SnapshotPhase::kNone:
+      key.phase = 3;
+      break;
+  }
+  key.next_id = p.snapshot_next_id;
+  key.tx_id = p.tx_id;
+  key.seq = p.seq;
+  return key;
 }
+
+bool position_before(std::string_view a, std::string_view b) { return position_key(a) < position_key(b); }
 
 std::string position_after_transaction(std::string_view id) {
   auto p = cdc::decode_change_id(id);

@@ -3,6 +3,7 @@
 // rename one.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,9 +49,24 @@ std::optional<StreamHeaders> parse_stream_headers(const TopicMessage& message, s
 std::string import_notice_json(const ImportNotice& notice);
 ImportNotice parse_import_notice_json(std::string_view json);
 
-// Positions as change ids order them: by transaction, then by place inside it.
+// Where a change id (or position) lies in the stream the publisher reads: a snapshot's key
+// constraints, its nodes, its relationships, then the stream after it. Inside a snapshot phase,
+// by the next id to read (the snapshot's events, and the log's changes caught up before each
+// chunk, come in that order), then by transaction and place inside it, as stream positions go.
+// Comparable; "" (before the first change) is the smallest.
+struct PositionKey {
+  int phase = -1;  // 0 keys, 1 nodes, 2 relationships, 3 the stream
+  std::uint64_t next_id = 0;
+  std::uint64_t tx_id = 0;
+  std::int64_t seq = 0;
+  friend auto operator<=>(const PositionKey&, const PositionKey&) = default;
+};
+PositionKey position_key(std::string_view id);
+
+// Positions in the order above.
 bool position_before(std::string_view a, std::string_view b);
-// The position after the whole transaction of change id `id`.
+// The position after the whole transaction of change id `id`; for a snapshot event, whose id is
+// the position after it, the id itself.
 std::string position_after_transaction(std::string_view id);
 
 }  // namespace txgraph::connect

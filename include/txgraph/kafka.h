@@ -74,10 +74,13 @@ struct KafkaPublishOptions {
   // Consumer group of the source to read through (created when it does not exist, with the
   // selectors and a hold of hold_bytes); empty: "kafka-<topic>".
   std::string group;
-  // Where to start while the topic holds nothing of this database: "earliest", "latest", a
-  // change id (as parse_start_location reads them). Empty: the group's position when the group
-  // exists, else earliest. Once the topic holds messages of this database the publisher goes on
-  // after them, whatever this says. "snapshot" is refused: snapshots are not available yet.
+  // Where to start while the topic holds nothing of this database: "earliest", "latest",
+  // "snapshot", a change id (as parse_start_location reads them). Empty: the group's position
+  // when the group exists, else earliest. Once the topic holds messages of this database the
+  // publisher goes on after them, whatever this says. From "snapshot", the topic holds the whole
+  // graph (ChangeStream::snapshot_start), then the stream: the snapshot's events in groups of
+  // up to 1000, each a transaction of its own for the replica, which then holds the source
+  // graph however much of the log was pruned.
   std::string start;
   std::vector<std::string> selectors;  // JSON objects (parse_change_selector)
   KafkaKeyMode key = KafkaKeyMode::kElementId;

@@ -2,7 +2,7 @@
 // brokers unreachable, a topic missing and not creatable, a message over the size limit, a
 // topic that holds something that is not txgraph's, a broker lost mid-stream, requests refused
 // (the Kafka transaction aborted and published again), the source's log pruned past the
-// group's hold, --start snapshot; bulk imports as messages of their own; kcat reads what was
+// group's hold; bulk imports as messages of their own; kcat reads what was
 // published.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -143,18 +143,6 @@ TEST(KafkaErrorsTest, AMessageThatIsNotTxgraphsIsNamedAndNothingOfItApplied) {
   EXPECT_NE(message.find("not a txgraph change"), std::string::npos) << message;
   // What came before it is applied, each transaction whole.
   EXPECT_EQ(graph_of(*replica), graph_of(*source.db));
-}
-
-TEST(KafkaErrorsTest, StartAtASnapshotIsRefusedUntilSnapshotsExist) {
-  Source source;
-  testing::HistoryWriter(1).commit_one(*source.db);
-  KafkaMockCluster cluster(1, 1, {"changes"});
-  KafkaPublishOptions options;
-  options.kafka = connection(cluster, "changes");
-  options.start = "snapshot";
-  auto [code, message] = failure_of([&] { kafka_publish(source.stream, options); });
-  EXPECT_EQ(code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(message.find("snapshots are not available yet"), std::string::npos) << message;
 }
 
 TEST(KafkaErrorsTest, ABulkImportIsAMessageOfItsOwnOnce) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "connect/change_apply.h"
@@ -173,6 +174,94 @@ TEST_P(KafkaPublishTest, AKeySwapBetweenTwoNodesApplies) {
   auto one = read.find_node("Person", {{"id", Value(1)}});
   ASSERT_TRUE(one);
   EXPECT_EQ(*one, b);
+}
+
+// With a schema selector beside the entity one, key constraints made and dropped on the source
+// travel as schema events, and the replica follows them.
+TEST_P(KafkaPublishTest, KeysTravelAsSchemaEventsWhenSelected) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::source_options());
+  const KeyConstraint person{EntityKind::kNode, "Person", {"id"}};
+  const KeyConstraint paid{EntityKind::kRelationship, "PAID", {"ref"}};
+  {
+    auto tx = source->begin_write();
+    tx.create_key(person);
+    auto a = tx.create_node({"Person"}, {{"id", Value(1)}});
+    tx.create_relationship("PAID", a, a, {{"ref", Value("x")}});
+    tx.commit();
+  }
+  ChangeStream stream(*source);
+  KafkaPublishOptions options = publish_options();
+  options.start = "earliest";
+  options.selectors = {R"({"select":"e"})", R"({"select":"s"})"};
+  kafka_publish(stream, options);
+  auto replica = Database::open(dir / "replica");
+  kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(replica->begin_read().key_constraints(), (std::vector<KeyConstraint>{person}));
+  {
+    auto tx = source->begin_write();
+    tx.drop_key(person);
+    tx.create_node({"Person"}, {{"id", Value(1)}});  // a duplicate only the dropped key refused
+    tx.create_key(paid);
+    tx.commit();
+  }
+  auto published = kafka_publish(stream, options);
+  EXPECT_EQ(published.messages, 3u);  // the drop, the node, the new key
+  auto applied = kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(applied.transactions, 1u);
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+  EXPECT_EQ(replica->begin_read().key_constraints(), (std::vector<KeyConstraint>{paid}));
+}
+
+// --start snapshot: the source's early log pruned and data imported, a replica fed from the
+// topic still ends with the whole source graph and its keys; a second run goes on with the stream.
+TEST_P(KafkaPublishTest, AReplicaFedFromASnapshotHoldsWhatThePrunedLogAndAnImportDoNot) {
+  TestDir dir;
+  Options small = testing::source_options();
+  small.initial_settings.rotation_size = 4096;
+  small.initial_settings.retention_policy = "keep_none";
+  auto source = Database::open(dir / "source", small);
+  {
+    auto tx = source->begin_write();
+    tx.create_key({EntityKind::kNode, "Imported", {"name"}});
+    tx.commit();
+  }
+  testing::HistoryWriter writer(11);
+  for (int i = 0; i < 150; ++i) writer.commit_one(*source);
+  {
+    std::ofstream(dir / "people.csv") << "id:ID,name,:LABEL\nx1,Xi,Imported\nx2,Yo,Imported\n";
+    ImportOptions import;
+    import.node_files = {(dir / "people.csv").string()};
+    source->import_csv(import);
+  }
+  for (int i = 0; i < 30; ++i) writer.commit_one(*source);
+  source->checkpoint();
+  ASSERT_GT(source->status().segments_pruned, 0u) << "the test wants a pruned log";
+  ChangeStream stream(*source);
+  stream.set_snapshot_chunk(7);  // many chunks, and groups that end with them
+
+  KafkaPublishOptions options = publish_options();
+  options.start = "snapshot";
+  options.max_batch = 20;  // snapshot groups of 20, and several Kafka transactions
+  options.selectors = {R"({"select":"e"})", R"({"select":"s"})"};
+  auto published = kafka_publish(stream, options);
+  EXPECT_GT(published.kafka_transactions, 3u);
+  auto replica = Database::open(dir / "replica");
+  kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+  EXPECT_EQ(replica->begin_read().key_constraints(), source->begin_read().key_constraints());
+
+  // Each event is in the topic once.
+  std::map<std::string, int> ids;
+  for (const auto& m : read_topic(cluster_.bootstrap(), "changes"))
+    if (const std::string* id = m.header(connect::kHeaderChangeId)) ++ids[*id];
+  for (const auto& [id, times] : ids) EXPECT_EQ(times, 1) << id;
+
+  for (int i = 0; i < 20; ++i) writer.commit_one(*source);
+  auto more = kafka_publish(stream, options);
+  EXPECT_TRUE(more.resumed);
+  kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
 }
 
 INSTANTIATE_TEST_SUITE_P(Partitions, KafkaPublishTest, ::testing::Values(1, 6, 12),

@@ -1,6 +1,6 @@
 // `txgraph kafka mock-cluster|publish|replicate` as scripts drive them: the mock cluster's
 // first line names its brokers and Ctrl-C ends it; publish and replicate through it give a
-// replica whose export equals the source's; --start snapshot and bad settings are refused.
+// replica whose export equals the source's; bad settings are refused.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -88,14 +88,10 @@ TEST(KafkaCommandTest, PublishAndReplicateThroughTheMockClusterGiveAnEqualReplic
   EXPECT_EQ(cluster.interrupt(), 0);
 }
 
-TEST(KafkaCommandTest, StartAtASnapshotAndBadSettingsAreRefused) {
+TEST(KafkaCommandTest, BadSettingsAreRefused) {
   TestDir dir;
   std::string source = (dir / "source").string();
   ASSERT_EQ(run_cli({"init", source, "--enrichment", "diff"}).exit_code, 0);
-  CliResult snapshot =
-      run_cli({"kafka", "publish", source, "--brokers", "127.0.0.1:1", "--topic", "t", "--start", "snapshot"});
-  EXPECT_EQ(snapshot.exit_code, 1);
-  EXPECT_NE(snapshot.err.find("snapshots are not available yet"), std::string::npos) << snapshot.err;
   CliResult setting = run_cli(
       {"kafka", "publish", source, "--brokers", "127.0.0.1:1", "--topic", "t", "--config", "no.such.setting=1"});
   EXPECT_EQ(setting.exit_code, 1);

@@ -174,6 +174,8 @@ struct KafkaArgs {
   std::string start;
   std::vector<std::string> selectors;
   std::string key = "element-id";
+  std::size_t snapshot_chunk = kDefaultSnapshotChunk;  // with --start snapshot
+  std::size_t max_batch = 5000;  // KafkaPublishOptions::max_batch
 };
 // Prints what it published (with follow, a line per Kafka transaction, flushed).
 void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& args, std::ostream& out,

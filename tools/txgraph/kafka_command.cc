@@ -59,11 +59,8 @@ void add_connection_options(CLI::App* cmd, KafkaArgs& args) {
 
 void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& args, std::ostream& out,
                            std::ostream& err) {
-  if (args.start == "snapshot")
-    throw std::runtime_error(
-        "--start snapshot: snapshots are not available yet; start at earliest, latest or a "
-        "change id");
   auto source = ChangeStream::open_log(dir);
+  source.set_snapshot_chunk(args.snapshot_chunk);
   KafkaPublishOptions options;
   options.kafka.brokers = args.brokers;
   options.kafka.topic = args.topic;
@@ -72,6 +69,7 @@ void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& ar
   options.start = args.start;
   options.selectors = args.selectors;
   options.key = key_mode(args.key);
+  options.max_batch = args.max_batch;
   options.follow = args.follow;
   options.stop = stop_of(args);
   options.on_committed = [&](const std::string& position, std::uint64_t messages) {
@@ -144,8 +142,16 @@ Verb add_kafka_verb(CLI::App& app) {
                       "Consumer group to read through (default kafka-TOPIC; created with a "
                       "retention hold when it does not exist)");
   publish->add_option("--start", args->start,
-                      "Where to start while the topic holds nothing of this database: earliest, latest or a change "
-                      "id (default: the group's position, or earliest)");
+                      "Where to start while the topic holds nothing of this database: earliest, latest, snapshot "
+                      "(the whole graph, then the stream) or a change id (default: the group's position, or "
+                      "earliest)");
+  publish->add_option("--max-batch", args->max_batch,
+                      "Messages per Kafka transaction, at most (a source transaction is never split)")
+      ->check(whole_number(1))
+      ->capture_default_str();
+  publish->add_option("--snapshot-chunk", args->snapshot_chunk,
+                      "With --start snapshot: entities the snapshot reads per store read transaction")
+      ->check(whole_number(1));
   publish
       ->add_option("--selector", args->selectors, "A selector as a JSON object (as for cdc query); repeat for several")
       ->take_all()
@@ -159,7 +165,11 @@ Verb add_kafka_verb(CLI::App& app) {
       "say its change id, transaction, seq, how many messages the transaction has and the position of\n"
       "the transaction before it. Each batch is a Kafka transaction; a publisher stopped or killed at\n"
       "any point goes on after what the topic holds, so a read_committed consumer sees every change\n"
-      "once. --start applies only while the topic holds nothing of this database.");
+      "once. --start applies only while the topic holds nothing of this database. With --start\n"
+      "snapshot, a replica fed from the topic holds the whole source graph, whatever the log still\n"
+      "holds (snapshot events go in groups of up to 1000, each sent as one transaction). Key\n"
+      "constraints travel when a selector asks for them: --selector '{\"select\":\"e\"}' --selector\n"
+      "'{\"select\":\"s\"}'.");
 
   CLI::App* replicate = cmd->add_subcommand("replicate", "Apply the changes in a Kafka topic to a replica database");
   replicate->add_option("DST", *dir, "Folder of the replica (created when it holds no database)")
