@@ -282,7 +282,10 @@ void Publisher::add_change(const ChangeEvent& e, std::vector<PendingChange>& pen
   c.seq = e.seq;
   c.snapshot = e.snapshot;
   c.id = e.id;
-  c.published = !published_changes_.empty() && published_changes_.contains(connect::position_key(e.id));
+  // A snapshot event is sent again whatever the topic shows: what the topic shows past its
+  // whole part is what an aborted attempt left (on a broker that shows such), and may have been
+  // grouped otherwise. Changes of the log read back the same, in the same transactions.
+  c.published = !e.snapshot && !published_changes_.empty() && published_changes_.contains(connect::position_key(e.id));
   if (c.published) return;
   c.element_id = e.element_id;
   if (options_.key == KafkaKeyMode::kElementId || (options_.key == KafkaKeyMode::kEntityKeys && e.keys.empty()))

@@ -8,13 +8,14 @@
 // passed over, so a topic that shows a message twice (a broker that shows aborted transactions)
 // changes nothing. A snapshot's events come in groups, each applied as a transaction is; a
 // group that such a broker shows from an aborted attempt, read at another moment than the
-// group published after it, is told apart by its transaction (the one its chunk was read at),
-// never completes or falls behind the replica's position, and is dropped.
+// group published after it (or grouped otherwise), is told apart by its transaction (the one
+// its chunk was read at) and size, and once the replica's position passes it, dropped.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "cdc/change_id.h"
 #include "connect/change_apply.h"
@@ -44,8 +45,9 @@ struct PendingTransaction {
   bool complete() const { return changes.size() == events; }
 };
 
-// Pending transactions by the position they follow and their transaction.
-using PendingKey = std::pair<std::string, std::uint64_t>;
+// Pending transactions by the position they follow, their transaction and how many messages
+// they have (two attempts at a group of snapshot events may have grouped them differently).
+using PendingKey = std::tuple<std::string, std::uint64_t, std::uint32_t>;
 
 class KafkaReplicator {
  public:
@@ -141,7 +143,7 @@ void KafkaReplicator::handle(TopicMessage&& m) {
     ++result_.duplicates;  // applied, or behind what is applied
     return;
   }
-  const PendingKey pending_key{headers->previous, headers->tx_id};
+  const PendingKey pending_key{headers->previous, headers->tx_id, headers->tx_events};
   PendingTransaction& tx = pending_[pending_key];
   if (tx.changes.contains(key)) {
     ++result_.duplicates;
@@ -168,7 +170,8 @@ void KafkaReplicator::apply_ready() {
     // The next is complete and follows the replica's position; of two such (a snapshot group
     // shown twice), the one read later.
     auto next = pending_.end();
-    for (auto it = pending_.lower_bound({position_, 0}); it != pending_.end() && it->first.first == position_; ++it)
+    for (auto it = pending_.lower_bound({position_, 0, 0}); it != pending_.end() && std::get<0>(it->first) == position_;
+         ++it)
       if (it->second.complete()) next = it;
     if (next == pending_.end()) return;
     apply(next);
@@ -181,7 +184,7 @@ void KafkaReplicator::drop_passed() {
 }
 
 void KafkaReplicator::apply(std::map<PendingKey, PendingTransaction>::iterator it) {
-  const std::uint64_t tx_id = it->first.second;
+  const std::uint64_t tx_id = std::get<1>(it->first);
   auto node = pending_.extract(it);
   PendingTransaction& pending = node.mapped();
   std::vector<ChangeEvent> events;
@@ -253,14 +256,14 @@ KafkaReplicaResult KafkaReplicator::run() {
     auto first = std::min_element(pending_.begin(), pending_.end(),
                                   [](const auto& a, const auto& b) { return a.second.previous < b.second.previous; });
     const auto& [unit, waiting] = *first;
-    const std::uint64_t tx = unit.second;
+    const std::uint64_t tx = std::get<1>(unit);
     if (waiting.previous != position_key_)
       throw Error(
           ErrorCode::kNotFound,
           fmt::format("Kafka topic {}: the first transaction the replica has not applied (source transaction {}) "
                       "follows position \"{}\", but the replica stands at \"{}\": the topic no longer holds the "
                       "transactions between",
-                      kafka_.topic, tx, unit.first, position_));
+                      kafka_.topic, tx, std::get<0>(unit), position_));
   }
   return result_;
 }

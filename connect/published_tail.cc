@@ -2,6 +2,7 @@
 #include "connect/published_tail.h"
 
 #include <map>
+#include <tuple>
 #include <vector>
 
 #include "cdc/change_id.h"
@@ -35,11 +36,13 @@ struct ShownUnit {
 // snapshot group read twice, both shown by a broker that shows aborted transactions), the one
 // read later, whose transaction is the larger.
 std::string whole_run(const std::vector<std::vector<Seen>>& seen, const PositionKey& batch, std::string previous) {
-  std::map<std::pair<std::string, std::uint64_t>, ShownUnit> units;
+  // By the position they follow, their transaction and their size: two attempts at a group of
+  // snapshot events read at one transaction may have grouped them differently.
+  std::map<std::tuple<std::string, std::uint64_t, std::uint32_t>, ShownUnit> units;
   for (const auto& list : seen)
     for (const auto& s : list) {
       if (s.headers.is_import() || s.key <= batch) continue;
-      ShownUnit& unit = units[{s.headers.previous, s.headers.tx_id}];
+      ShownUnit& unit = units[{s.headers.previous, s.headers.tx_id, s.headers.tx_events}];
       unit.events = s.headers.tx_events;
       unit.shown.insert(s.key);
       if (unit.last_id.empty() || unit.last < s.key) {
@@ -50,7 +53,7 @@ std::string whole_run(const std::vector<std::vector<Seen>>& seen, const Position
   std::string reached;
   for (;;) {
     const ShownUnit* next = nullptr;
-    for (auto it = units.lower_bound({previous, 0}); it != units.end() && it->first.first == previous; ++it)
+    for (auto it = units.lower_bound({previous, 0, 0}); it != units.end() && std::get<0>(it->first) == previous; ++it)
       if (it->second.whole()) next = &it->second;
     if (!next) return reached;
     reached = position_after_transaction(next->last_id);
@@ -121,7 +124,9 @@ PublishedTail read_published_tail(rd_kafka_t* reader, const KafkaConnection& kaf
         }
       }
     }
-    if (snapshot) tail.whole_to = whole_run(seen, batch, tail.batch_previous);
+    // Also when the batch began inside the snapshot and all it shows is after it (its last event
+    // has a stream position): read again from the batch's beginning, the snapshot would differ.
+    if (snapshot || batch.phase < 3) tail.whole_to = whole_run(seen, batch, tail.batch_previous);
     return tail;
   }
 }

@@ -9,6 +9,8 @@
 #include <map>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "connect/change_apply.h"
 #include "kafka_test_support.h"
 #include "test_dir.h"
@@ -262,6 +264,38 @@ TEST_P(KafkaPublishTest, AReplicaFedFromASnapshotHoldsWhatThePrunedLogAndAnImpor
   EXPECT_TRUE(more.resumed);
   kafka_replicate(*replica, replica_options());
   EXPECT_EQ(graph_of(*replica), graph_of(*source));
+}
+
+// A batch that began inside the snapshot and shows only what follows it (its last event has a
+// stream position), with the group's position behind, as after a kill: the next publisher goes
+// on after what the topic shows, never reading the snapshot again.
+TEST_P(KafkaPublishTest, ABatchThatBeganInsideTheSnapshotIsNotReadAgain) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::source_options());
+  testing::HistoryWriter writer(13);
+  for (int i = 0; i < 40; ++i) writer.commit_one(*source);
+  ChangeStream stream(*source);
+  const std::size_t entities = stream.query(stream.snapshot_start()).size();
+  ASSERT_GT(entities, 10u);
+  KafkaPublishOptions options = publish_options();
+  options.start = "snapshot";
+  options.max_batch = entities - 1;  // the first batch ends just before the snapshot's last event
+  kafka_publish(stream, options);
+  for (int i = 0; i < 10; ++i) writer.commit_one(*source);
+  reset_consumer_group(stream, "kafka-changes", StartLocation::earliest());
+  auto second = kafka_publish(stream, options);
+  EXPECT_TRUE(second.resumed);
+  auto replica = Database::open(dir / "replica");
+  kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+  std::map<std::string, int> ids;
+  std::size_t snapshot_events = 0;
+  for (const auto& m : read_topic(cluster_.bootstrap(), "changes")) {
+    if (const std::string* id = m.header(connect::kHeaderChangeId)) ++ids[*id];
+    snapshot_events += nlohmann::json::parse(m.value).value("snapshot", false);
+  }
+  for (const auto& [id, times] : ids) EXPECT_EQ(times, 1) << id;
+  EXPECT_EQ(snapshot_events, entities) << "the snapshot was read again";
 }
 
 INSTANTIATE_TEST_SUITE_P(Partitions, KafkaPublishTest, ::testing::Values(1, 6, 12),
