@@ -290,6 +290,9 @@ TEST(CliDemoTest, WalksThroughAFolderItNames) {
   EXPECT_NE(demo.out.find("removed the replica"), std::string::npos);
   EXPECT_NE(demo.out.find("of the source and of the replica are identical"), std::string::npos);
   EXPECT_NE(demo.out.find("\n  node key Person(id)\n"), std::string::npos);  // the replica's key, by `show`
+  // The Kafka-fed replica starts from a snapshot, the key with it.
+  EXPECT_NE(demo.out.find("--start snapshot"), std::string::npos);
+  EXPECT_NE(demo.out.find("the key came with the snapshot:"), std::string::npos);
 
   // What the demo left behind is a database the verbs read.
   Exported exported = parse_export(run_cli({"export", made[0].string()}).out);

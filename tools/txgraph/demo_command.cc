@@ -103,15 +103,25 @@ void run_step(const std::string& dir, const std::vector<std::string>& lines, std
   run_transactions(dir, in, out);
 }
 
-// A mock cluster, `kafka publish --follow` and `kafka replicate --follow` into a second
-// database, and a commit on the source seen in the replica.
+// The key constraints of the database in `dir`, as `show` names them.
+std::string replica_keys(const std::string& dir) {
+  std::ostringstream shown;
+  show_database(dir, false, shown);
+  std::string text = shown.str();
+  auto at = text.find("\nkeys ");
+  return at == std::string::npos ? "" : text.substr(at + 1, text.find("\nconsumer groups") - at - 1);
+}
+
+// A mock cluster, `kafka publish --start snapshot --follow` and `kafka replicate --follow` into
+// a second database, and a commit on the source seen in the replica.
 void kafka_step(const std::string& dir, std::ostream& out) {
   heading(out, "16. Through Kafka to a replica on another machine");
   out << "`kafka publish` sends each change to a Kafka topic exactly once (a transactional producer\n"
          "that goes on after what the topic holds); `kafka replicate` reads every partition, rebuilds\n"
          "each source transaction and applies it whole, in source order, storing the topic's offsets\n"
-         "in the same replica transaction. Here the brokers are librdkafka's in-memory mock cluster,\n"
-         "a test tool; point --brokers at a real cluster in production.\n";
+         "in the same replica transaction. --start snapshot begins the topic with the whole graph, and\n"
+         "the second selector sends key constraints along. Here the brokers are librdkafka's in-memory\n"
+         "mock cluster, a test tool; point --brokers at a real cluster in production.\n";
   KafkaMockCluster cluster(3, 6, {"changes"});
   command(out, "txgraph kafka mock-cluster --brokers 3 --partitions 6 --topic changes &");
   out << "bootstrap: " << cluster.bootstrap() << '\n';
@@ -140,7 +150,11 @@ void kafka_step(const std::string& dir, std::ostream& out) {
   args.follow = true;
   args.stop = [&] { return stop.load(); };
   args.on_applied = [&](std::uint64_t tx) { applied = tx; };
-  command(out, fmt::format("txgraph kafka publish {} --brokers {} --topic changes --follow &", source, args.brokers));
+  args.start = "snapshot";
+  args.selectors = {R"({"select":"e"})", R"({"select":"s"})"};
+  command(out, fmt::format("txgraph kafka publish {} --brokers {} --topic changes --start snapshot --selector '{}' "
+                           "--selector '{}' --follow &",
+                           source, args.brokers, args.selectors[0], args.selectors[1]));
   command(out,
           fmt::format("txgraph kafka replicate {} --brokers {} --topic changes --follow &", replica, args.brokers));
   std::ostringstream published, replicated;
@@ -172,9 +186,12 @@ void kafka_step(const std::string& dir, std::ostream& out) {
   if (failed) std::rethrow_exception(failed);
   out << "The publisher printed:\n" << published.str() << "The replicator printed:\n" << replicated.str();
   if (!seen) throw std::runtime_error("the commit did not reach the Kafka-fed replica within 30 s");
-  out << "Ann's new age and label are in the replica:\n";
+  out << "Ann's new age and label are in the replica, and the key came with the snapshot:\n";
   command(out, fmt::format("txgraph export {}", replica));
   export_graph(replica, out);
+  if (replica_keys(replica) != replica_keys(source))
+    throw std::runtime_error("the key did not reach the Kafka-fed replica");
+  out << replica_keys(replica) << '\n';
 }
 
 void run_demo(std::string dir, std::ostream& out) {
