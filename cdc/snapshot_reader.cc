@@ -386,6 +386,4 @@ QueryResult ChangeStream::Impl::snapshot_query(const ChangePosition& from, const
   return result;
 }
 
-std::vector<KeyConstraint> ChangeStream::key_constraints() const { return impl_->begin_store_read().key_constraints(); }
-
 }  // namespace txgraph

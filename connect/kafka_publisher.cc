@@ -326,6 +326,7 @@ bool Publisher::publish_batch() {
   batch_messages_ = 0;
   batch_transactions_ = 0;
   std::vector<PendingChange> pending;  // the changes of one source transaction
+  const std::size_t snapshot_group = std::min(kSnapshotGroup, options_.max_batch);
   bool full = false;
   QueryResult read;
   try {
@@ -333,7 +334,7 @@ bool Publisher::publish_batch() {
       // A source transaction is sent whole; a snapshot's events in groups (of one chunk, since
       // they share the transaction the chunk was read at).
       if (!pending.empty() && (pending.back().tx != e.tx_id || pending.back().snapshot != e.snapshot ||
-                               (e.snapshot && pending.size() >= std::min<std::uint64_t>(kSnapshotGroup, options_.max_batch)))) {
+                               (e.snapshot && pending.size() >= snapshot_group))) {
         produce_transaction(pending);
         pending.clear();
         if (!batch_error_.empty()) return false;

@@ -82,15 +82,17 @@ PublishedTail read_published_tail(rd_kafka_t* reader, const KafkaConnection& kaf
         seen[p].push_back(std::move(s));
       });
     }
+    PositionKey newest;  // the newest change seen (keys read once, when the message was)
     for (const auto& list : seen) {
       for (const auto& s : list) {
         if (!tail.found || position_before(tail.batch, s.headers.batch)) {
           tail.batch = s.headers.batch;
           tail.batch_previous = s.headers.batch_previous;
         }
-        if (!s.headers.is_import() &&
-            (tail.last_transaction.empty() || position_before(tail.last_transaction, s.headers.change_id)))
+        if (!s.headers.is_import() && (tail.last_transaction.empty() || newest < s.key)) {
+          newest = s.key;
           tail.last_transaction = position_after_transaction(s.headers.change_id);
+        }
         tail.found = true;
       }
     }
@@ -120,13 +122,13 @@ PublishedTail read_published_tail(rd_kafka_t* reader, const KafkaConnection& kaf
           tail.imports.insert(s.headers.import_number);
         } else if (!s.change_at_or_before(batch)) {
           tail.changes.insert(s.key);
-          snapshot = snapshot || s.key.phase < 3;
+          snapshot = snapshot || s.key.in_snapshot();
         }
       }
     }
     // Also when the batch began inside the snapshot and all it shows is after it (its last event
     // has a stream position): read again from the batch's beginning, the snapshot would differ.
-    if (snapshot || batch.phase < 3) tail.whole_to = whole_run(seen, batch, tail.batch_previous);
+    if (snapshot || batch.in_snapshot()) tail.whole_to = whole_run(seen, batch, tail.batch_previous);
     return tail;
   }
 }

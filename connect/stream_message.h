@@ -59,6 +59,8 @@ struct PositionKey {
   std::uint64_t next_id = 0;
   std::uint64_t tx_id = 0;
   std::int64_t seq = 0;
+  // A position inside a snapshot (its events, or the log's changes caught up before a chunk).
+  bool in_snapshot() const { return phase >= 0 && phase < 3; }
   friend auto operator<=>(const PositionKey&, const PositionKey&) = default;
 };
 PositionKey position_key(std::string_view id);

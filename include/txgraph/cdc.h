@@ -274,9 +274,6 @@ class ChangeStream {
   //   the log by a store batch; a chunk then waits for the store to catch up with L.
   // Throws kCdcDisabled when enrichment is OFF.
   std::string snapshot_start() const;
-  // The key constraints the store holds now (read in a short read transaction), for a
-  // consumer that builds a copy from a snapshot: a replica creates them first.
-  std::vector<KeyConstraint> key_constraints() const;
   // Entities per chunk (default kDefaultSnapshotChunk, at least 1): larger chunks read faster
   // and hold each read transaction longer.
   void set_snapshot_chunk(std::size_t entities);

@@ -254,10 +254,8 @@ TEST_P(KafkaPublishTest, AReplicaFedFromASnapshotHoldsWhatThePrunedLogAndAnImpor
   EXPECT_EQ(replica->begin_read().key_constraints(), source->begin_read().key_constraints());
 
   // Each event is in the topic once.
-  std::map<std::string, int> ids;
-  for (const auto& m : read_topic(cluster_.bootstrap(), "changes"))
-    if (const std::string* id = m.header(connect::kHeaderChangeId)) ++ids[*id];
-  for (const auto& [id, times] : ids) EXPECT_EQ(times, 1) << id;
+  for (const auto& [id, times] : testing::count_change_ids(read_topic(cluster_.bootstrap(), "changes")))
+    EXPECT_EQ(times, 1) << id;
 
   for (int i = 0; i < 20; ++i) writer.commit_one(*source);
   auto more = kafka_publish(stream, options);
@@ -288,13 +286,10 @@ TEST_P(KafkaPublishTest, ABatchThatBeganInsideTheSnapshotIsNotReadAgain) {
   auto replica = Database::open(dir / "replica");
   kafka_replicate(*replica, replica_options());
   EXPECT_EQ(graph_of(*replica), graph_of(*source));
-  std::map<std::string, int> ids;
+  auto messages = read_topic(cluster_.bootstrap(), "changes");
+  for (const auto& [id, times] : testing::count_change_ids(messages)) EXPECT_EQ(times, 1) << id;
   std::size_t snapshot_events = 0;
-  for (const auto& m : read_topic(cluster_.bootstrap(), "changes")) {
-    if (const std::string* id = m.header(connect::kHeaderChangeId)) ++ids[*id];
-    snapshot_events += nlohmann::json::parse(m.value).value("snapshot", false);
-  }
-  for (const auto& [id, times] : ids) EXPECT_EQ(times, 1) << id;
+  for (const auto& m : messages) snapshot_events += nlohmann::json::parse(m.value).value("snapshot", false);
   EXPECT_EQ(snapshot_events, entities) << "the snapshot was read again";
 }
 

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "connect/kafka_client.h"
 #include "connect/stream_message.h"
 #include "txgraph/txgraph.h"
@@ -123,6 +125,18 @@ inline TopicCount count_topic(const std::vector<connect::TopicMessage>& messages
       ++out.imports[h->import_number];
     else
       ++out.changes[{h->tx_id, h->seq}];
+  }
+  return out;
+}
+
+// How many times the topic holds each change id; with `snapshot_events` false, snapshot
+// events (which the mock cluster may show twice, see kafka_kill_test.cc) are left out.
+inline std::map<std::string, int> count_change_ids(const std::vector<connect::TopicMessage>& messages,
+                                                   bool snapshot_events = true) {
+  std::map<std::string, int> out;
+  for (const auto& m : messages) {
+    const std::string* id = m.header(connect::kHeaderChangeId);
+    if (id && (snapshot_events || !nlohmann::json::parse(m.value).value("snapshot", false))) ++out[*id];
   }
   return out;
 }
