@@ -9,6 +9,11 @@
 // >= 0.9x OFF's, FULL >= 0.85x OFF's; for each mode the compressed log is at most half the
 // uncompressed one. The same ratios without compression are printed for information.
 //
+// A second workload, the same but for two more properties on each created node (a datetime in
+// a named zone and a WGS-84 point), runs once per configuration after the rounds: its log
+// bytes per transaction are printed beside the first's, and what one datetime costs beside an
+// integer and its zone name written as a string.
+//
 // Usage: log_volume_bench [--dir DIR] [--tx N] [--quick] [--rounds R] [--json FILE]
 //   --dir DIR     where the temp folder goes (default: the current directory); it is removed
 //                 on every way out, DIR itself is left alone
@@ -39,6 +44,7 @@
 #include "bench/bench_args.h"
 #include "bench/bench_support.h"
 #include "txgraph/database.h"
+#include "txlog/value_codec.h"
 
 namespace {
 
@@ -118,7 +124,7 @@ struct Op {
 
 // The seeded sequence every configuration replays. Made up front, so that building property
 // maps and names is outside the timed part and every run sees the very same operations.
-std::vector<Op> make_plan(std::uint64_t tx_count) {
+std::vector<Op> make_plan(std::uint64_t tx_count, bool typed) {
   // Plain modulo of the generator's output rather than std::uniform_*_distribution, whose
   // results may differ between standard libraries: the sequence is part of the benchmark.
   std::mt19937_64 rng(kSeed);
@@ -136,6 +142,13 @@ std::vector<Op> make_plan(std::uint64_t tx_count) {
                        {"age", static_cast<std::int64_t>(18 + rng() % 80)},
                        {"score", unit() * 100},
                        {"active", rng() % 2 == 0}};
+      if (typed) {
+        // An instant in 2024-2027 in Berlin, to the millisecond, and a point in Europe.
+        auto seconds = static_cast<std::int64_t>(1'704'067'200 + rng() % 126'000'000);
+        txgraph::LocalDateTime local{seconds, static_cast<std::int32_t>(rng() % 1000) * 1'000'000};
+        op.properties["seen"] = txgraph::datetime_in_zone(local, "Europe/Berlin");
+        op.properties["at"] = txgraph::Point{txgraph::kSridWgs84, unit() * 30 - 10, 35 + unit() * 30, 0};
+      }
       live.push_back(op.node);
     } else if (dice < 85) {
       // Only properties whose new value is (almost surely) different: an update that writes
@@ -274,8 +287,14 @@ std::string json_ratios(const std::vector<Ratio>& ratios) {
 }
 
 // One JSON object with every run's numbers and every ratio, for scripts that track them.
+// `value_bytes`: one datetime encoded, and an integer and a zone name encoded.
 void write_json(const Config& config, const std::vector<Setup>& setups, const std::vector<Ratio>& targets,
-                const std::vector<Ratio>& info, double worst_spread) {
+                const std::vector<Ratio>& info, double worst_spread, const std::vector<Setup>& typed,
+                std::pair<std::size_t, std::size_t> value_bytes) {
+  std::vector<std::string> typed_configs;
+  for (const auto& t : typed)
+    typed_configs.push_back(fmt::format(R"({{"mode":"{}","compression_level":{},"log_bytes_per_tx":{:.2f}}})",
+                                        txgraph::enrichment_mode_name(t.mode), t.compression_level, t.bytes()));
   std::vector<std::string> configs;
   for (const auto& s : setups)
     configs.push_back(fmt::format(R"({{"mode":"{}","compression_level":{},"commits_per_second":[{:.1f}],)"
@@ -286,10 +305,11 @@ void write_json(const Config& config, const std::vector<Setup>& setups, const st
   bool met = std::all_of(targets.begin(), targets.end(), [](const Ratio& r) { return !r.target || r.pass(); });
   std::string json = fmt::format(
       R"({{"tx_per_run":{},"rounds":{},"seed":{},"configs":[{}],"targets":{},"uncompressed_info":{},)"
-      R"("targets_met":{},"worst_rate_spread":{:.3f}}})"
+      R"("targets_met":{},"worst_rate_spread":{:.3f},"typed_workload":[{}],)"
+      R"("datetime_bytes":{},"int_and_zone_bytes":{}}})"
       "\n",
       config.tx_count, config.rounds, kSeed, fmt::join(configs, ","), json_ratios(targets), json_ratios(info), met,
-      worst_spread);
+      worst_spread, fmt::join(typed_configs, ","), value_bytes.first, value_bytes.second);
   txgraph::bench::write_results(config.json_file, json);
 }
 
@@ -315,7 +335,7 @@ int main(int argc, char** argv) {
     for (int level : {0, kCompressedLevel})
       for (auto mode : {EnrichmentMode::kOff, EnrichmentMode::kDiff, EnrichmentMode::kFull})
         setups.push_back({mode, level, {}, {}, {}});
-    const std::vector<Op> plan = make_plan(config.tx_count);
+    const std::vector<Op> plan = make_plan(config.tx_count, false);
     auto run = [&](Setup& setup, std::span<const Op> ops) {
       measure(setup, temp.path / "db", ops);
       fs::remove_all(temp.path / "db");  // frees the space before the next run
@@ -360,6 +380,23 @@ int main(int argc, char** argv) {
     fmt::print("Compression off, for information:\n");
     print_ratios(info);
 
+    // The typed workload: one run per configuration, bytes only (its rate is not a target).
+    const std::vector<Op> typed_plan = make_plan(config.tx_count, true);
+    std::vector<Setup> typed;
+    fmt::print("\nWith a datetime (Europe/Berlin) and a point on each created node:\n");
+    fmt::print("{:<12} {:>10} {:>18}\n", "config", "log B/tx", "(plain workload)");
+    for (std::size_t k = 0; k < setups.size(); ++k) {
+      Setup& t = typed.emplace_back(Setup{setups[k].mode, setups[k].compression_level, {}, {}, {}});
+      run(t, typed_plan);
+      fmt::print("{:<12} {:>10.1f} {:>18.1f}\n", t.label(), t.bytes(), setups[k].bytes());
+    }
+    txgraph::Value datetime = txgraph::parse_datetime("2026-12-07T15:48:45.123+01:00[Europe/Berlin]");
+    std::size_t datetime_bytes = txgraph::txlog::encoded_value(datetime).size();
+    std::size_t int_and_zone = txgraph::txlog::encoded_value(txgraph::Value(std::int64_t{1796656125123})).size() +
+                               txgraph::txlog::encoded_value(txgraph::Value("Europe/Berlin")).size();
+    fmt::print("One datetime in Europe/Berlin: {} bytes; an integer of its milliseconds and the zone name: {} bytes\n",
+               datetime_bytes, int_and_zone);
+
     if (setups[3].bytes() >= setups[0].bytes())
       fmt::print("\nNote: level {} wrote no fewer bytes than level 0: log compression is not active in this build.\n",
                  kCompressedLevel);
@@ -376,7 +413,8 @@ int main(int argc, char** argv) {
     auto met = std::count_if(targets.begin(), targets.end(), [](const Ratio& r) { return r.target && r.pass(); });
     fmt::print("\n{} of {} targets met\n", met, counted);
 
-    if (!config.json_file.empty()) write_json(config, setups, targets, info, worst_spread);
+    if (!config.json_file.empty())
+      write_json(config, setups, targets, info, worst_spread, typed, {datetime_bytes, int_and_zone});
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "log_volume_bench: {}\n", e.what());

@@ -316,6 +316,17 @@ def log_volume_section(volume):
         out.append(f"| {c['mode']} | {c['compression_level'] or 'off'} | {c['log_bytes_per_tx']:.1f} | "
                    f"{num(c['median_commits_per_second'])} | {c.get('median_cpu_us_per_tx', 0):.2f} |")
     out += [""] + targets_table(volume.get("targets", [])) + [""]
+    typed = volume.get("typed_workload")
+    if typed:
+        plain = {(c["mode"], c["compression_level"]): c["log_bytes_per_tx"] for c in volume.get("configs", [])}
+        out += ["The same workload with a datetime (Europe/Berlin) and a WGS-84 point on each created node, one run:", "",
+                "| mode | zstd | log bytes/tx | without them |", "|---|---|---|---|"]
+        for t in typed:
+            base = plain.get((t["mode"], t["compression_level"]))
+            out.append(f"| {t['mode']} | {t['compression_level'] or 'off'} | {t['log_bytes_per_tx']:.1f} | "
+                       f"{'–' if base is None else format(base, '.1f')} |")
+        out += ["", f"One datetime in a named zone encodes in {volume.get('datetime_bytes', '?')} bytes; an integer "
+                f"of its milliseconds and the zone name as a string, in {volume.get('int_and_zone_bytes', '?')}.", ""]
     return out
 
 

@@ -38,37 +38,49 @@ const char* operation_text(ChangeOperation op) {
 }
 
 // Node keys as Neo4j writes them: label -> the key maps of the constraints on that label.
-Json node_keys_json(const std::vector<ChangeKey>& keys) {
+Json node_keys_json(const std::vector<ChangeKey>& keys, ValueForm form) {
   Json out = Json::object();
   for (const auto& k : keys) {
     Json& list = out[k.label];
     if (list.is_null()) list = Json::array();
-    list.push_back(json::json_from_properties(k.properties));
+    list.push_back(json::json_from_properties(k.properties, form));
   }
   return out;
 }
 
 // Relationship keys: a list of key maps.
-Json relationship_keys_json(const std::vector<ChangeKey>& keys) {
+Json relationship_keys_json(const std::vector<ChangeKey>& keys, ValueForm form) {
   Json out = Json::array();
-  for (const auto& k : keys) out.push_back(json::json_from_properties(k.properties));
+  for (const auto& k : keys) out.push_back(json::json_from_properties(k.properties, form));
   return out;
 }
 
-Json node_ref_json(const ChangeNodeRef& ref) {
+Json node_ref_json(const ChangeNodeRef& ref, ValueForm form) {
   Json out = Json::object();
   out["elementId"] = ref.element_id;
   out["labels"] = ref.labels;
-  out["keys"] = node_keys_json(ref.keys);
+  out["keys"] = node_keys_json(ref.keys, form);
   return out;
 }
 
-Json state_json(const std::optional<ChangeState>& state, bool node) {
+Json state_json(const std::optional<ChangeState>& state, bool node, ValueForm form) {
   if (!state) return nullptr;
   Json out = Json::object();
   if (node) out["labels"] = state->labels;
-  out["properties"] = json::json_from_properties(state->properties);
+  out["properties"] = json::json_from_properties(state->properties, form);
   return out;
+}
+
+bool any_typed(const Properties& properties) {
+  for (const auto& [key, value] : properties)
+    if (json::loses_type(value, ValueForm::kNeo4j)) return true;
+  return false;
+}
+
+bool any_typed(const std::vector<ChangeKey>& keys) {
+  for (const auto& k : keys)
+    if (any_typed(k.properties)) return true;
+  return false;
 }
 
 }  // namespace
@@ -285,7 +297,13 @@ void EventBuilder::build(txlog::TxRecordView& record, std::size_t seq, ChangeEve
 
 }  // namespace cdc
 
-std::string change_event_json(const ChangeEvent& e) {
+bool change_event_has_typed_values(const ChangeEvent& e) {
+  return any_typed(e.keys) || any_typed(e.start.keys) || any_typed(e.end.keys) ||
+         (e.before && any_typed(e.before->properties)) || (e.after && any_typed(e.after->properties)) ||
+         any_typed(e.metadata.tx_metadata);
+}
+
+std::string change_event_json(const ChangeEvent& e, ValueForm form) {
   bool node = e.kind == EntityKind::kNode;
   Json metadata = Json::object();
   metadata["captureMode"] = std::string(enrichment_mode_name(e.metadata.capture_mode));
@@ -298,7 +316,7 @@ std::string change_event_json(const ChangeEvent& e) {
   metadata["authenticatedUser"] = e.metadata.authenticated_user;
   metadata["txStartTime"] = txlog::iso8601_utc(e.metadata.tx_start_time_us);
   metadata["txCommitTime"] = txlog::iso8601_utc(e.metadata.tx_commit_time_us);
-  metadata["txMetadata"] = json::json_from_properties(e.metadata.tx_metadata);
+  metadata["txMetadata"] = json::json_from_properties(e.metadata.tx_metadata, form);
 
   Json event = Json::object();
   if (e.constraint) {
@@ -316,16 +334,16 @@ std::string change_event_json(const ChangeEvent& e) {
     event["operation"] = operation_text(e.operation);
     if (node) {
       event["labels"] = e.labels;
-      event["keys"] = node_keys_json(e.keys);
+      event["keys"] = node_keys_json(e.keys, form);
     } else {
       event["type"] = e.type;
-      event["start"] = node_ref_json(e.start);
-      event["end"] = node_ref_json(e.end);
-      event["keys"] = relationship_keys_json(e.keys);
+      event["start"] = node_ref_json(e.start, form);
+      event["end"] = node_ref_json(e.end, form);
+      event["keys"] = relationship_keys_json(e.keys, form);
     }
     Json state = Json::object();
-    state["before"] = state_json(e.before, node);
-    state["after"] = state_json(e.after, node);
+    state["before"] = state_json(e.before, node, form);
+    state["after"] = state_json(e.after, node, form);
     event["state"] = std::move(state);
   }
 

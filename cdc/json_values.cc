@@ -2,6 +2,7 @@
 // hold is refused with the property's name rather than coerced into something else.
 #include "cdc/json_values.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cdc/base64.h"
+#include "txgraph/error.h"
 
 namespace txgraph::json {
 
@@ -22,6 +24,58 @@ namespace {
 
 bool is_bytes_object(const Json& json) {
   return json.is_object() && json.size() == 1 && json.contains("$bytes");
+}
+
+constexpr std::string_view kTypedKeys =
+    "$bytes, $date, $localtime, $time, $localdatetime, $datetime, $duration or $point";
+
+double coordinate(const Json& point, const char* name, std::string_view what) {
+  auto found = point.find(name);
+  if (found == point.end() || !found->is_number())
+    refuse(what, fmt::format("\"$point\" needs a number \"{}\": {}", name, point.dump()));
+  return found->get<double>();
+}
+
+Value point_from_json(const Json& point, std::string_view what) {
+  if (!point.is_object())
+    refuse(what, "\"$point\" must be an object {\"srid\": 4326, \"x\": 13.4, \"y\": 52.5} (\"z\" in 3D)");
+  for (const auto& [key, _] : point.items())
+    if (key != "srid" && key != "x" && key != "y" && key != "z")
+      refuse(what, fmt::format("\"$point\" has no field \"{}\" (srid, x, y, z)", key));
+  auto srid = point.find("srid");
+  if (srid == point.end() || !srid->is_number_integer())
+    refuse(what, fmt::format("\"$point\" needs an integer \"srid\": {}", point.dump()));
+  Point p;
+  p.srid = static_cast<std::int32_t>(std::clamp<std::int64_t>(srid->get<std::int64_t>(), INT32_MIN, INT32_MAX));
+  p.x = coordinate(point, "x", what);
+  p.y = coordinate(point, "y", what);
+  if (is_3d_srid(p.srid))
+    p.z = coordinate(point, "z", what);
+  else if (point.contains("z"))
+    refuse(what, fmt::format("a point of SRID {} has no \"z\" (3D points are SRID 9157 or 4979)", p.srid));
+  try {
+    return Value(p);
+  } catch (const Error& e) {
+    refuse(what, e.what());
+  }
+}
+
+// {"$date": "..."} and its kin; `key` is the object's one key.
+Value typed_from_json(const std::string& key, const Json& body, std::string_view what) {
+  if (key == "$point") return point_from_json(body, what);
+  if (!body.is_string()) refuse(what, fmt::format("\"{}\" must be a string", key));
+  const auto& text = body.get_ref<const std::string&>();
+  try {
+    if (key == "$date") return Value(parse_date(text));
+    if (key == "$localtime") return Value(parse_local_time(text));
+    if (key == "$time") return Value(parse_time(text));
+    if (key == "$localdatetime") return Value(parse_local_datetime(text));
+    if (key == "$datetime") return Value(parse_datetime(text));
+    if (key == "$duration") return Value(parse_iso_duration(text));
+  } catch (const Error& e) {
+    refuse(what, e.what());
+  }
+  refuse(what, fmt::format("unknown typed value \"{}\" (known: {})", key, kTypedKeys));
 }
 
 Value bytes_from_json(const Json& json, std::string_view what) {
@@ -52,9 +106,11 @@ Value scalar_from_json(const Json& json, std::string_view what) {
       return Value(json.get<std::string>());
     case Json::value_t::object:
       if (is_bytes_object(json)) return bytes_from_json(json, what);
-      refuse(what,
-             "an object is not a property value (properties do not nest; bytes are "
-             "written {\"$bytes\": \"<base64>\"})");
+      if (json.size() == 1 && json.begin().key().starts_with("$"))
+        return typed_from_json(json.begin().key(), json.begin().value(), what);
+      refuse(what, fmt::format("an object is not a property value (properties do not nest; a typed value is a "
+                               "one-key object: {})",
+                               kTypedKeys));
     default:
       refuse(what, fmt::format("unsupported JSON value {}", json.dump()));
   }
@@ -81,7 +137,11 @@ Value list_from_json(const Json& json, std::string_view what) {
       refuse(what, fmt::format("a list's items must all be of one kind: {}", json.dump()));
     items.push_back(std::move(v));
   }
-  return Value(std::move(items));
+  try {
+    return Value(std::move(items));
+  } catch (const Error& e) {  // points of different SRIDs
+    refuse(what, e.what());
+  }
 }
 
 // Sees the text once, keeping only a depth, so that a bad text is refused before any value is
@@ -149,7 +209,41 @@ Properties properties_from_json(const Json& json, std::string_view what) {
   return properties;
 }
 
-Json json_from_value(const Value& value) {
+namespace {
+
+Json typed_json(const char* key, std::string text) { return Json{{key, std::move(text)}}; }
+
+Json point_json(const Point& p, ValueForm form) {
+  Json out = Json::object();
+  bool three = is_3d_srid(p.srid);
+  if (form == ValueForm::kNeo4j) out["dimension"] = three ? 3 : 2;
+  out["srid"] = p.srid;
+  out["x"] = p.x;
+  out["y"] = p.y;
+  if (three)
+    out["z"] = p.z;
+  else if (form == ValueForm::kNeo4j)
+    out["z"] = nullptr;
+  if (form == ValueForm::kNeo4j) return out;
+  return Json{{"$point", std::move(out)}};
+}
+
+Json duration_json(const Duration& d, ValueForm form) {
+  if (form == ValueForm::kTyped) return typed_json("$duration", to_string(d));
+  return Json{{"months", d.months}, {"days", d.days}, {"seconds", d.seconds}, {"nanoseconds", d.nanos}};
+}
+
+}  // namespace
+
+bool loses_type(const Value& value, ValueForm form) {
+  if (form == ValueForm::kTyped) return false;
+  if (value.kind() == ValueKind::kList)
+    return !value.as_list().empty() && loses_type(value.as_list().front(), form);
+  return value.kind() >= ValueKind::kDate;
+}
+
+Json json_from_value(const Value& value, ValueForm form) {
+  bool typed = form == ValueForm::kTyped;
   switch (value.kind()) {
     case ValueKind::kNull:
       return nullptr;
@@ -165,16 +259,32 @@ Json json_from_value(const Value& value) {
       return Json{{"$bytes", base64_encode(value.as_bytes().data)}};
     case ValueKind::kList: {
       Json items = Json::array();
-      for (const Value& item : value.as_list()) items.push_back(json_from_value(item));
+      for (const Value& item : value.as_list()) items.push_back(json_from_value(item, form));
       return items;
     }
+    case ValueKind::kDate:
+      return typed ? typed_json("$date", to_string(value.as_date())) : Json(to_string(value.as_date()));
+    case ValueKind::kLocalTime:
+      return typed ? typed_json("$localtime", to_string(value.as_local_time()))
+                   : Json(to_string(value.as_local_time()));
+    case ValueKind::kTime:
+      return typed ? typed_json("$time", to_string(value.as_time())) : Json(to_string(value.as_time()));
+    case ValueKind::kLocalDateTime:
+      return typed ? typed_json("$localdatetime", to_string(value.as_local_datetime()))
+                   : Json(to_string(value.as_local_datetime()));
+    case ValueKind::kDateTime:
+      return typed ? typed_json("$datetime", to_string(value.as_datetime())) : Json(to_string(value.as_datetime()));
+    case ValueKind::kDuration:
+      return duration_json(value.as_duration(), form);
+    case ValueKind::kPoint:
+      return point_json(value.as_point(), form);
   }
   return nullptr;
 }
 
-Json json_from_properties(const Properties& properties) {
+Json json_from_properties(const Properties& properties, ValueForm form) {
   Json object = Json::object();
-  for (const auto& [key, value] : properties) object[key] = json_from_value(value);
+  for (const auto& [key, value] : properties) object[key] = json_from_value(value, form);
   return object;
 }
 

@@ -3,7 +3,11 @@
 // null, true/false, integers (int64), floats (double) and strings map to the Value kinds of
 // the same name. A byte string is {"$bytes": "<base64>"}. An array is a list: its items must
 // all be of one scalar kind; integers in an array that also holds floats become doubles
-// (JSON writers often print 2.0 as 2). Any other object is refused: properties do not nest.
+// (JSON writers often print 2.0 as 2). A temporal or spatial value is a one-key object:
+// {"$date": "2024-01-31"}, {"$localtime": "12:30:00.5"}, {"$time": "12:30:00+01:00"},
+// {"$localdatetime": "2024-01-31T12:30:00"}, {"$datetime": "2024-01-31T12:30:00+01:00[Europe/Berlin]"},
+// {"$duration": "P1M2DT3.5S"}, {"$point": {"srid": 4326, "x": 13.4, "y": 52.5}} ("z" in 3D).
+// Any other object is refused: properties do not nest.
 #pragma once
 
 #include <cstddef>
@@ -36,8 +40,14 @@ Value value_from_json(const Json& json, std::string_view what);
 // ("property" gives "property 'age': …").
 Properties properties_from_json(const Json& json, std::string_view what);
 
-Json json_from_value(const Value& value);
-Json json_from_properties(const Properties& properties);
+// ValueForm (txgraph/value.h) says how temporal and spatial values are written.
+
+Json json_from_value(const Value& value, ValueForm form = ValueForm::kTyped);
+Json json_from_properties(const Properties& properties, ValueForm form = ValueForm::kTyped);
+
+// Whether `form` loses a value's type: true for a temporal or spatial value (or a list of
+// them) written kNeo4j.
+bool loses_type(const Value& value, ValueForm form);
 
 // Compact one-line JSON; invalid UTF-8 in strings is replaced rather than thrown on.
 std::string json_line(const Json& json);

@@ -50,17 +50,17 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   failure->bytes = m->len;
 }
 
-std::string keys_json(const ChangeEvent& e) {
+std::string keys_json(const ChangeEvent& e, ValueForm form) {
   if (e.kind == EntityKind::kRelationship) {
     json::Json out = json::Json::array();
-    for (const auto& k : e.keys) out.push_back(json::json_from_properties(k.properties));
+    for (const auto& k : e.keys) out.push_back(json::json_from_properties(k.properties, form));
     return json::json_line(out);
   }
   json::Json out = json::Json::object();
   for (const auto& k : e.keys) {
     json::Json& list = out[k.label];
     if (list.is_null()) list = json::Json::array();
-    list.push_back(json::json_from_properties(k.properties));
+    list.push_back(json::json_from_properties(k.properties, form));
   }
   return json::json_line(out);
 }
@@ -76,6 +76,7 @@ struct PendingChange {
   std::string element_id;
   std::string key;
   std::string value;
+  bool untyped_values = false;  // the value lost temporal or spatial types (kHeaderValues)
 };
 
 class Publisher {
@@ -291,8 +292,9 @@ void Publisher::add_change(const ChangeEvent& e, std::vector<PendingChange>& pen
   if (options_.key == KafkaKeyMode::kElementId || (options_.key == KafkaKeyMode::kEntityKeys && e.keys.empty()))
     c.key = e.element_id;
   else if (options_.key == KafkaKeyMode::kEntityKeys)
-    c.key = keys_json(e);
-  c.value = change_event_json(e);
+    c.key = keys_json(e, options_.values);
+  c.value = change_event_json(e, options_.values);
+  c.untyped_values = options_.values == ValueForm::kNeo4j && change_event_has_typed_values(e);
 }
 
 void Publisher::produce_transaction(const std::vector<PendingChange>& changes) {
@@ -305,16 +307,16 @@ void Publisher::produce_transaction(const std::vector<PendingChange>& changes) {
       ++result_.already_published;
       continue;
     }
-    produce(tx, c.key, c.value,
-            {{connect::kHeaderChangeId, c.id},
-             {connect::kHeaderTxId, tx_text},
-             {connect::kHeaderSeq, std::to_string(c.seq)},
-             {connect::kHeaderDatabase, uuid_},
-             {connect::kHeaderTxEvents, count},
-             {connect::kHeaderPrevious, previous_},
-             {connect::kHeaderBatch, batch_start_},
-             {connect::kHeaderBatchPrevious, batch_previous_}},
-            &c);
+    std::vector<std::pair<const char*, std::string>> headers{{connect::kHeaderChangeId, c.id},
+                                                             {connect::kHeaderTxId, tx_text},
+                                                             {connect::kHeaderSeq, std::to_string(c.seq)},
+                                                             {connect::kHeaderDatabase, uuid_},
+                                                             {connect::kHeaderTxEvents, count},
+                                                             {connect::kHeaderPrevious, previous_},
+                                                             {connect::kHeaderBatch, batch_start_},
+                                                             {connect::kHeaderBatchPrevious, batch_previous_}};
+    if (c.untyped_values) headers.emplace_back(connect::kHeaderValues, "neo4j");
+    produce(tx, c.key, c.value, headers, &c);
   }
   previous_ = connect::position_after_transaction(changes.back().id);
   ++batch_transactions_;

@@ -152,6 +152,13 @@ void KafkaReplicator::handle(TopicMessage&& m) {
   tx.events = headers->tx_events;
   tx.previous = previous;
   if (tx.last_id.empty() || connect::position_key(tx.last_id) < key) tx.last_id = headers->change_id;
+  if (headers->untyped_values) {
+    pending_.erase(pending_key);
+    refuse(m, ErrorCode::kInvalidArgument,
+           fmt::format("change {} holds temporal or spatial values written as Neo4j writes them, which loses "
+                       "their types; publish the topic with --values typed to replicate from it",
+                       headers->change_id));
+  }
   BufferedChange change;
   try {
     change.event = connect::parse_change_event_json(m.value);

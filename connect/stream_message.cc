@@ -59,6 +59,8 @@ std::optional<StreamHeaders> parse_stream_headers(const TopicMessage& message, s
   }
   h.change_id = *id;
   h.previous = *previous;
+  const std::string* values = message.header(kHeaderValues);
+  h.untyped_values = values && *values == "neo4j";
   return h;
 }
 

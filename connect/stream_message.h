@@ -23,6 +23,9 @@ inline constexpr const char* kHeaderPrevious = "txgraph.previous";
 inline constexpr const char* kHeaderBatch = "txgraph.batch";
 inline constexpr const char* kHeaderBatchPrevious = "txgraph.batchPrevious";
 inline constexpr const char* kHeaderImport = "txgraph.import";
+// "neo4j" on a change whose temporal or spatial values are written as Neo4j writes them, which
+// loses their types; absent otherwise.
+inline constexpr const char* kHeaderValues = "txgraph.values";
 
 // The headers of one message, parsed.
 struct StreamHeaders {
@@ -36,6 +39,7 @@ struct StreamHeaders {
   std::uint32_t seq = 0;
   std::uint32_t tx_events = 0;
   std::string previous;
+  bool untyped_values = false;  // kHeaderValues says "neo4j"
   // An import notice instead (import_number > 0).
   std::uint64_t import_number = 0;
   bool is_import() const { return import_number != 0; }

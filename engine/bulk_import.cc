@@ -24,6 +24,7 @@
 #include "engine/database_impl.h"
 #include "engine/graph_store.h"
 #include "engine/import_notices.h"
+#include "engine/typed_cells.h"
 #include "txlog/tx_record.h"
 
 namespace txgraph {
@@ -34,13 +35,15 @@ using engine::CsvField;
 using engine::CsvReader;
 
 enum class ColumnKind { kProperty, kId, kStartId, kEndId, kLabel, kType, kIgnore };
-enum class ScalarType { kString, kInt, kDouble, kBool };
+enum class ScalarType { kString, kInt, kDouble, kBool, kTyped };
 
 struct Column {
   ColumnKind kind = ColumnKind::kProperty;
   std::string name;   // property name; for an ID column, the property it is also stored as
   std::string space;  // id space of ID / START_ID / END_ID
   ScalarType type = ScalarType::kString;
+  engine::TypedColumn typed = engine::TypedColumn::kChar;  // with kTyped
+  engine::TypedColumnOptions options;
   bool list = false;
 };
 
@@ -94,11 +97,26 @@ Column parse_column(const CsvField& field, const std::string& file, bool nodes) 
   } else {
     if (c.name.empty()) bad_input(file, field.line, field.column, fmt::format("\"{}\": a property column needs a name", text));
     if (!space.empty()) bad_input(file, field.line, field.column, fmt::format("\"{}\": only id columns take a (Space)", text));
+    std::string_view options;
+    if (auto brace = type.find('{'); brace != std::string::npos) {
+      options = spec.substr(brace);
+      type.resize(brace);
+    }
     if (type.size() > 2 && type.ends_with("[]")) {
       c.list = true;
       type.resize(type.size() - 2);
     }
-    if (type == "string" || type == "char") {
+    if (engine::typed_column(type, &c.typed)) {
+      c.type = ScalarType::kTyped;
+      try {
+        if (!options.empty()) engine::parse_typed_column_options(c.typed, options, &c.options);
+      } catch (const std::invalid_argument& e) {
+        bad_input(file, field.line, field.column, fmt::format("\"{}\": {}", text, e.what()));
+      }
+    } else if (!options.empty()) {
+      bad_input(file, field.line, field.column,
+                fmt::format("\"{}\": only datetime, time and point columns take {{options}}", text));
+    } else if (type == "string") {
       c.type = ScalarType::kString;
     } else if (type == "int" || type == "long" || type == "short" || type == "byte") {
       c.type = ScalarType::kInt;
@@ -109,7 +127,8 @@ Column parse_column(const CsvField& field, const std::string& file, bool nodes) 
     } else {
       bad_input(file, field.line, field.column,
                 fmt::format("\"{}\": unknown type \"{}\" (int, long, short, byte, float, double, boolean, string, "
-                            "each also as a list with [], or ID, START_ID, END_ID, LABEL, TYPE, IGNORE)",
+                            "char, date, localtime, time, localdatetime, datetime, duration, point, each also as "
+                            "a list with [], or ID, START_ID, END_ID, LABEL, TYPE, IGNORE)",
                             text, spec));
     }
     return c;
@@ -151,6 +170,12 @@ class ValueParser {
         if (l == "false") return Value(false);
         bad_input(file_, at.line, at.column, fmt::format("column {}: \"{}\" is not true or false", c.name, text));
       }
+      case ScalarType::kTyped:
+        try {
+          return engine::typed_cell(c.typed, text, c.options);
+        } catch (const std::invalid_argument& e) {
+          bad_input(file_, at.line, at.column, fmt::format("column {}: {}", c.name, e.what()));
+        }
     }
     return Value();
   }
@@ -167,7 +192,11 @@ class ValueParser {
       if (cut == std::string_view::npos) break;
       rest.remove_prefix(cut + 1);
     }
-    return Value(std::move(items));
+    try {
+      return Value(std::move(items));
+    } catch (const Error& e) {  // points of different SRIDs
+      bad_input(file_, f.line, f.column, fmt::format("column {}: {}", c.name, e.what()));
+    }
   }
 
  private:

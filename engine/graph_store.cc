@@ -424,30 +424,7 @@ std::string describe_key(const KeyDef& def, const Properties& properties) {
       out += "<missing>";
       continue;
     }
-    const Value& v = it->second;
-    switch (v.kind()) {
-      case ValueKind::kNull:
-        out += "null";
-        break;
-      case ValueKind::kBool:
-        out += v.as_bool() ? "true" : "false";
-        break;
-      case ValueKind::kInt:
-        out += std::to_string(v.as_int());
-        break;
-      case ValueKind::kDouble:
-        out += fmt::format("{}", v.as_double());
-        break;
-      case ValueKind::kString:
-        out += "\"" + v.as_string() + "\"";
-        break;
-      case ValueKind::kBytes:
-        out += fmt::format("<{} bytes>", v.as_bytes().data.size());
-        break;
-      case ValueKind::kList:
-        out += fmt::format("<list of {}>", v.as_list().size());
-        break;
-    }
+    out += value_text(it->second);
   }
   return out + ")";
 }

@@ -53,7 +53,7 @@ std::string_view strip_sync_mark(std::uint8_t flags, std::string_view stored, st
 inline constexpr char kSegmentMagic[8] = {'T', 'X', 'G', 'L', 'O', 'G', '\r', '\n'};
 // Written into new segments. Versions 1 (no dictionaries, no tags) and 2 (no sync marks) are
 // still read, and a segment goes on in the version it was created with.
-constexpr std::uint32_t kSegmentFormatVersion = 5;
+constexpr std::uint32_t kSegmentFormatVersion = 6;
 constexpr std::uint32_t kOldestReadableFormatVersion = 1;
 constexpr std::size_t kSegmentHeaderSize = 72;
 constexpr std::size_t kFrameHeaderSize = 16;

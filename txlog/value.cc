@@ -7,15 +7,116 @@
 
 namespace txgraph {
 
+Value::Value(Date v) : v_(v) { check_value(v); }
+Value::Value(LocalTime v) : v_(v) { check_value(v); }
+Value::Value(Time v) : v_(v) { check_value(v); }
+Value::Value(LocalDateTime v) : v_(v) { check_value(v); }
+Value::Value(DateTime v) : v_(std::monostate{}) {
+  check_value(v);
+  v_ = std::move(v);
+}
+Value Value::stored(DateTime v) {
+  check_fields(v);
+  Value out;
+  out.v_ = std::move(v);
+  return out;
+}
+Value::Value(Duration v) : v_(v) { check_value(v); }
+Value::Value(Point v) : v_(v) {
+  check_value(v);
+  // -0.0 == 0.0: one value, so one encoding (the key index compares bytes).
+  Point& p = std::get<Point>(v_);
+  for (double* c : {&p.x, &p.y, &p.z})
+    if (*c == 0) *c = 0;
+}
+
+std::string_view value_kind_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kNull:
+      return "null";
+    case ValueKind::kBool:
+      return "bool";
+    case ValueKind::kInt:
+      return "int";
+    case ValueKind::kDouble:
+      return "double";
+    case ValueKind::kString:
+      return "string";
+    case ValueKind::kBytes:
+      return "bytes";
+    case ValueKind::kList:
+      return "list";
+    case ValueKind::kDate:
+      return "date";
+    case ValueKind::kLocalTime:
+      return "localtime";
+    case ValueKind::kTime:
+      return "time";
+    case ValueKind::kLocalDateTime:
+      return "localdatetime";
+    case ValueKind::kDateTime:
+      return "datetime";
+    case ValueKind::kDuration:
+      return "duration";
+    case ValueKind::kPoint:
+      return "point";
+  }
+  return "unknown";
+}
+
+std::string value_text(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kNull:
+      return "null";
+    case ValueKind::kBool:
+      return v.as_bool() ? "true" : "false";
+    case ValueKind::kInt:
+      return std::to_string(v.as_int());
+    case ValueKind::kDouble:
+      return fmt::format("{}", v.as_double());
+    case ValueKind::kString:
+      return "\"" + v.as_string() + "\"";
+    case ValueKind::kBytes:
+      return fmt::format("<{} bytes>", v.as_bytes().data.size());
+    case ValueKind::kList:
+      return fmt::format("<list of {}>", v.as_list().size());
+    case ValueKind::kDate:
+      return to_string(v.as_date());
+    case ValueKind::kLocalTime:
+      return to_string(v.as_local_time());
+    case ValueKind::kTime:
+      return to_string(v.as_time());
+    case ValueKind::kLocalDateTime:
+      return to_string(v.as_local_datetime());
+    case ValueKind::kDateTime:
+      return to_string(v.as_datetime());
+    case ValueKind::kDuration:
+      return to_string(v.as_duration());
+    case ValueKind::kPoint: {
+      const Point& p = v.as_point();
+      if (is_3d_srid(p.srid)) return fmt::format("point({}: {}, {}, {})", p.srid, p.x, p.y, p.z);
+      return fmt::format("point({}: {}, {})", p.srid, p.x, p.y);
+    }
+  }
+  return "?";
+}
+
 Value::Value(List items) {
   if (!items.empty()) {
     ValueKind kind = items.front().kind();
     if (kind == ValueKind::kNull || kind == ValueKind::kList)
       throw Error(ErrorCode::kInvalidArgument, "a list property may not hold nulls or lists");
     for (std::size_t i = 1; i < items.size(); ++i) {
+      // As in Neo4j, the points of one list share their coordinate reference system.
+      if (kind == ValueKind::kPoint && items[i].kind() == kind &&
+          items[i].as_point().srid != items.front().as_point().srid)
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("a list of points holds points of one SRID; item {} has SRID {}, item 0 SRID {}", i,
+                                items[i].as_point().srid, items.front().as_point().srid));
       if (items[i].kind() != kind)
         throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("a list property holds items of one kind; item {} differs from item 0", i));
+                    fmt::format("a list property holds items of one kind; item {} is a {}, item 0 a {}", i,
+                                value_kind_name(items[i].kind()), value_kind_name(kind)));
     }
   }
   v_ = std::move(items);

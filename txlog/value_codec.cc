@@ -37,6 +37,9 @@ void encode_scalar(ByteWriter& out, const Value& v) {
       break;
     case ValueKind::kList:
       break;  // handled by the caller
+    default:
+      encode_typed(out, v);
+      break;
   }
 }
 
@@ -59,13 +62,15 @@ Value decode_scalar(ByteReader& in, ValueKind kind) {
       return Value(Bytes{std::string(in.str())});
     case ValueKind::kList:
       break;
+    default:
+      return decode_typed(in, kind);
   }
   in.fail("nested list");
 }
 
 ValueKind read_kind(ByteReader& in) {
   auto tag = in.u8();
-  if (tag > static_cast<std::uint8_t>(ValueKind::kList)) in.fail(fmt::format("unknown value tag {}", tag));
+  if (tag > static_cast<std::uint8_t>(ValueKind::kPoint)) in.fail(fmt::format("unknown value tag {}", tag));
   return static_cast<ValueKind>(tag);
 }
 
@@ -84,6 +89,8 @@ void encode_value(ByteWriter& out, const Value& value) {
   for (const auto& item : items) encode_scalar(out, item);
 }
 
+Value decode_value_of_kind(ByteReader& in, ValueKind kind) { return decode_scalar(in, kind); }
+
 Value decode_value(ByteReader& in) {
   ValueKind kind = read_kind(in);
   if (kind != ValueKind::kList) return decode_scalar(in, kind);
@@ -94,7 +101,11 @@ Value decode_value(ByteReader& in) {
   Value::List items;
   items.reserve(static_cast<std::size_t>(n));
   for (std::uint64_t i = 0; i < n; ++i) items.push_back(decode_scalar(in, item_kind));
-  return Value(std::move(items));
+  try {
+    return Value(std::move(items));
+  } catch (const Error& e) {  // points of different SRIDs
+    in.fail(e.what());
+  }
 }
 
 void encode_properties(ByteWriter& out, const Properties& properties) {
@@ -151,6 +162,10 @@ void skip_scalar(ByteReader& in, ValueKind kind) {
       return;
     case ValueKind::kList:
       break;
+    default:
+      // Decoded rather than skipped: a field out of range is found where a skip would not.
+      decode_typed(in, kind);
+      return;
   }
   in.fail("nested list");
 }
@@ -185,7 +200,17 @@ void skip_value(ByteReader& in) {
   std::uint64_t n = in.count(0);
   if (item_kind == ValueKind::kList || (item_kind == ValueKind::kNull && n != 0)) in.fail("bad list item kind");
   if (n > in.remaining()) in.fail("list count past the end");
-  for (std::uint64_t i = 0; i < n; ++i) skip_scalar(in, item_kind);
+  Point first;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (item_kind != ValueKind::kPoint) {
+      skip_scalar(in, item_kind);
+      continue;
+    }
+    // A list's points share their SRID: what decode_value refuses, skip refuses too.
+    Point p = decode_scalar(in, item_kind).as_point();
+    if (i == 0) first = p;
+    if (p.srid != first.srid) in.fail("a list of points of different SRIDs");
+  }
 }
 
 std::string_view skip_properties(ByteReader& in) {
@@ -260,6 +285,8 @@ bool scalars_equal(ByteReader& a, ByteReader& b, ValueKind kind) {
       return a.str() == b.str();
     case ValueKind::kList:
       break;
+    default:
+      return decode_typed(a, kind) == decode_typed(b, kind);
   }
   return false;
 }

@@ -14,6 +14,12 @@ namespace txgraph::txlog {
 
 void encode_value(ByteWriter& out, const Value& value);
 Value decode_value(ByteReader& in);
+// The temporal and spatial kinds (7 to 13) without their kind byte (txlog/typed_value_codec.cc);
+// decode_typed checks the fields as the constructors do and calls a field out of range damage.
+void encode_typed(ByteWriter& out, const Value& value);
+Value decode_typed(ByteReader& in, ValueKind kind);
+// One value of `kind` without its kind byte (a list's item); not a list.
+Value decode_value_of_kind(ByteReader& in, ValueKind kind);
 
 // varint count, then (key string, value) pairs in key order.
 void encode_properties(ByteWriter& out, const Properties& properties);

@@ -109,7 +109,12 @@ struct ChangeEvent {
 };
 
 // Compact one-line JSON of an event, shaped as Neo4j's CDC events (docs/cdc.md, "Events").
-std::string change_event_json(const ChangeEvent& event);
+// Temporal and spatial property values are written as Neo4j's Kafka connector writes them
+// (ValueForm::kNeo4j) unless `values` asks for the typed objects that read back exactly.
+std::string change_event_json(const ChangeEvent& event, ValueForm values = ValueForm::kNeo4j);
+// Whether the kNeo4j form of `event` loses a value's type (it holds a temporal or spatial
+// property value or key), so that only the typed form can be applied elsewhere exactly.
+bool change_event_has_typed_values(const ChangeEvent& event);
 
 // A node selector inside a relationship selector's `start` / `end`.
 struct NodeMatch {

@@ -33,8 +33,12 @@ struct ImportProgress {
 //   nodes:          id:ID | id:ID(Space) | :ID(Space), :LABEL, name, age:int, score:double,
 //                   active:boolean, tags:string[] ...
 //   relationships:  :START_ID(Space), :END_ID(Space), :TYPE, properties as for nodes
-// Types: int, long, short, byte (64-bit integers), float, double, boolean, string, each with
-// [] for a list whose items are separated by `array_delimiter`; no type means string. A
+// Types: int, long, short, byte (64-bit integers), float, double, boolean, string, char, date,
+// localtime, time, localdatetime, datetime, duration, point (txgraph/temporal.h; a point cell
+// as Neo4j writes one, "{latitude: 52.5, longitude: 13.4}"), each with [] for a list whose
+// items are separated by `array_delimiter`; no type means string. datetime{timezone:Zone}
+// and time{timezone:+01:00} give the zone of a cell that names none (else UTC),
+// point{crs:WGS-84} the CRS of a cell that names none. A
 // field named :IGNORE is skipped. Labels are separated by `array_delimiter` too. An empty
 // unquoted field is no value; "" is the empty string. A named ID field (id:ID) is also stored
 // as a property of that name (as `id_type` says); :ID alone is not.

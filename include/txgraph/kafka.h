@@ -84,6 +84,10 @@ struct KafkaPublishOptions {
   std::string start;
   std::vector<std::string> selectors;  // JSON objects (parse_change_selector)
   KafkaKeyMode key = KafkaKeyMode::kElementId;
+  // How temporal and spatial values are written (keys too). kNeo4j, as Neo4j's Kafka connector
+  // writes them, loses their types: a message holding one carries the header txgraph.values
+  // "neo4j", and kafka_replicate refuses it. A topic to replicate from is published kTyped.
+  ValueForm values = ValueForm::kNeo4j;
   std::uint64_t hold_bytes = 1ull << 30;  // the group's retention hold when this call creates it
   // A Kafka transaction closes after this many messages (at a source transaction's end) or at
   // the end of what is visible, whichever comes first. Larger: fewer commit round trips, more

@@ -1,4 +1,5 @@
-// Golden tests: a fixed script of transactions run in DIFF and in FULL, and the exact JSON of
+// Golden tests: a fixed script of transactions run in DIFF and in FULL (and FULL with typed
+// temporal and spatial values), and the exact JSON of
 // every change event compared with the expected files in tests/cdc/golden/ (change ids, which
 // hold the random database UUID, are replaced by "<id>"; times come from a fixed clock).
 //
@@ -85,9 +86,39 @@ void run_script(Database& db, FixedClock& clock) {
     tx.delete_node(b, /*detach=*/true);
     tx.commit();
   }
+  at(8);
+  {
+    auto tx = db.begin_write(alice);
+    tx.create_key({EntityKind::kNode, "Event", {"day"}});
+    tx.commit();
+  }
+  at(9);
+  NodeId e;
+  {
+    // Every temporal and spatial kind, a key on a date, and a list of points.
+    auto tx = db.begin_write(alice);
+    e = tx.create_node(
+        {"Event"}, {{"day", Value(parse_date("2024-01-31"))},
+                    {"at", Value(parse_datetime("2024-01-31T12:30:00+01:00[Europe/Berlin]"))},
+                    {"opens", Value(parse_local_time("09:00"))},
+                    {"closes", Value(parse_time("17:30:00.25-05:00"))},
+                    {"local", Value(parse_local_datetime("2024-01-31T12:30:00"))},
+                    {"lasts", Value(parse_iso_duration("P1M2DT3.5S"))},
+                    {"where", Value(Point{kSridWgs84, 13.4, 52.5, 0})},
+                    {"route", Value(Value::List{Value(Point{kSridCartesian3D, 1, 2, 3}),
+                                                Value(Point{kSridCartesian3D, 4, 5, 6})})}});
+    tx.commit();
+  }
+  at(10);
+  {
+    auto tx = db.begin_write(alice);
+    tx.set_node_properties(e, {{"at", Value(parse_datetime("2024-07-01T12:00:00[Europe/Berlin]"))}});
+    tx.remove_node_properties(e, {"where"});
+    tx.commit();
+  }
 }
 
-std::string normalized_events(EnrichmentMode mode) {
+std::string normalized_events(EnrichmentMode mode, ValueForm values = ValueForm::kNeo4j) {
   TestDir dir;
   FixedClock clock;
   Options o;
@@ -100,7 +131,7 @@ std::string normalized_events(EnrichmentMode mode) {
   run_script(*db, clock);
   std::string out;
   stream.query(from, {}, [&](const ChangeEvent& e) {
-    auto json = nlohmann::ordered_json::parse(change_event_json(e));
+    auto json = nlohmann::ordered_json::parse(change_event_json(e, values));
     EXPECT_EQ(json["id"], e.id);
     json["id"] = "<id>";
     // The database's own id, new with every test database: 8 hex digits, its uuid's first.
@@ -144,6 +175,11 @@ void check_golden(const std::string& name, const std::string& actual) {
 TEST(GoldenEvents, Diff) { check_golden("diff_events.jsonl", normalized_events(EnrichmentMode::kDiff)); }
 
 TEST(GoldenEvents, Full) { check_golden("full_events.jsonl", normalized_events(EnrichmentMode::kFull)); }
+
+// Temporal and spatial values as the typed objects that read back exactly.
+TEST(GoldenEvents, FullTypedValues) {
+  check_golden("full_events_typed.jsonl", normalized_events(EnrichmentMode::kFull, ValueForm::kTyped));
+}
 
 }  // namespace
 }  // namespace txgraph

@@ -62,6 +62,60 @@ TEST(JsonValuesTest, PropertiesRoundTrip) {
   EXPECT_THROW(properties_from_json(Json::parse("[1]"), "property"), std::invalid_argument);
 }
 
+TEST(JsonValuesTest, TypedValuesReadBackExactly) {
+  const char* typed[] = {
+      R"({"$date":"2024-01-31"})",
+      R"({"$localtime":"12:30:00.5"})",
+      R"({"$time":"12:30:00+01:00"})",
+      R"({"$localdatetime":"2024-01-31T12:30:00"})",
+      R"({"$datetime":"2024-01-31T12:30:00+01:00[Europe/Berlin]"})",
+      R"({"$datetime":"2024-01-31T12:30:00.000000001Z"})",
+      R"({"$duration":"P1M2DT3.5S"})",
+      R"({"$point":{"srid":4326,"x":13.4,"y":52.5}})",
+      R"({"$point":{"srid":9157,"x":1.0,"y":2.0,"z":3.0}})",
+      R"([{"$date":"2024-01-31"},{"$date":"2024-02-01"}])",
+  };
+  for (const char* text : typed) {
+    Value v = from(text);
+    EXPECT_EQ(json_from_value(v), Json::parse(text)) << text;
+    EXPECT_EQ(value_from_json(json_from_value(v), "p"), v) << text;
+  }
+  EXPECT_EQ(from(R"({"$date":"2024-01-31"})"), Value(Date{19753}));
+  EXPECT_EQ(from(R"({"$duration":"P1M2DT3.5S"})"), Value(Duration{1, 2, 3, 500'000'000}));
+  EXPECT_EQ(from(R"({"$point":{"srid":7203,"x":1,"y":2}})"), Value(Point{kSridCartesian, 1, 2, 0}));
+}
+
+TEST(JsonValuesTest, Neo4jFormIsWhatItsKafkaConnectorWrites) {
+  auto neo4j = [](const char* text) { return json_from_value(from(text), ValueForm::kNeo4j); };
+  EXPECT_EQ(neo4j(R"({"$date":"2024-01-31"})"), "2024-01-31");
+  EXPECT_EQ(neo4j(R"({"$localtime":"12:30"})"), "12:30:00");
+  EXPECT_EQ(neo4j(R"({"$time":"12:30:00+00:00"})"), "12:30:00Z");
+  EXPECT_EQ(neo4j(R"({"$datetime":"2024-07-01T12:00[Europe/Berlin]"})"), "2024-07-01T12:00:00+02:00[Europe/Berlin]");
+  EXPECT_EQ(neo4j(R"({"$duration":"-PT0.5S"})"),
+            Json::parse(R"({"months":0,"days":0,"seconds":-1,"nanoseconds":500000000})"));
+  EXPECT_EQ(neo4j(R"({"$point":{"srid":4326,"x":13.4,"y":52.5}})"),
+            Json::parse(R"({"dimension":2,"srid":4326,"x":13.4,"y":52.5,"z":null})"));
+  EXPECT_EQ(neo4j(R"([{"$date":"2024-01-31"}])"), Json::parse(R"(["2024-01-31"])"));
+  EXPECT_TRUE(loses_type(from(R"([{"$date":"2024-01-31"}])"), ValueForm::kNeo4j));
+  EXPECT_FALSE(loses_type(from(R"([{"$date":"2024-01-31"}])"), ValueForm::kTyped));
+  EXPECT_FALSE(loses_type(from(R"(["2024-01-31"])"), ValueForm::kNeo4j));
+  // Every other kind is written the same in both forms.
+  Json plain = Json::parse(R"({"b":{"$bytes":"AAEC"},"d":1.5,"i":3,"l":["x"],"s":"t"})");
+  EXPECT_EQ(json_from_properties(properties_from_json(plain, "property"), ValueForm::kNeo4j), plain);
+}
+
+TEST(JsonValuesTest, RefusesBadTypedValuesNamingTheProperty) {
+  EXPECT_NE(refusal(R"({"$date":"2024-02-30"})").find("property 'p': '2024-02-30' is not a date"), std::string::npos)
+      << refusal(R"({"$date":"2024-02-30"})");
+  EXPECT_NE(refusal(R"({"$date":20240131})").find("must be a string"), std::string::npos);
+  EXPECT_NE(refusal(R"({"$instant":"x"})").find("unknown typed value \"$instant\""), std::string::npos);
+  EXPECT_NE(refusal(R"({"$point":[1,2]})").find("must be an object"), std::string::npos);
+  EXPECT_NE(refusal(R"({"$point":{"srid":4326,"x":1}})").find("\"y\""), std::string::npos);
+  EXPECT_NE(refusal(R"({"$point":{"srid":4326,"x":1,"y":2,"w":3}})").find("no field \"w\""), std::string::npos);
+  EXPECT_NE(refusal(R"({"$point":{"srid":4326,"x":200,"y":2}})").find("longitude"), std::string::npos);
+  EXPECT_NE(refusal(R"({"$date":"2024-01-31","$time":"12:00Z"})").find("an object"), std::string::npos);
+}
+
 TEST(Base64Test, EncodesAndDecodesEveryTailLength) {
   EXPECT_EQ(base64_encode(""), "");
   EXPECT_EQ(base64_encode("f"), "Zg==");

@@ -42,14 +42,22 @@ void write_history(Database& db) {
   RelationshipId knows;
   {
     auto tx = db.begin_write({"alice", "", {{"app", Value("crm")}}});
-    ann = tx.create_node({"Person"}, {{"id", Value(1)}, {"name", Value("Ann")}, {"age", Value(30)}});
-    bob = tx.create_node({"Person", "Admin"}, {{"id", Value(2)}});
-    knows = tx.create_relationship("KNOWS", ann, bob, {{"since", Value(2020)}});
+    // Temporal and spatial values too: the replica must get their exact kinds back.
+    ann = tx.create_node({"Person"}, {{"id", Value(1)}, {"name", Value("Ann")}, {"age", Value(30)},
+                                      {"born", Value(parse_date("1994-02-28"))},
+                                      {"home", Value(Point{kSridWgs84, 10.75, 59.91, 0})}});
+    bob = tx.create_node({"Person", "Admin"}, {{"id", Value(2)}, {"wakes", Value(parse_local_time("06:45:30.5"))}});
+    knows = tx.create_relationship("KNOWS", ann, bob,
+                                   {{"since", Value(2020)}, {"for", Value(parse_iso_duration("P3Y2M"))}});
     tx.commit();
   }
   {
     auto tx = db.begin_write();
-    tx.set_node_properties(ann, {{"age", Value(31)}, {"city", Value("Oslo")}});
+    tx.set_node_properties(ann, {{"age", Value(31)},
+                                 {"city", Value("Oslo")},
+                                 {"seen", Value(parse_datetime("2024-10-27T02:30:00+01:00[Europe/Oslo]"))},
+                                 {"times", Value(Value::List{Value(parse_time("09:00+01:00")),
+                                                             Value(parse_time("17:00+01:00"))})}});
     tx.remove_node_properties(ann, {"name"});
     tx.add_labels(ann, {"Employee"});
     tx.remove_labels(bob, {"Admin"});

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connect/change_apply.h"
+#include "connect/stream_message.h"
 #include "kafka_test_support.h"
 #include "test_dir.h"
 
@@ -291,6 +292,60 @@ TEST_P(KafkaPublishTest, ABatchThatBeganInsideTheSnapshotIsNotReadAgain) {
   std::size_t snapshot_events = 0;
   for (const auto& m : messages) snapshot_events += nlohmann::json::parse(m.value).value("snapshot", false);
   EXPECT_EQ(snapshot_events, entities) << "the snapshot was read again";
+}
+
+// Temporal and spatial values: published typed they reach the replica as the exact values;
+// published in Neo4j's form (the default, for Neo4j's consumers) they cannot, and the replica
+// refuses them by name rather than storing strings.
+TEST_P(KafkaPublishTest, TypedValuesReachTheReplicaExactlyAndNeo4jFormsAreRefused) {
+  TestDir dir;
+  auto source = Database::open(dir / "source", testing::source_options());
+  {
+    auto tx = source->begin_write();
+    auto a = tx.create_node({"Event"}, {{"plain", Value(1)}});
+    auto b = tx.create_node({"Event"}, {{"at", Value(parse_datetime("2024-01-31T12:30:00+01:00[Europe/Berlin]"))},
+                                        {"day", Value(parse_date("2024-01-31"))},
+                                        {"where", Value(Point{kSridWgs84_3D, 13.4, 52.5, 34})}});
+    tx.create_relationship("NEXT", a, b, {{"gap", Value(parse_iso_duration("PT90M"))}});
+    tx.commit();
+  }
+  ChangeStream stream(*source);
+  KafkaPublishOptions typed = publish_options();
+  typed.values = ValueForm::kTyped;
+  kafka_publish(stream, typed);
+  auto replica = Database::open(dir / "replica");
+  kafka_replicate(*replica, replica_options());
+  EXPECT_EQ(graph_of(*replica), graph_of(*source));
+
+  KafkaMockCluster other(3, GetParam(), {"changes"});
+  KafkaPublishOptions neo4j = publish_options();
+  neo4j.kafka.brokers = other.bootstrap();
+  neo4j.group = "to-other";  // the first group's position is past everything
+  neo4j.start = "earliest";
+  kafka_publish(stream, neo4j);
+  std::size_t marked = 0;
+  for (const auto& m : read_topic(other.bootstrap(), "changes")) {
+    const std::string* values = m.header(connect::kHeaderValues);
+    if (!values) continue;
+    EXPECT_EQ(*values, "neo4j");
+    ++marked;
+    auto json = nlohmann::json::parse(m.value);
+    if (json["event"]["eventType"] == "n") {
+      EXPECT_EQ(json["event"]["state"]["after"]["properties"]["day"], "2024-01-31");
+    }
+  }
+  EXPECT_EQ(marked, 2u) << "the node with temporal values and the relationship with a duration";
+  auto refused = Database::open(dir / "refused");
+  KafkaReplicaOptions from_other = replica_options();
+  from_other.kafka.brokers = other.bootstrap();
+  try {
+    kafka_replicate(*refused, from_other);
+    ADD_FAILURE() << "a change in Neo4j's form was applied";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("--values typed"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(refused->begin_read().node_count(), 0u) << "nothing of the refused transaction was applied";
 }
 
 INSTANTIATE_TEST_SUITE_P(Partitions, KafkaPublishTest, ::testing::Values(1, 6, 12),

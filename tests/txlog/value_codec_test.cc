@@ -349,12 +349,15 @@ TEST(ValueCodecTest, EveryTruncationOfAPropertyMapIsCorruption) {
 
 TEST(ValueCodecTest, GarbageIsRefusedAsCorruption) {
   const std::vector<std::string> garbage = {
-      std::string("\x07", 1),                              // unknown kind
+      std::string("\x0e", 1),                              // unknown kind
+      std::string("\x07", 1),                              // a date without its days
       std::string("\xff", 1),                              // unknown kind
       std::string("\x01\x02", 2),                          // bool that is neither 0 nor 1
       std::string("\x06\x06\x00", 3),                      // list of lists
       std::string("\x06\x00\x01", 3),                      // list of one null
-      std::string("\x06\x07\x00", 3),                      // list of an unknown kind
+      std::string("\x06\x0e\x00", 3),                      // list of an unknown kind
+      std::string("\x08\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 10),  // a local time past midnight
+      std::string("\x0d\xd2\x09", 3) + std::string(16, '\0'),  // a point of SRID 1234
       std::string("\x06\x01\x02\x01\x02", 5),              // list of bools, second one bad
       std::string("\x02") + std::string(11, '\x80'),       // varint longer than ten bytes
       std::string("\x04\xff\xff\xff\xff\x0f", 6) + "abc",  // string longer than the input

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <map>
 #include <string>
 
 #include <fmt/format.h>
@@ -20,6 +21,16 @@ CLI::Validator folder_name() {
         return {};
       },
       "", "FOLDER");
+}
+
+CLI::Option* add_values_option(CLI::App* cmd, ValueForm& form) {
+  static const std::map<std::string, ValueForm> kForms{{"neo4j", ValueForm::kNeo4j}, {"typed", ValueForm::kTyped}};
+  return cmd
+      ->add_option("--values", form,
+                   "How temporal and spatial values are written: neo4j (ISO-8601 strings, points and "
+                   "durations as Neo4j's Kafka connector writes them) or typed ({\"$date\": …}, read back exactly)")
+      ->transform(CLI::CheckedTransformer(kForms))
+      ->default_str("neo4j");
 }
 
 CLI::Validator whole_number(std::uint64_t least) {

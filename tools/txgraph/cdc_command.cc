@@ -73,7 +73,7 @@ void query_changes(const std::filesystem::path& dir, const CdcQueryArgs& args, s
     QueryResult result;
     try {
       result = stream.query(position, selectors, [&](const ChangeEvent& event) {
-        out << change_event_json(event) << '\n';
+        out << change_event_json(event, args.values) << '\n';
         // A snapshot is one long query: stop inside it when interrupted.
         return !(args.follow && interrupted());
       }, left);
@@ -139,6 +139,7 @@ Verb add_cdc_verb(CLI::App& app) {
       ->check(whole_number(1));
   query->add_flag("--follow", args->follow,
                   "Keep waiting for new changes (woken by file change notification) until interrupted");
+  add_values_option(query, args->values);
   query->footer(
       "One JSON event per line:\n"
       "  {\"id\":\"…\",\"txId\":12,\"seq\":0,\"metadata\":{\"captureMode\":\"DIFF\",…},\n"

@@ -87,7 +87,7 @@ void poll_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std:
   for (;;) {
     // A follower wakes now and then to look at the stop flag; a commit wakes it at once.
     auto batch = consumer.poll(args.limit, args.follow ? std::chrono::milliseconds{1000} : wait);
-    for (const auto& event : batch.events) out << change_event_json(event) << '\n';
+    for (const auto& event : batch.events) out << change_event_json(event, args.values) << '\n';
     out.flush();
     if (!out) throw std::runtime_error("writing the changes to standard output failed");
     report_imports(batch.imports, err);
@@ -166,6 +166,7 @@ std::function<void()> add_cdc_group_verbs(CLI::App& cdc) {
   poll->add_option("--limit", args->limit, "At most this many changes per poll")->check(whole_number(1))->default_val(100);
   poll->add_option("--wait", args->wait, "Wait this long (500ms, 5s) for a change when there is none");
   poll->add_flag("--follow", args->follow, "Keep polling until interrupted (Ctrl-C)");
+  add_values_option(poll, args->values);
   poll->footer(
       "With automatic commit the position after the printed changes is committed when poll ends;\n"
       "with --manual-commit groups it prints the commit command on standard error instead.");

@@ -35,6 +35,8 @@ CLI::Validator folder_name();
 CLI::Validator whole_number(std::uint64_t least);
 // a value one of the library's or the tool's parsers reads, refused with the parser's message.
 CLI::Validator parses_as(std::function<void(std::string_view)> parse, const char* name);
+// --values neo4j|typed: how change events write temporal and spatial values (ValueForm).
+CLI::Option* add_values_option(CLI::App* cmd, ValueForm& form);
 
 // Opens the database in `dir` without creating one: a folder with no database is
 // Error(kNotFound) saying so and naming `dir`.
@@ -85,6 +87,7 @@ struct CdcQueryArgs {
   bool follow = false;  // wait for more until SIGINT / SIGTERM or the limit
   bool snapshot = false;  // start with the whole graph (ChangeStream::snapshot_start)
   std::size_t snapshot_chunk = kDefaultSnapshotChunk;
+  ValueForm values = ValueForm::kNeo4j;
 };
 // One line on `err` for each bulk import a query or poll passed: its data is in the store
 // but not in the change stream.
@@ -107,6 +110,7 @@ struct CdcGroupArgs {
   std::string wait;   // a duration, or empty
   bool follow = false;
   std::string position;  // commit
+  ValueForm values = ValueForm::kNeo4j;  // poll
 };
 void create_group(const std::filesystem::path& dir, const CdcGroupArgs& args, std::ostream& out);
 void list_groups(const std::filesystem::path& dir, bool json, std::ostream& out);
@@ -176,6 +180,7 @@ struct KafkaArgs {
   std::string key = "element-id";
   std::size_t snapshot_chunk = kDefaultSnapshotChunk;  // with --start snapshot
   std::size_t max_batch = 5000;  // KafkaPublishOptions::max_batch
+  ValueForm values = ValueForm::kNeo4j;
 };
 // Prints what it published (with follow, a line per Kafka transaction, flushed).
 void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& args, std::ostream& out,

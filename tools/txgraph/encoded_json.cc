@@ -39,6 +39,9 @@ void append_scalar(TextBuffer& out, ByteReader& in, ValueKind kind) {
       return;
     case ValueKind::kList:
       break;
+    default:
+      append_json_value(out, txlog::decode_value_of_kind(in, kind));
+      return;
   }
   out += "null";
 }

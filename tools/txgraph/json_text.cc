@@ -199,6 +199,10 @@ void append_json_value(TextBuffer& out, const Value& value) {
       out += ']';
       return;
     }
+    default:
+      // Temporal and spatial values, typed (the form that reads back exactly).
+      out += json::json_line(json::json_from_value(value, ValueForm::kTyped));
+      return;
   }
   out += "null";
 }

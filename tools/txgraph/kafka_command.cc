@@ -70,6 +70,7 @@ void kafka_publish_changes(const std::filesystem::path& dir, const KafkaArgs& ar
   options.selectors = args.selectors;
   options.key = key_mode(args.key);
   options.max_batch = args.max_batch;
+  options.values = args.values;
   options.follow = args.follow;
   options.stop = stop_of(args);
   options.on_committed = [&](const std::string& position, std::uint64_t messages) {
@@ -160,6 +161,7 @@ Verb add_kafka_verb(CLI::App& app) {
   publish->add_option("--key", args->key, "Message key: element-id, entity-keys or none")
       ->check(CLI::IsMember({"element-id", "entity-keys", "none"}))
       ->capture_default_str();
+  add_values_option(publish, args->values);
   publish->footer(
       "One message per change: the value is the event as 'txgraph cdc query' prints it, the headers\n"
       "say its change id, transaction, seq, how many messages the transaction has and the position of\n"
@@ -169,7 +171,8 @@ Verb add_kafka_verb(CLI::App& app) {
       "snapshot, a replica fed from the topic holds the whole source graph, whatever the log still\n"
       "holds (snapshot events go in groups of up to 1000, each sent as one transaction). Key\n"
       "constraints travel when a selector asks for them: --selector '{\"select\":\"e\"}' --selector\n"
-      "'{\"select\":\"s\"}'.");
+      "'{\"select\":\"s\"}'. A topic that 'kafka replicate' reads is published with --values typed:\n"
+      "Neo4j's form of a date or a point is a plain string or map, and loses its type.");
 
   CLI::App* replicate = cmd->add_subcommand("replicate", "Apply the changes in a Kafka topic to a replica database");
   replicate->add_option("DST", *dir, "Folder of the replica (created when it holds no database)")
