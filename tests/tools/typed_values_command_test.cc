@@ -176,6 +176,18 @@ TEST_F(CdcValuesTest, ChangeEventsWriteNeo4jFormsOrTypedObjects) {
   ASSERT_EQ(other_day.exit_code, 0) << other_day.err;
   EXPECT_EQ(split_lines(other_day.out).size(), 0u);
 
+  // And on a point: the same point selects, a point of another SRID does not.
+  run_ok({R"({"create_key":{"label":"Place","properties":["at"]}})",
+          create_line("Place", json::parse(R"({"at":{"$point":{"srid":4326,"x":13.4,"y":52.5}}})"))});
+  auto places = [&](const std::string& point) {
+    CliResult r = run_cli({"cdc", "query", db_, "--from", from, "--selector",
+                           R"({"select":"n","key":{"at":{"$point":)" + point + "}}}"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return split_lines(r.out).size();
+  };
+  EXPECT_EQ(places(R"({"srid":4326,"x":13.4,"y":52.5})"), 1u);
+  EXPECT_EQ(places(R"({"srid":7203,"x":13.4,"y":52.5})"), 0u);
+
   CliResult bad = run_cli({"cdc", "query", db_, "--from", from, "--values", "strings"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--values"), std::string::npos) << bad.err;

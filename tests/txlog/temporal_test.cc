@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -67,10 +69,8 @@ std::int64_t jan1_days(std::int64_t year) {
   return from_year_zero(year) - from_year_zero(1970);
 }
 std::string date_text(std::int64_t year, int month, int day) {
-  auto two = [](int n) { return (n < 10 ? "0" : "") + std::to_string(n); };
-  std::string digits = std::to_string(year < 0 ? -year : year);
-  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
-  return std::string(year < 0 ? "-" : year > 9999 ? "+" : "") + digits + "-" + two(month) + "-" + two(day);
+  return fmt::format("{}{:04}-{:02}-{:02}", year < 0 ? "-" : year > 9999 ? "+" : "", year < 0 ? -year : year, month,
+                     day);
 }
 
 // ---- Helpers ------------------------------------------------------------------------------------
