@@ -222,19 +222,23 @@ T checked(T value) {
 
 }  // namespace
 
+// Each checks its value first: the arithmetic below holds only inside the ranges.
 std::string to_string(const Date& v) {
+  check_value(v);
   std::string out;
   put_date(out, v.days);
   return out;
 }
 
 std::string to_string(const LocalTime& v) {
+  check_value(v);
   std::string out;
   put_time_of_day(out, v.nanos);
   return out;
 }
 
 std::string to_string(const Time& v) {
+  check_value(v);
   std::string out;
   put_time_of_day(out, v.nanos);
   put_offset(out, v.offset_seconds);
@@ -242,12 +246,14 @@ std::string to_string(const Time& v) {
 }
 
 std::string to_string(const LocalDateTime& v) {
+  check_value(v);
   std::string out;
   put_local_datetime(out, v.seconds, v.nanos);
   return out;
 }
 
 std::string to_string(const DateTime& v) {
+  check_fields(v);
   std::string out;
   put_local_datetime(out, v.seconds + v.offset_seconds, v.nanos);
   put_offset(out, v.offset_seconds);
@@ -260,6 +266,7 @@ std::string to_string(const DateTime& v) {
 }
 
 std::string to_string(const Duration& v) {
+  check_value(v);
   if (v.months == 0 && v.days == 0 && v.seconds == 0 && v.nanos == 0) return "PT0S";
   std::string out = "P";
   auto magnitude = [](std::int64_t x) { return x < 0 ? 0 - static_cast<std::uint64_t>(x) : static_cast<std::uint64_t>(x); };

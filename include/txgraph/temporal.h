@@ -110,6 +110,8 @@ void check_fields(const DateTime& v);
 void check_value(const Duration& v);
 void check_value(const Point& v);
 
+// Each throws Error(kInvalidArgument) for a value out of its range, as check_value() does (a
+// DateTime's zone rules are not checked: its offset is printed).
 std::string to_string(const Date& v);
 std::string to_string(const LocalTime& v);
 std::string to_string(const Time& v);
