@@ -211,7 +211,11 @@ Properties properties_from_json(const Json& json, std::string_view what) {
 
 namespace {
 
-Json typed_json(const char* key, std::string text) { return Json{{key, std::move(text)}}; }
+// A temporal kind: {"$key": text} typed, the text alone as Neo4j writes it.
+Json temporal_json(const char* key, std::string text, ValueForm form) {
+  if (form == ValueForm::kNeo4j) return Json(std::move(text));
+  return Json{{key, std::move(text)}};
+}
 
 Json point_json(const Point& p, ValueForm form) {
   Json out = Json::object();
@@ -229,7 +233,7 @@ Json point_json(const Point& p, ValueForm form) {
 }
 
 Json duration_json(const Duration& d, ValueForm form) {
-  if (form == ValueForm::kTyped) return typed_json("$duration", to_string(d));
+  if (form == ValueForm::kTyped) return temporal_json("$duration", to_string(d), form);
   return Json{{"months", d.months}, {"days", d.days}, {"seconds", d.seconds}, {"nanoseconds", d.nanos}};
 }
 
@@ -243,7 +247,6 @@ bool loses_type(const Value& value, ValueForm form) {
 }
 
 Json json_from_value(const Value& value, ValueForm form) {
-  bool typed = form == ValueForm::kTyped;
   switch (value.kind()) {
     case ValueKind::kNull:
       return nullptr;
@@ -263,17 +266,15 @@ Json json_from_value(const Value& value, ValueForm form) {
       return items;
     }
     case ValueKind::kDate:
-      return typed ? typed_json("$date", to_string(value.as_date())) : Json(to_string(value.as_date()));
+      return temporal_json("$date", to_string(value.as_date()), form);
     case ValueKind::kLocalTime:
-      return typed ? typed_json("$localtime", to_string(value.as_local_time()))
-                   : Json(to_string(value.as_local_time()));
+      return temporal_json("$localtime", to_string(value.as_local_time()), form);
     case ValueKind::kTime:
-      return typed ? typed_json("$time", to_string(value.as_time())) : Json(to_string(value.as_time()));
+      return temporal_json("$time", to_string(value.as_time()), form);
     case ValueKind::kLocalDateTime:
-      return typed ? typed_json("$localdatetime", to_string(value.as_local_datetime()))
-                   : Json(to_string(value.as_local_datetime()));
+      return temporal_json("$localdatetime", to_string(value.as_local_datetime()), form);
     case ValueKind::kDateTime:
-      return typed ? typed_json("$datetime", to_string(value.as_datetime())) : Json(to_string(value.as_datetime()));
+      return temporal_json("$datetime", to_string(value.as_datetime()), form);
     case ValueKind::kDuration:
       return duration_json(value.as_duration(), form);
     case ValueKind::kPoint:

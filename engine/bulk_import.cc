@@ -47,12 +47,6 @@ struct Column {
   bool list = false;
 };
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 [[noreturn]] void bad_input(const std::string& file, std::uint64_t line, std::uint64_t column, std::string_view why) {
   throw Error(ErrorCode::kInvalidArgument, fmt::format("{}:{}:{}: {}", file, line, column, why));
 }
@@ -74,7 +68,7 @@ Column parse_column(const CsvField& field, const std::string& file, bool nodes) 
     space = spec.substr(open + 1, spec.size() - open - 2);
     spec = spec.substr(0, open);
   }
-  std::string type = lower(spec);
+  std::string type = engine::ascii_lower(spec);
   auto only_for = [&](bool ok, std::string_view what) {
     if (!ok)
       bad_input(file, field.line, field.column,
@@ -165,7 +159,7 @@ class ValueParser {
         return Value(v);
       }
       case ScalarType::kBool: {
-        std::string l = lower(text);
+        std::string l = engine::ascii_lower(text);
         if (l == "true") return Value(true);
         if (l == "false") return Value(false);
         bad_input(file_, at.line, at.column, fmt::format("column {}: \"{}\" is not true or false", c.name, text));

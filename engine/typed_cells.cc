@@ -16,12 +16,6 @@ namespace txgraph::engine {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
@@ -45,7 +39,7 @@ std::map<std::string, std::string> read_map(std::string_view text, std::string_v
     std::size_t colon = entry.find(':');
     if (colon == std::string_view::npos)
       refuse(fmt::format("\"{}\" is not a {}: \"{}\" has no ':'", text, what, trim(entry)));
-    std::string key = lower(trim(entry.substr(0, colon)));
+    std::string key = ascii_lower(trim(entry.substr(0, colon)));
     std::string_view value = trim(entry.substr(colon + 1));
     if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') && value.back() == value.front())
       value = value.substr(1, value.size() - 2);
@@ -57,7 +51,7 @@ std::map<std::string, std::string> read_map(std::string_view text, std::string_v
 }
 
 std::optional<std::int32_t> srid_of_crs(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   if (n == "cartesian") return kSridCartesian;
   if (n == "cartesian-3d") return kSridCartesian3D;
   if (n == "wgs-84") return kSridWgs84;
@@ -141,6 +135,12 @@ std::size_t characters(std::string_view text) {
 
 }  // namespace
 
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 bool typed_column(std::string_view type, TypedColumn* out) {
   static const std::map<std::string_view, TypedColumn> kTypes{
       {"char", TypedColumn::kChar},           {"date", TypedColumn::kDate},
@@ -189,10 +189,10 @@ Value typed_cell(TypedColumn type, std::string_view text, const TypedColumnOptio
       case TypedColumn::kLocalTime:
         return Value(parse_local_time(text));
       case TypedColumn::kTime: {
-        // A time without an offset takes the column's.
-        bool has_offset = text.find_first_of("Zz+-") != std::string_view::npos;
-        if (has_offset || options.timezone == "Z") return Value(parse_time(has_offset ? std::string(text) : std::string(text) + "Z"));
-        return Value(parse_time(std::string(text) + options.timezone));
+        // A time without an offset takes the column's (Z unless the header names another).
+        std::string full(text);
+        if (text.find_first_of("Zz+-") == std::string_view::npos) full += options.timezone;
+        return Value(parse_time(full));
       }
       case TypedColumn::kLocalDateTime:
         return Value(parse_local_datetime(text));

@@ -9,6 +9,10 @@
 
 namespace txgraph::engine {
 
+// `text` with ASCII letters in lower case: column types, booleans, CRS names and map keys are
+// read case-blind.
+std::string ascii_lower(std::string_view text);
+
 // The types of a column that name a temporal or spatial kind, and char.
 enum class TypedColumn { kChar, kDate, kLocalTime, kTime, kLocalDateTime, kDateTime, kDuration, kPoint };
 

@@ -11,10 +11,7 @@ Value::Value(Date v) : v_(v) { check_value(v); }
 Value::Value(LocalTime v) : v_(v) { check_value(v); }
 Value::Value(Time v) : v_(v) { check_value(v); }
 Value::Value(LocalDateTime v) : v_(v) { check_value(v); }
-Value::Value(DateTime v) : v_(std::monostate{}) {
-  check_value(v);
-  v_ = std::move(v);
-}
+Value::Value(DateTime v) : v_(std::move(v)) { check_value(std::get<DateTime>(v_)); }
 Value Value::stored(DateTime v) {
   check_fields(v);
   Value out;

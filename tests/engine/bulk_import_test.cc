@@ -20,12 +20,6 @@ namespace {
 
 using testing::TestDir;
 
-std::filesystem::path write_file(const TestDir& dir, const std::string& name, const std::string& text) {
-  auto path = dir / name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
-
 Options diff_options() {
   Options o;
   o.durability = Durability::kAsync;
@@ -63,8 +57,8 @@ TEST(BulkImport, NodesAndRelationshipsAreReadableThroughTheApi) {
     tx.commit();
   }
   ImportOptions o;
-  o.node_files = {write_file(dir, "nodes.csv", kNodes)};
-  o.relationship_files = {write_file(dir, "rels.csv", kRelationships)};
+  o.node_files = {dir.write("nodes.csv", kNodes)};
+  o.relationship_files = {dir.write("rels.csv", kRelationships)};
   auto notice = db->import_csv(o);
   EXPECT_EQ(notice.nodes, 3u);
   EXPECT_EQ(notice.relationships, 2u);
@@ -102,8 +96,8 @@ TEST(BulkImport, ChangeCaptureDoesNotSeeTheImportButSeesWhatFollows) {
   ChangeStream stream(*db);
   auto before = stream.current();
   ImportOptions o;
-  o.node_files = {write_file(dir, "nodes.csv", kNodes)};
-  o.relationship_files = {write_file(dir, "rels.csv", kRelationships)};
+  o.node_files = {dir.write("nodes.csv", kNodes)};
+  o.relationship_files = {dir.write("rels.csv", kRelationships)};
   db->import_csv(o);
   EXPECT_TRUE(stream.query(before).empty());
   {
@@ -127,7 +121,7 @@ TEST(BulkImport, TheQueryThatPassesAnImportReportsItOnce) {
   auto before = stream.current();
   auto import_one = [&](const std::string& name) {
     ImportOptions o;
-    o.node_files = {write_file(dir, name, "id:ID,name\n" + name + ",x\n")};
+    o.node_files = {dir.write(name, "id:ID,name\n" + name + ",x\n")};
     return db->import_csv(o);
   };
   auto create = [&](int nodes) {
@@ -190,7 +184,7 @@ TEST(BulkImport, TheLogAndTheStatusTellOfEveryImportOnce) {
   {
     auto db = Database::open(dir.path(), diff_options());
     ImportOptions o;
-    o.node_files = {write_file(dir, "nodes.csv", kNodes)};
+    o.node_files = {dir.write("nodes.csv", kNodes)};
     db->import_csv(o);
     auto status = db->status();
     ASSERT_EQ(status.imports.size(), 1u);
@@ -218,7 +212,7 @@ TEST(BulkImport, KeyConstraintsAreEnforced) {
     tx.commit();
   }
   ImportOptions o;
-  o.node_files = {write_file(dir, "nodes.csv", kNodes)};
+  o.node_files = {dir.write("nodes.csv", kNodes)};
   try {
     db->import_csv(o);
     FAIL() << "a duplicate key was imported";
@@ -263,8 +257,8 @@ TEST(BulkImport, BadInputIsNamedAndLeavesTheDatabaseAsItWas) {
       tx.commit();
     }
     ImportOptions o;
-    o.node_files = {write_file(dir, "nodes.csv", c.nodes)};
-    if (!c.relationships.empty()) o.relationship_files = {write_file(dir, "rels.csv", c.relationships)};
+    o.node_files = {dir.write("nodes.csv", c.nodes)};
+    if (!c.relationships.empty()) o.relationship_files = {dir.write("rels.csv", c.relationships)};
     try {
       db->import_csv(o);
       ADD_FAILURE() << "accepted";
@@ -291,7 +285,7 @@ TEST(BulkImport, ACrashBeforeTheNoticeIsWrittenLeavesTheNextOpenToWriteIt) {
   for (int crash_at_write : {2, 3}) {
     SCOPED_TRACE(crash_at_write);
     TestDir dir;
-    auto nodes = write_file(dir, "nodes.csv", kNodes);
+    auto nodes = dir.write("nodes.csv", kNodes);
     pid_t pid = ::fork();
     if (pid == 0) {
       auto db = Database::open(dir.path(), diff_options());
@@ -328,8 +322,8 @@ TEST(BulkImport, DelimitersIntegerIdsAndProgressAreAsAsked) {
   TestDir dir;
   auto db = Database::open(dir.path(), diff_options());
   ImportOptions o;
-  o.node_files = {write_file(dir, "nodes.tsv", "id:ID\ttags:string[]\t:LABEL\n7\ta|b\tPerson|Admin\n8\tc\tPerson\n")};
-  o.relationship_files = {write_file(dir, "rels.tsv", ":START_ID\t:END_ID\t:TYPE\n7\t8\tKNOWS\n")};
+  o.node_files = {dir.write("nodes.tsv", "id:ID\ttags:string[]\t:LABEL\n7\ta|b\tPerson|Admin\n8\tc\tPerson\n")};
+  o.relationship_files = {dir.write("rels.tsv", ":START_ID\t:END_ID\t:TYPE\n7\t8\tKNOWS\n")};
   o.delimiter = '\t';
   o.array_delimiter = '|';
   o.id_type = ImportOptions::IdType::kInteger;
@@ -354,7 +348,7 @@ TEST(BulkImport, IntegerIdsRefuseText) {
   TestDir dir;
   auto db = Database::open(dir.path(), diff_options());
   ImportOptions o;
-  o.node_files = {write_file(dir, "nodes.csv", "id:ID\n1\nx2\n")};
+  o.node_files = {dir.write("nodes.csv", "id:ID\n1\nx2\n")};
   o.id_type = ImportOptions::IdType::kInteger;
   try {
     db->import_csv(o);

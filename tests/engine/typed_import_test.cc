@@ -22,12 +22,6 @@ using testing::TestDir;
 
 constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 
-std::filesystem::path write_file(const TestDir& dir, const std::string& name, const std::string& text) {
-  auto path = dir / name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
-
 Options fast_options() {
   Options o;
   o.durability = Durability::kAsync;
@@ -72,8 +66,8 @@ TEST(TypedImport, EveryTypeAloneAndAsAListReadsBackExactly) {
   TestDir dir;
   auto db = Database::open(dir.path(), fast_options());
   ImportOptions o;
-  o.node_files = {write_file(
-      dir, "nodes.csv",
+  o.node_files = {dir.write(
+      "nodes.csv",
       "id:ID,born:date,wake:localtime,meet:time,seen:localdatetime,at:datetime,for:duration,home:point,"
       "initial:char,days:date[],spots:point[],:LABEL\n"
       "1,1990-05-17,07:30,12:00+02:00,2024-01-31T12:30:00.5,2024-01-31T12:30:00+01:00[Europe/Berlin],"
@@ -128,7 +122,7 @@ TEST(TypedImport, HeaderOptionsGiveTheZoneAndTheCrsOfCellsThatNameNone) {
   TestDir dir;
   auto db = Database::open(dir.path(), fast_options());
   ImportOptions o;
-  o.node_files = {write_file(dir, "nodes.csv",
+  o.node_files = {dir.write("nodes.csv",
                              "id:ID,at:datetime{timezone:Europe/Berlin},t:time{timezone:+01:00},p:point{crs:WGS-84}\n"
                              "1,2024-01-15T10:00,12:00,\"{x:13.4, y:52.5}\"\n"
                              "2,2024-07-01T10:00,12:00Z,\"{x: 1, y: 2, crs: cartesian}\"\n"
@@ -162,8 +156,8 @@ TEST(TypedImport, RelationshipFilesCarryDatetimes) {
   TestDir dir;
   auto db = Database::open(dir.path(), fast_options());
   ImportOptions o;
-  o.node_files = {write_file(dir, "nodes.csv", "id:ID\n1\n2\n")};
-  o.relationship_files = {write_file(dir, "rels.csv",
+  o.node_files = {dir.write("nodes.csv", "id:ID\n1\n2\n")};
+  o.relationship_files = {dir.write("rels.csv",
                                      ":START_ID,:END_ID,:TYPE,since:datetime{timezone:Europe/Berlin},seen:datetime[]\n"
                                      "1,2,KNOWS,2020-03-29T02:30,2024-01-01T00:00Z;2024-01-01T00:00[Asia/Tokyo]\n"
                                      "2,1,KNOWS,2020-10-25T02:30,\n"
@@ -225,7 +219,7 @@ TEST(TypedImport, BadCellsAreNamedAndLeaveTheDatabaseAsItWas) {
     ImportOptions o;
     // The bad cell is on line 3, at column 5.
     std::string text = "id:ID,name," + c.column + "\n1,a," + c.good + "\n2,b," + c.bad + "\n";
-    o.node_files = {write_file(dir, "nodes.csv", text)};
+    o.node_files = {dir.write("nodes.csv", text)};
     std::string why = refusal(*db, o);
     EXPECT_TRUE(contains(why, "nodes.csv:3:5")) << why;
     EXPECT_TRUE(contains(why, c.column.substr(0, c.column.find(':')))) << why;
@@ -235,7 +229,7 @@ TEST(TypedImport, BadCellsAreNamedAndLeaveTheDatabaseAsItWas) {
   }
   // Ids continue as if none of them had run.
   ImportOptions o;
-  o.node_files = {write_file(dir, "good.csv", "id:ID,born:date\n1,2024-02-29\n")};
+  o.node_files = {dir.write("good.csv", "id:ID,born:date\n1,2024-02-29\n")};
   EXPECT_EQ(db->import_csv(o).first_node_id, 2u);
   EXPECT_TRUE(has(node_properties(*db, 2), "born", Value(parse_date("2024-02-29"))));
 }
@@ -251,7 +245,7 @@ TEST(TypedImport, BadHeaderOptionsAreNamed) {
   for (const auto& [column, name] : cases) {
     SCOPED_TRACE(column);
     ImportOptions o;
-    o.node_files = {write_file(dir, "nodes.csv", "id:ID," + column + "\n1,\n")};
+    o.node_files = {dir.write("nodes.csv", "id:ID," + column + "\n1,\n")};
     std::string why = refusal(*db, o);
     EXPECT_TRUE(contains(why, "nodes.csv:1:7")) << why;
     EXPECT_TRUE(contains(why, name)) << why;
@@ -270,17 +264,17 @@ TEST(TypedImport, AKeyOnADateHoldsAcrossAnImport) {
   }
   ImportOptions o;
   // The date of the node already there.
-  o.node_files = {write_file(dir, "nodes.csv", "id:ID,born:date,:LABEL\n1,2000-01-01,Person\n2,1990-05-17,Person\n")};
+  o.node_files = {dir.write("nodes.csv", "id:ID,born:date,:LABEL\n1,2000-01-01,Person\n2,1990-05-17,Person\n")};
   std::string why = refusal(*db, o, ErrorCode::kConstraintViolation);
   EXPECT_TRUE(contains(why, "nodes.csv:3")) << why;
   EXPECT_EQ(db->begin_read().node_count(), 1u);
   // Two rows of the import with one date.
-  o.node_files = {write_file(dir, "twice.csv", "id:ID,born:date,:LABEL\n1,2000-01-01,Person\n2,2000-01-01,Person\n")};
+  o.node_files = {dir.write("twice.csv", "id:ID,born:date,:LABEL\n1,2000-01-01,Person\n2,2000-01-01,Person\n")};
   why = refusal(*db, o, ErrorCode::kConstraintViolation);
   EXPECT_TRUE(contains(why, "twice.csv:3")) << why;
   EXPECT_EQ(db->begin_read().node_count(), 1u);
   // Another date goes in, and the key finds each node by its date.
-  o.node_files = {write_file(dir, "fine.csv", "id:ID,born:date,:LABEL\n1,2000-01-01,Person\n")};
+  o.node_files = {dir.write("fine.csv", "id:ID,born:date,:LABEL\n1,2000-01-01,Person\n")};
   EXPECT_EQ(db->import_csv(o).nodes, 1u);
   auto read = db->begin_read();
   EXPECT_EQ(read.node_count(), 2u);

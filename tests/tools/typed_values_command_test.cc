@@ -188,6 +188,13 @@ TEST_F(CdcValuesTest, ChangeEventsWriteNeo4jFormsOrTypedObjects) {
   EXPECT_EQ(places(R"({"srid":4326,"x":13.4,"y":52.5})"), 1u);
   EXPECT_EQ(places(R"({"srid":7203,"x":13.4,"y":52.5})"), 0u);
 
+  // A consumer group's poll writes them the same two ways.
+  ASSERT_EQ(run_cli({"cdc", "group", "create", db_, "g", "--start", from}).exit_code, 0);
+  CliResult polled = run_cli({"cdc", "group", "poll", db_, "g", "--values", "typed"});
+  ASSERT_EQ(polled.exit_code, 0) << polled.err;
+  json polled_event = json::parse(split_lines(polled.out).at(0))["event"];
+  EXPECT_EQ(polled_event["state"]["after"]["properties"]["day"], json::parse(R"({"$date":"2024-01-31"})"));
+
   CliResult bad = run_cli({"cdc", "query", db_, "--from", from, "--values", "strings"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--values"), std::string::npos) << bad.err;
